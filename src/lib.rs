@@ -1,0 +1,2 @@
+//! ecsd: Amazon ECS for one machine.
+pub mod model;

@@ -1,0 +1,186 @@
+//! The manifest envelope (`apiVersion`, `kind`, `metadata`, `spec`) and the typed `Manifest`.
+
+use super::cluster::{ClusterSpec, DEFAULT_CLUSTER};
+use super::service::{ServiceSpec, validate_service};
+use super::task_definition::{TaskDefinitionSpec, validate_task_definition};
+use super::validation::{FieldError, check_name};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The only envelope version ecsd reads today.
+pub const API_VERSION: &str = "ecsd/v1";
+
+/// One manifest document of kind `S`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Document<S> {
+    /// Must be `ecsd/v1`.
+    pub api_version: String,
+    /// `Cluster`, `TaskDefinition` or `Service`.
+    pub kind: String,
+    /// Identity of the object.
+    pub metadata: Metadata,
+    /// ECS fields of the object.
+    #[serde(default)]
+    pub spec: S,
+}
+
+/// Identity and labels of a manifest object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// Object name (the family for a TaskDefinition).
+    pub name: String,
+    /// Cluster of a Service; `default` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Free-form labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The kinds of object a manifest can declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Kind {
+    /// A cluster.
+    Cluster,
+    /// A task definition family.
+    TaskDefinition,
+    /// A service.
+    Service,
+}
+
+impl Kind {
+    /// Every kind, in the order they are applied (clusters before what lives in them).
+    pub const ALL: [Kind; 3] = [Kind::Cluster, Kind::TaskDefinition, Kind::Service];
+
+    /// Parses the `kind` field.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Name as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cluster => "Cluster",
+            Kind::TaskDefinition => "TaskDefinition",
+            Kind::Service => "Service",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A validated-shape manifest of any kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Manifest {
+    /// A `Cluster` document.
+    Cluster(Document<ClusterSpec>),
+    /// A `TaskDefinition` document.
+    TaskDefinition(Document<TaskDefinitionSpec>),
+    /// A `Service` document.
+    Service(Document<ServiceSpec>),
+}
+
+impl Manifest {
+    /// The kind of this manifest.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Manifest::Cluster(_) => Kind::Cluster,
+            Manifest::TaskDefinition(_) => Kind::TaskDefinition,
+            Manifest::Service(_) => Kind::Service,
+        }
+    }
+
+    /// The metadata of this manifest.
+    pub fn metadata(&self) -> &Metadata {
+        match self {
+            Manifest::Cluster(d) => &d.metadata,
+            Manifest::TaskDefinition(d) => &d.metadata,
+            Manifest::Service(d) => &d.metadata,
+        }
+    }
+
+    /// The cluster a Service belongs to (`default` when absent).
+    pub fn cluster(&self) -> &str {
+        self.metadata().cluster.as_deref().unwrap_or(DEFAULT_CLUSTER)
+    }
+
+    /// Human identity, e.g. `Service default/web`.
+    pub fn describe(&self) -> String {
+        match self {
+            Manifest::Service(d) => format!("Service {}/{}", self.cluster(), d.metadata.name),
+            _ => format!("{} {}", self.kind(), self.metadata().name),
+        }
+    }
+
+    /// Folds the raw-ECS identity fields (`family`, `serviceName`, `cluster`) into
+    /// `metadata`, so equal intent always compares equal. Conflicts are errors.
+    pub fn normalize(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        match self {
+            Manifest::Cluster(_) => {}
+            Manifest::TaskDefinition(d) => {
+                fold(&mut d.spec.family, &mut d.metadata.name, "spec.family", &mut errors);
+            }
+            Manifest::Service(d) => {
+                fold(&mut d.spec.service_name, &mut d.metadata.name, "spec.serviceName", &mut errors);
+                let mut cluster = d.metadata.cluster.take().unwrap_or_default();
+                fold(&mut d.spec.cluster, &mut cluster, "spec.cluster", &mut errors);
+                d.metadata.cluster = (!cluster.is_empty()).then_some(cluster);
+            }
+        }
+        errors
+    }
+
+    /// Semantic validation of the whole document; an empty result means valid.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let meta = self.metadata();
+        let api_version = match self {
+            Manifest::Cluster(d) => &d.api_version,
+            Manifest::TaskDefinition(d) => &d.api_version,
+            Manifest::Service(d) => &d.api_version,
+        };
+        if api_version != API_VERSION {
+            errors.push(FieldError::new("apiVersion", format!("expected {API_VERSION:?}")));
+        }
+        if let Err(why) = check_name(&meta.name, 255) {
+            errors.push(FieldError::new("metadata.name", why));
+        }
+        if let Some(cluster) = &meta.cluster {
+            if self.kind() != Kind::Service {
+                errors.push(FieldError::new(
+                    "metadata.cluster",
+                    format!("a {} does not belong to a cluster; remove the field", self.kind()),
+                ));
+            } else if let Err(why) = check_name(cluster, 255) {
+                errors.push(FieldError::new("metadata.cluster", why));
+            }
+        }
+        errors.extend(match self {
+            Manifest::Cluster(_) => Vec::new(),
+            Manifest::TaskDefinition(d) => validate_task_definition(&d.spec),
+            Manifest::Service(d) => validate_service(&d.spec),
+        });
+        errors
+    }
+}
+
+fn fold(raw: &mut Option<String>, meta: &mut String, path: &str, errors: &mut Vec<FieldError>) {
+    if let Some(value) = raw.take() {
+        if meta.is_empty() {
+            *meta = value;
+        } else if *meta != value {
+            errors.push(FieldError::new(
+                path,
+                format!("must match metadata ({meta:?}) or be omitted, got {value:?}"),
+            ));
+        }
+    }
+}

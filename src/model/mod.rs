@@ -1,0 +1,22 @@
+//! Manifests and their validation: the user-facing shape of Clusters, TaskDefinitions and Services.
+//!
+//! Everything here is pure: values in, values (or located errors) out.
+
+mod cluster;
+mod load;
+mod manifest;
+mod service;
+mod task_definition;
+mod unsupported;
+mod validation;
+
+pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
+pub use load::{LoadedManifest, ManifestError, load_paths, manifest_files, parse_text};
+pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
+pub use service::{SchedulingStrategy, ServiceSpec, TaskDefinitionRef, validate_service};
+pub use task_definition::{
+    Compatibility, ContainerDefinition, KeyValuePair, NetworkMode, PortMapping, Protocol, TaskDefinitionSpec,
+    validate_task_definition,
+};
+pub use unsupported::{NOT_SUPPORTED, NotSupported};
+pub use validation::{FieldError, check_name};

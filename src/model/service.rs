@@ -1,0 +1,187 @@
+//! The Service spec: ECS `CreateService` fields, with the ones ecsd runs today.
+
+use super::unsupported::NotSupported;
+use super::validation::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// A service as the user declares it (ECS field names, camelCase).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Name; only in raw ECS JSON (a manifest uses `metadata.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    /// Cluster; only in raw ECS JSON (a manifest uses `metadata.cluster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// `family` (latest ACTIVE revision) or `family:revision`.
+    pub task_definition: String,
+    /// Number of tasks to keep running (REPLICA).
+    pub desired_count: Option<u32>,
+    /// `REPLICA` (default); `DAEMON` is not supported yet.
+    #[serde(default)]
+    pub scheduling_strategy: SchedulingStrategy,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub load_balancers: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub service_registries: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub launch_type: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub capacity_provider_strategy: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub platform_version: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub role: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub deployment_configuration: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub placement_constraints: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub placement_strategy: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub network_configuration: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub health_check_grace_period_seconds: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub deployment_controller: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub tags: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub enable_ecs_managed_tags: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub propagate_tags: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub enable_execute_command: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub service_connect_configuration: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub volume_configurations: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub client_token: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub availability_zone_rebalancing: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub vpc_lattice_configurations: NotSupported,
+}
+
+/// How a service places its tasks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SchedulingStrategy {
+    /// Keep `desiredCount` tasks running.
+    #[default]
+    Replica,
+    /// One task per container instance (not supported yet).
+    Daemon,
+}
+
+/// A parsed `taskDefinition` reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskDefinitionRef {
+    /// Family name.
+    pub family: String,
+    /// Fixed revision, or `None` for the latest ACTIVE one.
+    pub revision: Option<u32>,
+}
+
+impl TaskDefinitionRef {
+    /// Parses `family`, `family:rev`, or an ECS ARN ending in `task-definition/family:rev`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let tail = text.rsplit_once("task-definition/").map_or(text, |(_, t)| t);
+        let (family, revision) = match tail.split_once(':') {
+            Some((family, rev)) => {
+                let rev: u32 = rev
+                    .parse()
+                    .ok()
+                    .filter(|r| *r > 0)
+                    .ok_or_else(|| format!("expected `family` or `family:revision`, got {text:?}"))?;
+                (family, Some(rev))
+            }
+            None => (tail, None),
+        };
+        super::validation::check_name(family, 255)?;
+        Ok(Self {
+            family: family.to_string(),
+            revision,
+        })
+    }
+}
+
+/// Checks what the types alone cannot.
+pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Err(why) = TaskDefinitionRef::parse(&spec.task_definition) {
+        errors.push(FieldError::new("spec.taskDefinition", why));
+    }
+    match spec.scheduling_strategy {
+        SchedulingStrategy::Replica if spec.desired_count.is_none() => errors.push(
+            FieldError::new("spec.desiredCount", "required for a REPLICA service (expected a number >= 0)"),
+        ),
+        SchedulingStrategy::Replica => {}
+        SchedulingStrategy::Daemon => errors.push(FieldError::new(
+            "spec.schedulingStrategy",
+            "DAEMON is not supported yet by ecsd (use REPLICA)",
+        )),
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_definition_references_parse_family_revision_and_arn() {
+        let r = TaskDefinitionRef::parse("web").unwrap();
+        assert_eq!((r.family.as_str(), r.revision), ("web", None));
+        let r = TaskDefinitionRef::parse("web:3").unwrap();
+        assert_eq!(r.revision, Some(3));
+        let r = TaskDefinitionRef::parse("arn:aws:ecs:us-east-1:1:task-definition/web:7").unwrap();
+        assert_eq!((r.family.as_str(), r.revision), ("web", Some(7)));
+        assert!(TaskDefinitionRef::parse("web:0").is_err());
+        assert!(TaskDefinitionRef::parse("web:x").is_err());
+        assert!(TaskDefinitionRef::parse("").is_err());
+    }
+
+    #[test]
+    fn a_replica_service_needs_a_desired_count() {
+        let spec = ServiceSpec {
+            task_definition: "web".into(),
+            ..Default::default()
+        };
+        let errors = validate_service(&spec);
+        assert_eq!(errors[0].path, "spec.desiredCount");
+    }
+
+    #[test]
+    fn daemon_services_are_rejected_as_not_supported_yet() {
+        let spec = ServiceSpec {
+            task_definition: "web".into(),
+            scheduling_strategy: SchedulingStrategy::Daemon,
+            ..Default::default()
+        };
+        assert!(validate_service(&spec)[0].message.contains("not supported yet"));
+    }
+}
