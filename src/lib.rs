@@ -1,2 +1,3 @@
 //! ecsd: Amazon ECS for one machine.
 pub mod model;
+pub mod store;

@@ -126,10 +126,20 @@ impl Manifest {
         match self {
             Manifest::Cluster(_) => {}
             Manifest::TaskDefinition(d) => {
-                fold(&mut d.spec.family, &mut d.metadata.name, "spec.family", &mut errors);
+                fold(
+                    &mut d.spec.family,
+                    &mut d.metadata.name,
+                    "spec.family",
+                    &mut errors,
+                );
             }
             Manifest::Service(d) => {
-                fold(&mut d.spec.service_name, &mut d.metadata.name, "spec.serviceName", &mut errors);
+                fold(
+                    &mut d.spec.service_name,
+                    &mut d.metadata.name,
+                    "spec.serviceName",
+                    &mut errors,
+                );
                 let mut cluster = d.metadata.cluster.take().unwrap_or_default();
                 fold(&mut d.spec.cluster, &mut cluster, "spec.cluster", &mut errors);
                 d.metadata.cluster = (!cluster.is_empty()).then_some(cluster);

@@ -6,6 +6,7 @@ mod cluster;
 mod load;
 mod manifest;
 mod service;
+mod task;
 mod task_definition;
 mod unsupported;
 mod validation;
@@ -14,6 +15,7 @@ pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
 pub use load::{LoadedManifest, ManifestError, load_paths, manifest_files, parse_text};
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{SchedulingStrategy, ServiceSpec, TaskDefinitionRef, validate_service};
+pub use task::{DesiredStatus, HealthStatus, StopCode, TaskState, new_task_id, now_millis};
 pub use task_definition::{
     Compatibility, ContainerDefinition, KeyValuePair, NetworkMode, PortMapping, Protocol, TaskDefinitionSpec,
     validate_task_definition,

@@ -136,9 +136,10 @@ pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
         errors.push(FieldError::new("spec.taskDefinition", why));
     }
     match spec.scheduling_strategy {
-        SchedulingStrategy::Replica if spec.desired_count.is_none() => errors.push(
-            FieldError::new("spec.desiredCount", "required for a REPLICA service (expected a number >= 0)"),
-        ),
+        SchedulingStrategy::Replica if spec.desired_count.is_none() => errors.push(FieldError::new(
+            "spec.desiredCount",
+            "required for a REPLICA service (expected a number >= 0)",
+        )),
         SchedulingStrategy::Replica => {}
         SchedulingStrategy::Daemon => errors.push(FieldError::new(
             "spec.schedulingStrategy",

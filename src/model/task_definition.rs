@@ -317,7 +317,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
             ));
         }
         if def.image.trim().is_empty() {
-            errors.push(FieldError::new(at("image"), "expected a non-empty image reference"));
+            errors.push(FieldError::new(
+                at("image"),
+                "expected a non-empty image reference",
+            ));
         }
         validate_memory(def, &at, &mut errors);
         for (j, port) in def.port_mappings.iter().enumerate() {
@@ -343,7 +346,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
 
 fn validate_memory(def: &ContainerDefinition, at: &dyn Fn(&str) -> String, out: &mut Vec<FieldError>) {
     // Docker refuses limits under 6 MiB; saying so here beats a cryptic engine error later.
-    for (field, value) in [("memory", def.memory), ("memoryReservation", def.memory_reservation)] {
+    for (field, value) in [
+        ("memory", def.memory),
+        ("memoryReservation", def.memory_reservation),
+    ] {
         if let Some(mib) = value
             && mib < 6
         {
@@ -394,7 +400,10 @@ mod tests {
     #[test]
     fn duplicate_container_names_are_rejected_with_their_path() {
         let got = messages(&spec(vec![container("web"), container("web")]));
-        assert_eq!(got, vec!["spec.containerDefinitions[1].name: duplicate container name \"web\""]);
+        assert_eq!(
+            got,
+            vec!["spec.containerDefinitions[1].name: duplicate container name \"web\""]
+        );
     }
 
     #[test]
@@ -402,7 +411,10 @@ mod tests {
         let mut c = container("web");
         c.essential = Some(false);
         let got = messages(&spec(vec![c]));
-        assert!(got[0].contains("at least one container must be essential"), "{got:?}");
+        assert!(
+            got[0].contains("at least one container must be essential"),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -411,15 +423,25 @@ mod tests {
         c.memory = Some(64);
         c.memory_reservation = Some(64);
         let got = messages(&spec(vec![c]));
-        assert!(got[0].starts_with("spec.containerDefinitions[0].memoryReservation"), "{got:?}");
+        assert!(
+            got[0].starts_with("spec.containerDefinitions[0].memoryReservation"),
+            "{got:?}"
+        );
     }
 
     #[test]
     fn the_same_fixed_host_port_twice_is_rejected_but_ephemeral_ports_may_repeat() {
         let mut a = container("a");
         let mut b = container("b");
-        let ephemeral = PortMapping { container_port: 80, ..Default::default() };
-        let fixed = PortMapping { container_port: 80, host_port: Some(8080), ..Default::default() };
+        let ephemeral = PortMapping {
+            container_port: 80,
+            ..Default::default()
+        };
+        let fixed = PortMapping {
+            container_port: 80,
+            host_port: Some(8080),
+            ..Default::default()
+        };
         a.port_mappings = vec![ephemeral.clone(), fixed.clone()];
         b.port_mappings = vec![ephemeral, fixed];
         let got = messages(&spec(vec![a, b]));

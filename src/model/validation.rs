@@ -35,7 +35,10 @@ pub fn check_name(name: &str, max_len: usize) -> Result<(), String> {
     if name.len() > max_len {
         return Err(format!("expected at most {max_len} characters"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(format!(
             "expected only letters, digits, '-' and '_', got {name:?}"
         ));

@@ -56,7 +56,10 @@ impl fmt::Display for ManifestError {
 }
 
 /// Loads every manifest under `paths` (`-` is stdin); all errors are collected, none is fatal early.
-pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<Vec<LoadedManifest>, Vec<ManifestError>> {
+pub fn load_paths(
+    paths: &[PathBuf],
+    stdin: &mut dyn Read,
+) -> Result<Vec<LoadedManifest>, Vec<ManifestError>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -81,7 +84,11 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<Vec<LoadedM
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(loaded) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(errors)
+    }
 }
 
 fn file_error(file: &str, message: String) -> ManifestError {
@@ -155,7 +162,8 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     for (idx, line) in text.split_inclusive('\n').enumerate() {
         let bare = line.trim_end_matches(['\n', '\r']);
-        let is_marker = |m: &str| bare == m || bare.starts_with(&format!("{m} ")) || bare.starts_with(&format!("{m}\t"));
+        let is_marker =
+            |m: &str| bare == m || bare.starts_with(&format!("{m} ")) || bare.starts_with(&format!("{m}\t"));
         if is_marker("---") || is_marker("...") {
             docs.push((start_line, &text[start_byte..offset]));
             if bare[3..].trim().is_empty() {
@@ -200,7 +208,10 @@ fn parse_document(file: &str, line: usize, doc: &str) -> Result<Option<Manifest>
     let mut manifest = if has("apiVersion") || has("kind") {
         parse_envelope(map.get("kind"), doc, line, &located)?
     } else if has("containerDefinitions") {
-        Manifest::TaskDefinition(raw(typed::<TaskDefinitionSpec>(doc, line, &located)?, Kind::TaskDefinition))
+        Manifest::TaskDefinition(raw(
+            typed::<TaskDefinitionSpec>(doc, line, &located)?,
+            Kind::TaskDefinition,
+        ))
     } else if has("serviceName") {
         Manifest::Service(raw(typed::<ServiceSpec>(doc, line, &located)?, Kind::Service))
     } else {
@@ -226,14 +237,22 @@ fn parse_document(file: &str, line: usize, doc: &str) -> Result<Option<Manifest>
 
 type Locate<'a> = &'a dyn Fn(Option<String>, String, Option<(usize, usize)>) -> ManifestError;
 
-fn parse_envelope(kind: Option<&Value>, doc: &str, line: usize, located: Locate) -> Result<Manifest, Vec<ManifestError>> {
-    let kind = kind.and_then(Value::as_str).and_then(Kind::parse).ok_or_else(|| {
-        vec![located(
-            Some("kind".into()),
-            "expected one of Cluster, TaskDefinition, Service".into(),
-            None,
-        )]
-    })?;
+fn parse_envelope(
+    kind: Option<&Value>,
+    doc: &str,
+    line: usize,
+    located: Locate,
+) -> Result<Manifest, Vec<ManifestError>> {
+    let kind = kind
+        .and_then(Value::as_str)
+        .and_then(Kind::parse)
+        .ok_or_else(|| {
+            vec![located(
+                Some("kind".into()),
+                "expected one of Cluster, TaskDefinition, Service".into(),
+                None,
+            )]
+        })?;
     Ok(match kind {
         Kind::Cluster => Manifest::Cluster(typed::<Document<ClusterSpec>>(doc, line, located)?),
         Kind::TaskDefinition => Manifest::TaskDefinition(typed(doc, line, located)?),

@@ -4,7 +4,11 @@ fn parse(text: &str) -> Result<Vec<LoadedManifest>, Vec<ManifestError>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     parse_text("web.yaml", text, &mut loaded, &mut errors);
-    if errors.is_empty() { Ok(loaded) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(errors)
+    }
 }
 
 fn one_error(text: &str) -> String {
@@ -77,7 +81,10 @@ fn bad_yaml_syntax_is_reported_with_its_line() {
 
 #[test]
 fn an_ecs_field_not_implemented_yet_says_so_by_name() {
-    let text = GOOD.replace("      image: busybox", "      image: busybox\n      privileged: true");
+    let text = GOOD.replace(
+        "      image: busybox",
+        "      image: busybox\n      privileged: true",
+    );
     let msg = one_error(&text);
     assert!(msg.contains("spec.containerDefinitions[0].privileged"), "{msg}");
     assert!(msg.contains("not supported yet"), "{msg}");
@@ -111,7 +118,9 @@ fn raw_ecs_create_service_json_is_a_service() {
 
 #[test]
 fn an_unknown_kind_and_a_wrong_api_version_are_rejected() {
-    assert!(one_error("apiVersion: ecsd/v1\nkind: Pod\nmetadata: {name: x}\n").contains("kind: expected one of"));
+    assert!(
+        one_error("apiVersion: ecsd/v1\nkind: Pod\nmetadata: {name: x}\n").contains("kind: expected one of")
+    );
     let msg = one_error(&GOOD.replacen("ecsd/v1", "ecsd/v2", 1));
     assert!(msg.contains("apiVersion: expected \"ecsd/v1\""), "{msg}");
 }
@@ -136,7 +145,11 @@ fn directories_are_read_recursively_skipping_hidden_entries_and_other_files() {
 
 #[test]
 fn all_documents_are_checked_and_every_error_is_reported() {
-    let text = format!("{}\n---\n{}", GOOD.replace("image: busybox", "image: [3]"), "kind: Nope\n");
+    let text = format!(
+        "{}\n---\n{}",
+        GOOD.replace("image: busybox", "image: [3]"),
+        "kind: Nope\n"
+    );
     let errors = parse(&text).unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:?}");
 }

@@ -1,0 +1,155 @@
+//! Task lifecycle vocabulary (ECS names): states, desired status, stop codes, health.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// ECS `lastStatus` values, in lifecycle order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskState {
+    /// Recorded, nothing created yet.
+    #[default]
+    Provisioning,
+    /// Containers being created or started.
+    Pending,
+    /// Resources being attached (unused locally, kept for ECS parity).
+    Activating,
+    /// Every essential container is running.
+    Running,
+    /// Shutting down, resources being released.
+    Deactivating,
+    /// Containers being stopped.
+    Stopping,
+    /// Containers stopped, resources being cleaned up.
+    Deprovisioning,
+    /// Terminal.
+    Stopped,
+}
+
+impl TaskState {
+    /// ECS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Activating => "ACTIVATING",
+            TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Deprovisioning => "DEPROVISIONING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+
+    /// A task that has begun shutting down never runs again.
+    pub fn is_shutting_down(self) -> bool {
+        self >= TaskState::Deactivating
+    }
+
+    /// Counted as "pending" in service counts (ECS: PROVISIONING..ACTIVATING).
+    pub fn is_pending(self) -> bool {
+        self < TaskState::Running
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// ECS `desiredStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DesiredStatus {
+    /// Keep the task running.
+    #[default]
+    Running,
+    /// Stop the task.
+    Stopped,
+}
+
+impl DesiredStatus {
+    /// ECS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DesiredStatus::Running => "RUNNING",
+            DesiredStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// ECS `stopCode`: why a task stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StopCode {
+    /// A container could not be created or started.
+    TaskFailedToStart,
+    /// An essential container exited.
+    EssentialContainerExited,
+    /// A user asked (stop-task, delete).
+    UserInitiated,
+    /// The service scheduler stopped it (scale-in, replacement).
+    ServiceSchedulerInitiated,
+}
+
+/// ECS `healthStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HealthStatus {
+    /// Every essential container with a health check passes it.
+    Healthy,
+    /// An essential container fails its health check.
+    Unhealthy,
+    /// No health check, or not known yet.
+    #[default]
+    Unknown,
+}
+
+impl HealthStatus {
+    /// ECS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Healthy => "HEALTHY",
+            HealthStatus::Unhealthy => "UNHEALTHY",
+            HealthStatus::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// A new random 32-hex task id (the ECS task id format).
+pub fn new_task_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+/// Milliseconds since the Unix epoch, the timestamp unit of every record.
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_ids_are_32_lowercase_hex_characters_and_unique() {
+        let a = new_task_id();
+        assert_eq!(a.len(), 32);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_ne!(a, new_task_id());
+    }
+
+    #[test]
+    fn lifecycle_order_separates_pending_running_and_shutting_down() {
+        assert!(TaskState::Pending.is_pending());
+        assert!(!TaskState::Running.is_pending());
+        assert!(!TaskState::Running.is_shutting_down());
+        assert!(TaskState::Stopping.is_shutting_down());
+        assert!(TaskState::Stopped.is_shutting_down());
+    }
+}

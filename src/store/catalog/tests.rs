@@ -1,0 +1,158 @@
+use super::*;
+use crate::model::{ContainerDefinition, TaskDefinitionSpec};
+use crate::store::{MemoryStore, SledStore};
+
+fn spec(image: &str) -> TaskDefinitionSpec {
+    TaskDefinitionSpec {
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            image: image.into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn catalog() -> Catalog {
+    Catalog::new(Arc::new(MemoryStore::new()))
+}
+
+#[test]
+fn an_unchanged_task_definition_keeps_its_revision_and_a_change_registers_the_next() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    let (r1, o1) = c
+        .register_task_definition("web", &spec("busybox"), &none)
+        .unwrap();
+    let (r1b, o1b) = c
+        .register_task_definition("web", &spec("busybox"), &none)
+        .unwrap();
+    let (r2, o2) = c
+        .register_task_definition("web", &spec("busybox:1"), &none)
+        .unwrap();
+    assert_eq!((r1.revision, o1), (1, ApplyOutcome::Created));
+    assert_eq!((r1b.revision, o1b), (1, ApplyOutcome::Unchanged));
+    assert_eq!((r2.revision, o2), (2, ApplyOutcome::Configured));
+    assert_eq!(c.latest_task_definition("web").unwrap().unwrap().revision, 2);
+}
+
+#[test]
+fn revisions_are_never_reused_after_deregistration() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    c.register_task_definition("web", &spec("a"), &none).unwrap();
+    assert_eq!(c.deregister_family("web").unwrap(), 1);
+    assert!(c.latest_task_definition("web").unwrap().is_none());
+    let (r, outcome) = c.register_task_definition("web", &spec("a"), &none).unwrap();
+    assert_eq!((r.revision, outcome), (2, ApplyOutcome::Created));
+    let history = c.task_definition_revisions("web").unwrap();
+    assert_eq!(history[0].status, TaskDefinitionStatus::Inactive);
+}
+
+#[test]
+fn revision_ten_sorts_after_revision_nine() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    for i in 0..10 {
+        c.register_task_definition("web", &spec(&format!("img{i}")), &none)
+            .unwrap();
+    }
+    assert_eq!(
+        c.latest_task_definition("web").unwrap().unwrap().spec,
+        spec("img9")
+    );
+}
+
+#[test]
+fn service_generation_moves_only_when_the_spec_changes() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    let mut s = ServiceSpec {
+        task_definition: "web".into(),
+        desired_count: Some(2),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.apply_service("default", "web", &s, &none).unwrap(),
+        ApplyOutcome::Created
+    );
+    assert_eq!(
+        c.apply_service("default", "web", &s, &none).unwrap(),
+        ApplyOutcome::Unchanged
+    );
+    s.desired_count = Some(3);
+    assert_eq!(
+        c.apply_service("default", "web", &s, &none).unwrap(),
+        ApplyOutcome::Configured
+    );
+    assert_eq!(c.service("default", "web").unwrap().unwrap().generation, 2);
+}
+
+#[test]
+fn a_draining_service_blocks_re_creation_under_the_same_name() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    let s = ServiceSpec {
+        task_definition: "web".into(),
+        desired_count: Some(1),
+        ..Default::default()
+    };
+    c.apply_service("default", "web", &s, &none).unwrap();
+    c.mark_service_deleting("default", "web").unwrap();
+    let err = c.apply_service("default", "web", &s, &none).unwrap_err();
+    assert!(err.to_string().contains("being deleted"), "{err}");
+    c.remove_service("default", "web").unwrap();
+    assert_eq!(
+        c.apply_service("default", "web", &s, &none).unwrap(),
+        ApplyOutcome::Created
+    );
+}
+
+#[test]
+fn the_first_stop_request_wins() {
+    let c = catalog();
+    let task = TaskRecord {
+        id: "a".repeat(32),
+        cluster: "default".into(),
+        task_definition: "web:1".into(),
+        service: None,
+        group: "family:web".into(),
+        started_by: None,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        created_at: 0,
+    };
+    c.create_task(&task).unwrap();
+    c.request_task_stop(&task.id, StopCode::UserInitiated, "first")
+        .unwrap();
+    let t = c
+        .request_task_stop(&task.id, StopCode::ServiceSchedulerInitiated, "second")
+        .unwrap();
+    assert_eq!(t.stopped_reason.as_deref(), Some("first"));
+    assert!(c.request_task_stop("nope", StopCode::UserInitiated, "x").is_err());
+}
+
+#[test]
+fn intent_written_to_sled_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = BTreeMap::new();
+    {
+        let c = Catalog::new(Arc::new(SledStore::open(dir.path()).unwrap()));
+        c.register_task_definition("web", &spec("busybox"), &none)
+            .unwrap();
+    }
+    let c = Catalog::new(Arc::new(SledStore::open(dir.path()).unwrap()));
+    assert_eq!(c.latest_task_definition("web").unwrap().unwrap().revision, 1);
+    let (r, _) = c.register_task_definition("web", &spec("other"), &none).unwrap();
+    assert_eq!(r.revision, 2);
+}
+
+#[test]
+fn writers_are_notified_of_intent_changes() {
+    let c = catalog();
+    let mut rx = c.subscribe();
+    c.register_task_definition("web", &spec("a"), &BTreeMap::new())
+        .unwrap();
+    assert_eq!(rx.try_recv().unwrap(), Change::TaskDefinition("web".into()));
+}

@@ -1,0 +1,199 @@
+//! What the store holds for each object: intent records and observed-status records.
+
+use crate::model::{
+    DesiredStatus, HealthStatus, Protocol, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterRecord {
+    /// Cluster name.
+    pub name: String,
+    /// Labels from the manifest.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Creation time (ms since epoch).
+    pub created_at: u64,
+}
+
+/// Lifecycle of a task definition revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskDefinitionStatus {
+    /// Usable for new tasks.
+    Active,
+    /// Deregistered; kept as history.
+    Inactive,
+}
+
+/// One immutable revision of a task definition family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskDefinitionRecord {
+    /// Family name.
+    pub family: String,
+    /// Revision number, 1-based, never reused.
+    pub revision: u32,
+    /// ACTIVE or INACTIVE.
+    pub status: TaskDefinitionStatus,
+    /// The definition as registered.
+    pub spec: TaskDefinitionSpec,
+    /// Labels from the manifest.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Registration time (ms since epoch).
+    pub registered_at: u64,
+    /// Deregistration time, if deregistered.
+    #[serde(default)]
+    pub deregistered_at: Option<u64>,
+}
+
+impl TaskDefinitionRecord {
+    /// `family:revision`.
+    pub fn reference(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
+}
+
+/// A service's desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub name: String,
+    /// The spec as last applied.
+    pub spec: ServiceSpec,
+    /// Labels from the manifest.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Bumped on every spec change.
+    pub generation: u64,
+    /// Creation time (ms since epoch).
+    pub created_at: u64,
+    /// Set by delete: the service drains its tasks, then disappears.
+    #[serde(default)]
+    pub deleting: bool,
+}
+
+impl ServiceRecord {
+    /// Desired number of tasks (0 once deleting).
+    pub fn desired_count(&self) -> u32 {
+        if self.deleting {
+            0
+        } else {
+            self.spec.desired_count.unwrap_or(0)
+        }
+    }
+}
+
+/// A service's observed state, written by the service controller.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    /// Generation of the spec this status reflects.
+    pub observed_generation: u64,
+    /// Resolved `family:revision` the service runs.
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// Tasks RUNNING.
+    pub running_count: u32,
+    /// Tasks not yet RUNNING.
+    pub pending_count: u32,
+    /// Why the service cannot progress, if it cannot.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Last update (ms since epoch).
+    pub updated_at: u64,
+}
+
+/// A task's intent: what to run and whether it should run. Written before any container exists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// 32-hex task id.
+    pub id: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// Owning service, if any.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// ECS group (`service:<name>` or `family:<family>`).
+    pub group: String,
+    /// Who started it (ECS `startedBy`).
+    #[serde(default)]
+    pub started_by: Option<String>,
+    /// RUNNING or STOPPED.
+    pub desired_status: DesiredStatus,
+    /// Why a stop was requested, if it was.
+    #[serde(default)]
+    pub stop_code: Option<StopCode>,
+    /// Human reason for the stop request.
+    #[serde(default)]
+    pub stopped_reason: Option<String>,
+    /// Creation time (ms since epoch).
+    pub created_at: u64,
+}
+
+/// A task's observed state, written only by the task controller.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskStatus {
+    /// ECS `lastStatus`.
+    pub last_status: TaskState,
+    /// ECS `healthStatus`.
+    #[serde(default)]
+    pub health_status: HealthStatus,
+    /// One entry per container definition.
+    #[serde(default)]
+    pub containers: Vec<ContainerStatus>,
+    /// Why the task stopped (set when the task itself decides to stop).
+    #[serde(default)]
+    pub stop_code: Option<StopCode>,
+    /// Human reason it stopped.
+    #[serde(default)]
+    pub stopped_reason: Option<String>,
+    /// When every essential container was first seen running.
+    #[serde(default)]
+    pub started_at: Option<u64>,
+    /// When shutdown began.
+    #[serde(default)]
+    pub stopping_at: Option<u64>,
+    /// When the task reached STOPPED.
+    #[serde(default)]
+    pub stopped_at: Option<u64>,
+}
+
+/// One container of a task as last observed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerStatus {
+    /// Container name from the task definition.
+    pub name: String,
+    /// Engine container id, once created.
+    #[serde(default)]
+    pub runtime_id: Option<String>,
+    /// ECS `lastStatus` of the container (PENDING, RUNNING, STOPPED).
+    pub last_status: TaskState,
+    /// Exit code, once exited.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    /// Why it stopped or failed.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Published ports.
+    #[serde(default)]
+    pub network_bindings: Vec<NetworkBinding>,
+}
+
+/// A published port as bound by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkBinding {
+    /// Host address.
+    pub bind_ip: String,
+    /// Port inside the container.
+    pub container_port: u16,
+    /// Port on the host.
+    pub host_port: u16,
+    /// tcp or udp.
+    pub protocol: Protocol,
+}
