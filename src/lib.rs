@@ -1,3 +1,4 @@
 //! ecsd: Amazon ECS for one machine.
 pub mod model;
+pub mod runtime;
 pub mod store;

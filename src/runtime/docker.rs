@@ -1,0 +1,398 @@
+//! `ContainerRuntime` over the Docker Engine API (Docker or Podman's compatible socket) via bollard.
+
+use super::*;
+use crate::model::Protocol;
+use crate::store::NetworkBinding;
+use bollard::errors::Error as BollardError;
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, ContainerSummary, HostConfig, PortBinding, PortMap,
+    RestartPolicy, RestartPolicyNameEnum,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, EventsOptions, ListContainersOptions, RemoveContainerOptions, StopContainerOptions,
+};
+use bollard::{API_DEFAULT_VERSION, Docker};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Seconds bollard waits for a response; above any stop timeout ecsd uses.
+const REQUEST_TIMEOUT_SECS: u64 = 300;
+/// The event stream is long-lived and Podman sends no headers until the first event.
+const EVENTS_TIMEOUT_SECS: u64 = 60 * 60 * 24 * 365;
+
+/// A Docker or Podman engine reached through its Docker-compatible API.
+#[derive(Clone)]
+pub struct DockerRuntime {
+    endpoint: String,
+    client: Docker,
+    events_client: Docker,
+}
+
+impl DockerRuntime {
+    /// Connects lazily to `endpoint` (`unix:///path`, a socket path, or `tcp://host:port`);
+    /// `None` picks `$DOCKER_HOST`, the Docker socket, then the Podman socket.
+    pub fn connect(endpoint: Option<&str>) -> Result<Self, RuntimeError> {
+        let endpoint = endpoint.map(str::to_string).unwrap_or_else(default_endpoint);
+        let connect = |timeout| -> Result<Docker, BollardError> {
+            if let Some(addr) = endpoint.strip_prefix("tcp://").or_else(|| endpoint.strip_prefix("http://")) {
+                Docker::connect_with_http(&format!("http://{addr}"), timeout, API_DEFAULT_VERSION)
+            } else {
+                Docker::connect_with_unix(&endpoint, timeout, API_DEFAULT_VERSION)
+            }
+        };
+        let unreachable = |e: BollardError| RuntimeError::Unreachable {
+            endpoint: endpoint.clone(),
+            message: e.to_string(),
+        };
+        let client = connect(REQUEST_TIMEOUT_SECS).map_err(unreachable)?;
+        let events_client = connect(EVENTS_TIMEOUT_SECS).map_err(unreachable)?;
+        Ok(Self {
+            endpoint,
+            client,
+            events_client,
+        })
+    }
+
+    /// The endpoint this runtime talks to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn engine_error(&self, op: &'static str, id: &str, err: BollardError) -> RuntimeError {
+        match err {
+            BollardError::DockerResponseServerError { status_code: 404, .. } => {
+                RuntimeError::NotFound { id: id.to_string() }
+            }
+            BollardError::DockerResponseServerError { message, .. } => RuntimeError::Engine {
+                op,
+                id: id.to_string(),
+                message,
+            },
+            other => RuntimeError::Unreachable {
+                endpoint: self.endpoint.clone(),
+                message: format!("{op} {id}: {other}"),
+            },
+        }
+    }
+}
+
+fn default_endpoint() -> String {
+    if let Ok(host) = std::env::var("DOCKER_HOST")
+        && !host.is_empty()
+    {
+        return host;
+    }
+    let mut candidates = vec!["/var/run/docker.sock".to_string(), "/run/podman/podman.sock".to_string()];
+    if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
+        candidates.push(format!("{dir}/podman/podman.sock"));
+    }
+    candidates
+        .iter()
+        .find(|p| Path::new(p).exists())
+        .cloned()
+        .unwrap_or_else(|| candidates[0].clone())
+}
+
+#[async_trait]
+impl ContainerRuntime for DockerRuntime {
+    async fn info(&self) -> Result<EngineInfo, RuntimeError> {
+        let unreachable = |e: BollardError| RuntimeError::Unreachable {
+            endpoint: self.endpoint.clone(),
+            message: e.to_string(),
+        };
+        // Negotiation stores the agreed version in state shared by every clone of the client.
+        self.client.clone().negotiate_version().await.map_err(unreachable)?;
+        self.events_client.clone().negotiate_version().await.map_err(unreachable)?;
+        let version = self.client.version().await.map_err(unreachable)?;
+        let is_podman = version
+            .components
+            .iter()
+            .flatten()
+            .any(|c| c.name.to_lowercase().contains("podman"));
+        Ok(EngineInfo {
+            name: if is_podman { "podman" } else { "docker" }.to_string(),
+            version: version.version.unwrap_or_default(),
+            api_version: self.client.client_version().to_string(),
+        })
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
+        let options = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            ..Default::default()
+        };
+        match self.client.create_container(Some(options), create_body(spec)).await {
+            Ok(created) => Ok(created.id),
+            Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => {
+                Err(RuntimeError::NameConflict {
+                    name: spec.name.clone(),
+                })
+            }
+            Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => {
+                Err(RuntimeError::ImageNotFound {
+                    image: spec.image.clone(),
+                })
+            }
+            Err(e) => Err(self.engine_error("create", &spec.name, e)),
+        }
+    }
+
+    async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        match self.client.start_container(id, None).await {
+            // 304: already started; starting is idempotent for ecsd.
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(e) => Err(self.engine_error("start", id, e)),
+        }
+    }
+
+    async fn stop(&self, id: &str, timeout: Duration) -> Result<(), RuntimeError> {
+        let options = StopContainerOptions {
+            t: Some(i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX)),
+            ..Default::default()
+        };
+        match self.client.stop_container(id, Some(options)).await {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(e) => Err(self.engine_error("stop", id, e)),
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        let options = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self.client.remove_container(id, Some(options)).await {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+            // 409: removal already in progress.
+            Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => Ok(()),
+            Err(e) => Err(self.engine_error("remove", id, e)),
+        }
+    }
+
+    async fn inspect(&self, id_or_name: &str) -> Result<Option<ContainerInfo>, RuntimeError> {
+        match self.client.inspect_container(id_or_name, None).await {
+            Ok(found) => Ok(Some(from_inspect(found))),
+            Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
+            Err(e) => Err(self.engine_error("inspect", id_or_name, e)),
+        }
+    }
+
+    async fn list(&self, labels: &[String]) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([("label".to_string(), labels.to_vec())])),
+            ..Default::default()
+        };
+        let found = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| self.engine_error("list", &labels.join(","), e))?;
+        Ok(found.into_iter().map(from_summary).collect())
+    }
+
+    fn events(&self, label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {
+        let options = EventsOptions {
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["container".to_string()]),
+                ("label".to_string(), vec![label.to_string()]),
+            ])),
+            ..Default::default()
+        };
+        let endpoint = self.endpoint.clone();
+        self.events_client
+            .events(Some(options))
+            .filter_map(move |item| {
+                let endpoint = endpoint.clone();
+                async move {
+                    match item {
+                        Ok(msg) => {
+                            let actor = msg.actor?;
+                            Some(Ok(EngineEvent {
+                                container_id: actor.id?,
+                                action: normalize_action(&msg.action.unwrap_or_default()),
+                                labels: actor.attributes.unwrap_or_default().into_iter().collect(),
+                            }))
+                        }
+                        Err(e) => Some(Err(RuntimeError::Unreachable {
+                            endpoint,
+                            message: format!("event stream: {e}"),
+                        })),
+                    }
+                }
+            })
+            .boxed()
+    }
+}
+
+/// Podman says `died` where Docker says `die`; health events carry a suffix on Docker.
+fn normalize_action(action: &str) -> String {
+    match action {
+        "died" => "die".to_string(),
+        a if a.starts_with("health_status") => "health_status".to_string(),
+        a => a.to_string(),
+    }
+}
+
+fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mut port_bindings = PortMap::new();
+    let mut exposed = Vec::new();
+    for p in &spec.ports {
+        let key = format!("{}/{}", p.container_port, p.protocol.as_str());
+        exposed.push(key.clone());
+        let binding = PortBinding {
+            host_ip: None,
+            // An empty host port asks the engine for an ephemeral one.
+            host_port: Some(p.host_port.map(|h| h.to_string()).unwrap_or_default()),
+        };
+        port_bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(binding);
+    }
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd: spec.command.clone(),
+        entrypoint: spec.entry_point.clone(),
+        env: Some(spec.env.clone()),
+        labels: Some(spec.labels.clone().into_iter().collect()),
+        exposed_ports: Some(exposed),
+        host_config: Some(HostConfig {
+            port_bindings: Some(port_bindings),
+            cpu_shares: spec.cpu_shares,
+            memory: spec.memory_bytes,
+            memory_reservation: spec.memory_reservation_bytes,
+            // ecsd owns restarts; the engine must never restart behind its back.
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::NO),
+                maximum_retry_count: None,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn from_summary(c: ContainerSummary) -> ContainerInfo {
+    use bollard::models::ContainerSummaryStateEnum as S;
+    let state = match c.state {
+        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
+        Some(S::CREATED) => ContainerState::Created,
+        Some(S::REMOVING) => ContainerState::Removing,
+        _ => ContainerState::Exited,
+    };
+    let ports = c
+        .ports
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            Some(NetworkBinding {
+                bind_ip: p.ip.unwrap_or_default(),
+                container_port: p.private_port,
+                host_port: p.public_port?,
+                protocol: match p.typ {
+                    Some(bollard::models::PortSummaryTypeEnum::UDP) => Protocol::Udp,
+                    _ => Protocol::Tcp,
+                },
+            })
+        })
+        .collect();
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name: c
+            .names
+            .and_then(|n| n.into_iter().next())
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_default(),
+        labels: c.labels.unwrap_or_default().into_iter().collect(),
+        state,
+        exit_code: None,
+        error: None,
+        oom_killed: false,
+        ports,
+    }
+}
+
+fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
+    use bollard::models::ContainerStateStatusEnum as S;
+    let st = c.state.unwrap_or_default();
+    let state = match st.status {
+        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
+        Some(S::CREATED) => ContainerState::Created,
+        Some(S::REMOVING) => ContainerState::Removing,
+        _ => ContainerState::Exited,
+    };
+    let exited = state == ContainerState::Exited;
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
+        labels: c
+            .config
+            .and_then(|cfg| cfg.labels)
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        state,
+        exit_code: if exited { st.exit_code } else { None },
+        error: st.error.filter(|e| !e.is_empty()),
+        oom_killed: st.oom_killed.unwrap_or(false),
+        ports: bindings(c.network_settings.and_then(|n| n.ports).unwrap_or_default()),
+    }
+}
+
+fn bindings(ports: PortMap) -> Vec<NetworkBinding> {
+    let mut out = Vec::new();
+    for (key, binds) in ports {
+        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
+        let Ok(container_port) = port.parse() else { continue };
+        let protocol = if proto == "udp" { Protocol::Udp } else { Protocol::Tcp };
+        for b in binds.unwrap_or_default() {
+            if let Some(host_port) = b.host_port.and_then(|p| p.parse().ok()) {
+                out.push(NetworkBinding {
+                    bind_ip: b.host_ip.unwrap_or_default(),
+                    container_port,
+                    host_port,
+                    protocol,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|b| (b.container_port, b.host_port, b.bind_ip.clone()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn podman_and_docker_event_names_normalize_to_one_vocabulary() {
+        assert_eq!(normalize_action("died"), "die");
+        assert_eq!(normalize_action("die"), "die");
+        assert_eq!(normalize_action("health_status: healthy"), "health_status");
+    }
+
+    #[test]
+    fn ephemeral_ports_ask_the_engine_for_any_host_port_and_restart_policy_is_no() {
+        let spec = ContainerSpec {
+            name: "n".into(),
+            image: "busybox".into(),
+            command: None,
+            entry_point: None,
+            env: vec![],
+            labels: BTreeMap::new(),
+            ports: vec![PortSpec {
+                container_port: 80,
+                host_port: None,
+                protocol: Protocol::Tcp,
+            }],
+            cpu_shares: None,
+            memory_bytes: None,
+            memory_reservation_bytes: None,
+        };
+        let body = create_body(&spec);
+        let host = body.host_config.unwrap();
+        let binding = &host.port_bindings.unwrap()["80/tcp"].clone().unwrap()[0];
+        assert_eq!(binding.host_port.as_deref(), Some(""));
+        assert_eq!(host.restart_policy.unwrap().name, Some(RestartPolicyNameEnum::NO));
+    }
+}

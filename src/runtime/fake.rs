@@ -1,0 +1,233 @@
+//! A recording in-memory engine for controller tests: every call is logged, and tests can
+//! make containers exit or vanish to drive the controllers.
+
+use super::*;
+use crate::store::NetworkBinding;
+use futures::StreamExt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// One call made to the fake engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FakeCall {
+    /// `create` with this container name.
+    Create(String),
+    /// `start` of this id.
+    Start(String),
+    /// `stop` of this id.
+    Stop(String),
+    /// `remove` of this id.
+    Remove(String),
+}
+
+/// An in-memory `ContainerRuntime`.
+pub struct FakeRuntime {
+    containers: Mutex<BTreeMap<String, ContainerInfo>>,
+    calls: Mutex<Vec<FakeCall>>,
+    missing_images: Mutex<Vec<String>>,
+    events: broadcast::Sender<EngineEvent>,
+    next_id: AtomicU64,
+}
+
+impl Default for FakeRuntime {
+    fn default() -> Self {
+        Self {
+            containers: Mutex::default(),
+            calls: Mutex::default(),
+            missing_images: Mutex::default(),
+            events: broadcast::channel(1024).0,
+            next_id: AtomicU64::new(1),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl FakeRuntime {
+    /// An empty engine.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<FakeCall> {
+        lock(&self.calls).clone()
+    }
+
+    /// Number of calls matching `pred`.
+    pub fn count(&self, pred: impl Fn(&FakeCall) -> bool) -> usize {
+        lock(&self.calls).iter().filter(|c| pred(c)).count()
+    }
+
+    /// All containers currently known to the engine.
+    pub fn containers(&self) -> Vec<ContainerInfo> {
+        lock(&self.containers).values().cloned().collect()
+    }
+
+    /// Containers in the Running state.
+    pub fn running(&self) -> Vec<ContainerInfo> {
+        self.containers()
+            .into_iter()
+            .filter(|c| c.state == ContainerState::Running)
+            .collect()
+    }
+
+    /// Makes creates of `image` fail as if the image did not exist.
+    pub fn set_image_missing(&self, image: &str) {
+        lock(&self.missing_images).push(image.to_string());
+    }
+
+    /// The process in container `id` exits with `code` (as if it crashed or finished).
+    pub fn exit(&self, id: &str, code: i64) {
+        let labels = {
+            let mut map = lock(&self.containers);
+            let Some(c) = map.get_mut(id) else { return };
+            c.state = ContainerState::Exited;
+            c.exit_code = Some(code);
+            c.labels.clone()
+        };
+        self.emit(id, "die", labels);
+    }
+
+    /// Someone outside ecsd removed the container (`docker rm -f`).
+    pub fn remove_externally(&self, id: &str) {
+        if let Some(c) = lock(&self.containers).remove(id) {
+            self.emit(id, "destroy", c.labels);
+        }
+    }
+
+    fn emit(&self, id: &str, action: &str, labels: BTreeMap<String, String>) {
+        let _ = self.events.send(EngineEvent {
+            container_id: id.to_string(),
+            action: action.to_string(),
+            labels,
+        });
+    }
+
+    fn record(&self, call: FakeCall) {
+        lock(&self.calls).push(call);
+    }
+
+    fn not_found(id: &str) -> RuntimeError {
+        RuntimeError::NotFound { id: id.to_string() }
+    }
+}
+
+#[async_trait]
+impl ContainerRuntime for FakeRuntime {
+    async fn info(&self) -> Result<EngineInfo, RuntimeError> {
+        Ok(EngineInfo {
+            name: "fake".into(),
+            version: "0".into(),
+            api_version: "1.41".into(),
+        })
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
+        self.record(FakeCall::Create(spec.name.clone()));
+        if lock(&self.missing_images).contains(&spec.image) {
+            return Err(RuntimeError::ImageNotFound {
+                image: spec.image.clone(),
+            });
+        }
+        let mut map = lock(&self.containers);
+        if map.values().any(|c| c.name == spec.name) {
+            return Err(RuntimeError::NameConflict {
+                name: spec.name.clone(),
+            });
+        }
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{n:064x}");
+        let ports = spec
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(i, p)| NetworkBinding {
+                bind_ip: "0.0.0.0".into(),
+                container_port: p.container_port,
+                host_port: p.host_port.unwrap_or(32768 + (n as u16 % 1000) * 10 + i as u16),
+                protocol: p.protocol,
+            })
+            .collect();
+        map.insert(
+            id.clone(),
+            ContainerInfo {
+                id: id.clone(),
+                name: spec.name.clone(),
+                labels: spec.labels.clone(),
+                state: ContainerState::Created,
+                exit_code: None,
+                error: None,
+                oom_killed: false,
+                ports,
+            },
+        );
+        Ok(id)
+    }
+
+    async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        self.record(FakeCall::Start(id.to_string()));
+        let labels = {
+            let mut map = lock(&self.containers);
+            let c = map.get_mut(id).ok_or_else(|| Self::not_found(id))?;
+            c.state = ContainerState::Running;
+            c.labels.clone()
+        };
+        self.emit(id, "start", labels);
+        Ok(())
+    }
+
+    async fn stop(&self, id: &str, _timeout: Duration) -> Result<(), RuntimeError> {
+        self.record(FakeCall::Stop(id.to_string()));
+        let running = lock(&self.containers)
+            .get(id)
+            .map(|c| c.state == ContainerState::Running)
+            .ok_or_else(|| Self::not_found(id))?;
+        if running {
+            self.exit(id, 143);
+        }
+        Ok(())
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        self.record(FakeCall::Remove(id.to_string()));
+        if let Some(c) = lock(&self.containers).remove(id) {
+            self.emit(id, "destroy", c.labels);
+        }
+        Ok(())
+    }
+
+    async fn inspect(&self, id_or_name: &str) -> Result<Option<ContainerInfo>, RuntimeError> {
+        Ok(lock(&self.containers)
+            .values()
+            .find(|c| c.id == id_or_name || c.name == id_or_name)
+            .cloned())
+    }
+
+    async fn list(&self, labels: &[String]) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        Ok(self
+            .containers()
+            .into_iter()
+            .filter(|c| {
+                labels.iter().all(|f| {
+                    let (k, v) = f.split_once('=').unwrap_or((f, ""));
+                    c.label(k) == Some(v)
+                })
+            })
+            .map(|mut c| {
+                c.exit_code = None; // a list, like Docker's, carries no exit code
+                c
+            })
+            .collect())
+    }
+
+    fn events(&self, _label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {
+        BroadcastStream::new(self.events.subscribe())
+            .filter_map(|e| async move { e.ok().map(Ok) })
+            .boxed()
+    }
+}
