@@ -1,4 +1,5 @@
 //! ecsd: Amazon ECS for one machine.
+pub mod controller;
 pub mod model;
 pub mod runtime;
 pub mod store;

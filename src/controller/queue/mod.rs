@@ -1,0 +1,187 @@
+//! The work queue: dedup by key (earliest due time wins), never the same key twice at once,
+//! bounded concurrency, per-key exponential backoff on error, and a readiness gate.
+
+use super::backoff::Backoff;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
+
+/// What a reconcile asks for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Converged; wait for the next change.
+    Done,
+    /// Look again after this long (e.g. a deadline or a stop still in progress).
+    RequeueAfter(Duration),
+}
+
+struct State<K> {
+    due: HashMap<K, Instant>,
+    running: HashSet<K>,
+    failures: HashMap<K, u32>,
+}
+
+/// A delay queue of keys, shared by every producer; one `run` loop consumes it.
+pub struct WorkQueue<K> {
+    state: Mutex<State<K>>,
+    wake: Notify,
+    ready: watch::Sender<bool>,
+    backoff: Backoff,
+}
+
+impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K> {
+    /// An empty, not-yet-ready queue.
+    pub fn new(backoff: Backoff) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(State {
+                due: HashMap::new(),
+                running: HashSet::new(),
+                failures: HashMap::new(),
+            }),
+            wake: Notify::new(),
+            ready: watch::channel(false).0,
+            backoff,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<K>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reconcile `key` as soon as possible.
+    pub fn add(&self, key: K) {
+        self.add_after(key, Duration::ZERO);
+    }
+
+    /// Reconcile `key` after `delay`; an earlier pending request for the same key wins.
+    pub fn add_after(&self, key: K, delay: Duration) {
+        let at = Instant::now() + delay;
+        {
+            let mut state = self.lock();
+            let slot = state.due.entry(key).or_insert(at);
+            if at < *slot {
+                *slot = at;
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    /// Opens the readiness gate: nothing runs before this.
+    pub fn set_ready(&self) {
+        self.ready.send_replace(true);
+        self.wake.notify_one();
+    }
+
+    /// Number of keys waiting (not counting running ones).
+    pub fn len(&self) -> usize {
+        self.lock().due.len()
+    }
+
+    /// True when no key is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of keys being reconciled right now.
+    pub fn running(&self) -> usize {
+        self.lock().running.len()
+    }
+
+    /// The earliest due key that is not running: Ok(key) if due now, Err(wait-until) otherwise.
+    fn next(&self) -> Option<Result<K, Instant>> {
+        let mut state = self.lock();
+        let (key, at) = state
+            .due
+            .iter()
+            .filter(|(k, _)| !state.running.contains(*k))
+            .min_by_key(|(_, at)| **at)
+            .map(|(k, at)| (k.clone(), *at))?;
+        if at > Instant::now() {
+            return Some(Err(at));
+        }
+        state.due.remove(&key);
+        state.running.insert(key.clone());
+        Some(Ok(key))
+    }
+
+    fn finish<E>(&self, key: K, result: &Result<Action, E>) {
+        let retry = {
+            let mut state = self.lock();
+            state.running.remove(&key);
+            match result {
+                Ok(_) => {
+                    state.failures.remove(&key);
+                    None
+                }
+                Err(_) => {
+                    let n = state.failures.entry(key.clone()).or_insert(0);
+                    *n += 1;
+                    Some(self.backoff.delay(*n))
+                }
+            }
+        };
+        match (result, retry) {
+            (_, Some(delay)) => self.add_after(key, delay),
+            (Ok(Action::RequeueAfter(delay)), None) => self.add_after(key, *delay),
+            _ => self.wake.notify_one(),
+        }
+    }
+
+    /// Runs `reconcile` for due keys, at most `concurrency` at once, until `shutdown` resolves;
+    /// then waits for in-flight reconciles to finish.
+    pub async fn run<F, Fut, E>(self: Arc<Self>, concurrency: usize, reconcile: F, shutdown: impl Future<Output = ()>)
+    where
+        F: Fn(K) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Action, E>> + Send + 'static,
+        E: Send + 'static,
+    {
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let reconcile = Arc::new(reconcile);
+        let mut ready = self.ready.subscribe();
+        tokio::pin!(shutdown);
+        tokio::select! {
+            _ = ready.wait_for(|r| *r) => {}
+            _ = &mut shutdown => return,
+        }
+        loop {
+            let acquired = tokio::select! {
+                p = permits.clone().acquire_owned() => p,
+                _ = &mut shutdown => break,
+            };
+            let Ok(permit) = acquired else { break };
+            let notified = self.wake.notified();
+            match self.next() {
+                Some(Ok(key)) => {
+                    let queue = self.clone();
+                    let reconcile = reconcile.clone();
+                    tokio::spawn(async move {
+                        let result = reconcile(key.clone()).await;
+                        queue.finish(key, &result);
+                        drop(permit);
+                    });
+                }
+                next => {
+                    drop(permit);
+                    let sleep = match next {
+                        Some(Err(at)) => tokio::time::sleep_until(at),
+                        _ => tokio::time::sleep(Duration::from_secs(3600)),
+                    };
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = sleep => {}
+                        _ = &mut shutdown => break,
+                    }
+                }
+            }
+        }
+        // Graceful shutdown: wait until every in-flight reconcile has returned its permit.
+        let _ = permits.acquire_many(concurrency.max(1) as u32).await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

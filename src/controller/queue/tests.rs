@@ -1,0 +1,115 @@
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::mpsc;
+
+fn queue() -> Arc<WorkQueue<&'static str>> {
+    WorkQueue::new(Backoff {
+        base: Duration::from_secs(1),
+        max: Duration::from_secs(8),
+    })
+}
+
+/// Starts the run loop; every reconcile reports (key, time since start) and returns `result(key)`.
+fn start(
+    q: &Arc<WorkQueue<&'static str>>,
+    concurrency: usize,
+    work: Duration,
+    result: fn(&str, usize) -> Result<Action, ()>,
+) -> mpsc::UnboundedReceiver<(&'static str, Duration)> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let t0 = Instant::now();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let reconcile = move |key: &'static str| {
+        let tx = tx.clone();
+        let calls = calls.clone();
+        async move {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send((key, t0.elapsed()));
+            tokio::time::sleep(work).await;
+            result(key, n)
+        }
+    };
+    tokio::spawn(q.clone().run(concurrency, reconcile, std::future::pending()));
+    rx
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_runs_before_the_readiness_gate_opens() {
+    let q = queue();
+    let mut rx = start(&q, 4, Duration::ZERO, |_, _| Ok(Action::Done));
+    q.add("a");
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(rx.try_recv().is_err());
+    q.set_ready();
+    assert_eq!(rx.recv().await.unwrap().0, "a");
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicate_adds_collapse_into_one_reconcile() {
+    let q = queue();
+    q.add("a");
+    q.add("a");
+    q.add_after("a", Duration::from_secs(5));
+    q.set_ready();
+    let mut rx = start(&q, 4, Duration::ZERO, |_, _| Ok(Action::Done));
+    assert_eq!(rx.recv().await.unwrap(), ("a", Duration::ZERO));
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(rx.try_recv().is_err(), "the later request was folded into the earlier one");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_same_key_never_runs_twice_at_once_but_reruns_after() {
+    let q = queue();
+    q.set_ready();
+    let mut rx = start(&q, 4, Duration::from_secs(10), |_, _| Ok(Action::Done));
+    q.add("a");
+    assert_eq!(rx.recv().await.unwrap(), ("a", Duration::ZERO));
+    q.add("a"); // arrives while "a" is running
+    let (_, second) = rx.recv().await.unwrap();
+    assert_eq!(second, Duration::from_secs(10), "held until the first run finished");
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_is_bounded() {
+    let q = queue();
+    q.set_ready();
+    let mut rx = start(&q, 2, Duration::from_secs(10), |_, _| Ok(Action::Done));
+    for k in ["a", "b", "c"] {
+        q.add(k);
+    }
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        times.push(rx.recv().await.unwrap().1);
+    }
+    assert_eq!(times, vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(10)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_back_off_exponentially_and_success_resets_the_backoff() {
+    let q = queue();
+    q.set_ready();
+    // Fails on calls 0, 1, 2; succeeds on 3; fails again on 4.
+    let mut rx = start(&q, 1, Duration::ZERO, |_, n| if n == 3 { Ok(Action::Done) } else { Err(()) });
+    q.add("a");
+    let mut times = Vec::new();
+    for _ in 0..4 {
+        times.push(rx.recv().await.unwrap().1.as_secs());
+    }
+    assert_eq!(times, vec![0, 1, 3, 7], "1 s, 2 s, 4 s apart");
+    q.add("a"); // call 4 fails again: its retry comes after the base delay
+    let after_reset = rx.recv().await.unwrap().1.as_secs();
+    let next = rx.recv().await.unwrap().1.as_secs();
+    assert_eq!(next - after_reset, 1, "the failure count restarted at one");
+}
+
+#[tokio::test(start_paused = true)]
+async fn requeue_after_schedules_the_key_again() {
+    let q = queue();
+    q.set_ready();
+    let mut rx = start(&q, 1, Duration::ZERO, |_, n| {
+        Ok(if n == 0 { Action::RequeueAfter(Duration::from_secs(30)) } else { Action::Done })
+    });
+    q.add("a");
+    rx.recv().await.unwrap();
+    assert_eq!(rx.recv().await.unwrap().1, Duration::from_secs(30));
+}
