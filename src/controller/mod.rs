@@ -1,7 +1,124 @@
 //! Controllers: the work queue and the reconcilers that make the engine match the store.
+//!
+//! Level-triggered: store changes, engine events and the resync timer only enqueue keys;
+//! each reconcile re-reads intent from the store and facts from the engine.
 
 mod backoff;
+mod context;
+mod engine_watch;
 mod queue;
+mod replica_plan;
+mod resync;
+mod service;
+mod task;
 
 pub use backoff::Backoff;
+pub use context::{Context, ControllerSettings, ObjectKey};
 pub use queue::{Action, WorkQueue};
+pub use replica_plan::{ReplicaPlan, StopWhy, TaskView, plan_replicas};
+pub use resync::resync_all;
+pub use service::reconcile_service;
+pub use task::reconcile_task;
+
+use crate::runtime::RuntimeError;
+use crate::store::{Catalog, Change, StoreError};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+use tracing::{Instrument, info_span, warn};
+
+/// Why a reconcile failed (it is retried with backoff).
+#[derive(Debug, thiserror::Error)]
+pub enum ControllerError {
+    /// Reading or writing state failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine failed or is unreachable.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+/// Reconciles one key inside its tracing span.
+pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, ControllerError> {
+    let span = info_span!("reconcile", kind = key.kind(), key = %key);
+    let result = match &key {
+        ObjectKey::Service { cluster, name } => {
+            reconcile_service(&ctx, cluster, name)
+                .instrument(span.clone())
+                .await
+        }
+        ObjectKey::Task(id) => reconcile_task(&ctx, id).instrument(span.clone()).await,
+    };
+    if let Err(e) = &result {
+        span.in_scope(|| warn!(error = %e, "reconcile failed; will retry"));
+    }
+    result
+}
+
+/// Runs every controller loop until `shutdown` resolves, then lets in-flight reconciles finish.
+pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
+    let changes = tokio::spawn(follow_changes(ctx.catalog.clone(), ctx.clone()));
+    let ready_ctx = ctx.clone();
+    let watcher = tokio::spawn(async move {
+        engine_watch::wait_until_ready(&ready_ctx).await;
+        engine_watch::watch_engine(ready_ctx).await;
+    });
+    let resync_ctx = ctx.clone();
+    let resync = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(resync_ctx.settings.resync_interval);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = resync_all(&resync_ctx).await {
+                warn!(error = %e, "periodic resync failed");
+            }
+        }
+    });
+    let work_ctx = ctx.clone();
+    ctx.queue
+        .clone()
+        .run(
+            ctx.settings.concurrency,
+            move |key| reconcile(work_ctx.clone(), key),
+            shutdown,
+        )
+        .await;
+    changes.abort();
+    watcher.abort();
+    resync.abort();
+}
+
+/// Turns intent changes in the store into queue keys.
+async fn follow_changes(catalog: Catalog, ctx: Arc<Context>) {
+    let mut rx = catalog.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(change) => enqueue_change(&ctx, change),
+            Err(RecvError::Lagged(_)) => {
+                if let Err(e) = resync_all(&ctx).await {
+                    warn!(error = %e, "resync after missed changes failed");
+                }
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+fn enqueue_change(ctx: &Context, change: Change) {
+    match change {
+        Change::Task(id) => ctx.queue.add(ObjectKey::Task(id)),
+        Change::Service { cluster, name } => ctx.queue.add(ObjectKey::Service { cluster, name }),
+        // A new revision may be what a service tracks; services are few, so look at all.
+        Change::TaskDefinition(_) | Change::Cluster(_) => match ctx.catalog.services(None) {
+            Ok(services) => {
+                for s in services {
+                    ctx.queue.add(ObjectKey::service(&s.cluster, &s.name));
+                }
+            }
+            Err(e) => warn!(error = %e, "cannot list services"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -70,7 +70,11 @@ pub fn container_spec(def: &ContainerDefinition, task: &TaskRecord, owner: &str)
         image: def.image.clone(),
         command: def.command.clone(),
         entry_point: def.entry_point.clone(),
-        env: def.environment.iter().map(|kv| format!("{}={}", kv.name, kv.value)).collect(),
+        env: def
+            .environment
+            .iter()
+            .map(|kv| format!("{}={}", kv.name, kv.value))
+            .collect(),
         labels,
         ports: def
             .port_mappings
@@ -134,7 +138,11 @@ mod tests {
         assert_eq!(get(labels::CONTAINER), Some("app"));
         assert_eq!(get(labels::TASK_DEFINITION), Some("web:3"));
         assert_eq!(get(labels::SERVICE), Some("web"));
-        assert!(!container_spec(&def, &task(None), "o").labels.contains_key(labels::SERVICE));
+        assert!(
+            !container_spec(&def, &task(None), "o")
+                .labels
+                .contains_key(labels::SERVICE)
+        );
     }
 
     #[test]

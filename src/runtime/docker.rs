@@ -9,7 +9,8 @@ use bollard::models::{
     RestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, EventsOptions, ListContainersOptions, RemoveContainerOptions, StopContainerOptions,
+    CreateContainerOptions, EventsOptions, ListContainersOptions, RemoveContainerOptions,
+    StopContainerOptions,
 };
 use bollard::{API_DEFAULT_VERSION, Docker};
 use futures::StreamExt;
@@ -35,7 +36,10 @@ impl DockerRuntime {
     pub fn connect(endpoint: Option<&str>) -> Result<Self, RuntimeError> {
         let endpoint = endpoint.map(str::to_string).unwrap_or_else(default_endpoint);
         let connect = |timeout| -> Result<Docker, BollardError> {
-            if let Some(addr) = endpoint.strip_prefix("tcp://").or_else(|| endpoint.strip_prefix("http://")) {
+            if let Some(addr) = endpoint
+                .strip_prefix("tcp://")
+                .or_else(|| endpoint.strip_prefix("http://"))
+            {
                 Docker::connect_with_http(&format!("http://{addr}"), timeout, API_DEFAULT_VERSION)
             } else {
                 Docker::connect_with_unix(&endpoint, timeout, API_DEFAULT_VERSION)
@@ -83,7 +87,10 @@ fn default_endpoint() -> String {
     {
         return host;
     }
-    let mut candidates = vec!["/var/run/docker.sock".to_string(), "/run/podman/podman.sock".to_string()];
+    let mut candidates = vec![
+        "/var/run/docker.sock".to_string(),
+        "/run/podman/podman.sock".to_string(),
+    ];
     if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
         candidates.push(format!("{dir}/podman/podman.sock"));
     }
@@ -102,8 +109,16 @@ impl ContainerRuntime for DockerRuntime {
             message: e.to_string(),
         };
         // Negotiation stores the agreed version in state shared by every clone of the client.
-        self.client.clone().negotiate_version().await.map_err(unreachable)?;
-        self.events_client.clone().negotiate_version().await.map_err(unreachable)?;
+        self.client
+            .clone()
+            .negotiate_version()
+            .await
+            .map_err(unreachable)?;
+        self.events_client
+            .clone()
+            .negotiate_version()
+            .await
+            .map_err(unreachable)?;
         let version = self.client.version().await.map_err(unreachable)?;
         let is_podman = version
             .components
@@ -122,7 +137,11 @@ impl ContainerRuntime for DockerRuntime {
             name: Some(spec.name.clone()),
             ..Default::default()
         };
-        match self.client.create_container(Some(options), create_body(spec)).await {
+        match self
+            .client
+            .create_container(Some(options), create_body(spec))
+            .await
+        {
             Ok(created) => Ok(created.id),
             Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => {
                 Err(RuntimeError::NameConflict {
@@ -247,7 +266,11 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             // An empty host port asks the engine for an ephemeral one.
             host_port: Some(p.host_port.map(|h| h.to_string()).unwrap_or_default()),
         };
-        port_bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(binding);
+        port_bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(binding);
     }
     ContainerCreateBody {
         image: Some(spec.image.clone()),
@@ -343,8 +366,14 @@ fn bindings(ports: PortMap) -> Vec<NetworkBinding> {
     let mut out = Vec::new();
     for (key, binds) in ports {
         let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
-        let Ok(container_port) = port.parse() else { continue };
-        let protocol = if proto == "udp" { Protocol::Udp } else { Protocol::Tcp };
+        let Ok(container_port) = port.parse() else {
+            continue;
+        };
+        let protocol = if proto == "udp" {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        };
         for b in binds.unwrap_or_default() {
             if let Some(host_port) = b.host_port.and_then(|p| p.parse().ok()) {
                 out.push(NetworkBinding {

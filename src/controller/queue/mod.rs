@@ -133,8 +133,12 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
 
     /// Runs `reconcile` for due keys, at most `concurrency` at once, until `shutdown` resolves;
     /// then waits for in-flight reconciles to finish.
-    pub async fn run<F, Fut, E>(self: Arc<Self>, concurrency: usize, reconcile: F, shutdown: impl Future<Output = ()>)
-    where
+    pub async fn run<F, Fut, E>(
+        self: Arc<Self>,
+        concurrency: usize,
+        reconcile: F,
+        shutdown: impl Future<Output = ()>,
+    ) where
         F: Fn(K) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Action, E>> + Send + 'static,
         E: Send + 'static,

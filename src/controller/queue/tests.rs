@@ -54,7 +54,10 @@ async fn duplicate_adds_collapse_into_one_reconcile() {
     let mut rx = start(&q, 4, Duration::ZERO, |_, _| Ok(Action::Done));
     assert_eq!(rx.recv().await.unwrap(), ("a", Duration::ZERO));
     tokio::time::sleep(Duration::from_secs(60)).await;
-    assert!(rx.try_recv().is_err(), "the later request was folded into the earlier one");
+    assert!(
+        rx.try_recv().is_err(),
+        "the later request was folded into the earlier one"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -66,7 +69,11 @@ async fn the_same_key_never_runs_twice_at_once_but_reruns_after() {
     assert_eq!(rx.recv().await.unwrap(), ("a", Duration::ZERO));
     q.add("a"); // arrives while "a" is running
     let (_, second) = rx.recv().await.unwrap();
-    assert_eq!(second, Duration::from_secs(10), "held until the first run finished");
+    assert_eq!(
+        second,
+        Duration::from_secs(10),
+        "held until the first run finished"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -81,7 +88,10 @@ async fn concurrency_is_bounded() {
     for _ in 0..3 {
         times.push(rx.recv().await.unwrap().1);
     }
-    assert_eq!(times, vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(10)]);
+    assert_eq!(
+        times,
+        vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(10)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -89,7 +99,9 @@ async fn errors_back_off_exponentially_and_success_resets_the_backoff() {
     let q = queue();
     q.set_ready();
     // Fails on calls 0, 1, 2; succeeds on 3; fails again on 4.
-    let mut rx = start(&q, 1, Duration::ZERO, |_, n| if n == 3 { Ok(Action::Done) } else { Err(()) });
+    let mut rx = start(&q, 1, Duration::ZERO, |_, n| {
+        if n == 3 { Ok(Action::Done) } else { Err(()) }
+    });
     q.add("a");
     let mut times = Vec::new();
     for _ in 0..4 {
@@ -107,7 +119,11 @@ async fn requeue_after_schedules_the_key_again() {
     let q = queue();
     q.set_ready();
     let mut rx = start(&q, 1, Duration::ZERO, |_, n| {
-        Ok(if n == 0 { Action::RequeueAfter(Duration::from_secs(30)) } else { Action::Done })
+        Ok(if n == 0 {
+            Action::RequeueAfter(Duration::from_secs(30))
+        } else {
+            Action::Done
+        })
     });
     q.add("a");
     rx.recv().await.unwrap();

@@ -1,0 +1,87 @@
+//! What every reconciler shares: state, engine, identity, settings and the queue.
+
+use super::queue::WorkQueue;
+use crate::runtime::ContainerRuntime;
+use crate::store::Catalog;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A unit of reconcile work.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ObjectKey {
+    /// A service, by cluster and name.
+    Service {
+        /// Cluster name.
+        cluster: String,
+        /// Service name.
+        name: String,
+    },
+    /// A task, by id.
+    Task(String),
+}
+
+impl ObjectKey {
+    /// Key of a service.
+    pub fn service(cluster: &str, name: &str) -> Self {
+        ObjectKey::Service {
+            cluster: cluster.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Kind name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ObjectKey::Service { .. } => "service",
+            ObjectKey::Task(_) => "task",
+        }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectKey::Service { cluster, name } => write!(f, "{cluster}/{name}"),
+            ObjectKey::Task(id) => f.write_str(id),
+        }
+    }
+}
+
+/// Tunables of the controllers.
+#[derive(Debug, Clone)]
+pub struct ControllerSettings {
+    /// SIGTERM → SIGKILL grace when stopping a container (ECS default 30 s).
+    pub stop_timeout: Duration,
+    /// Period of the full resync.
+    pub resync_interval: Duration,
+    /// Reconciles running at once.
+    pub concurrency: usize,
+    /// How long stopped tasks stay visible.
+    pub task_retention: Duration,
+}
+
+impl Default for ControllerSettings {
+    fn default() -> Self {
+        Self {
+            stop_timeout: Duration::from_secs(30),
+            resync_interval: Duration::from_secs(30),
+            concurrency: 16,
+            task_retention: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Shared by every reconciler.
+pub struct Context {
+    /// Desired and observed state.
+    pub catalog: Catalog,
+    /// The engine.
+    pub runtime: Arc<dyn ContainerRuntime>,
+    /// This daemon's id (the `ecsd.owner` label value).
+    pub owner: String,
+    /// Tunables.
+    pub settings: ControllerSettings,
+    /// Where reconcilers enqueue follow-up work.
+    pub queue: Arc<WorkQueue<ObjectKey>>,
+}

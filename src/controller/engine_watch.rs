@@ -1,0 +1,71 @@
+//! Follows the engine: waits for it at start (the readiness gate), turns container events
+//! into queue keys, and reconnects with backoff, resyncing after every reconnect.
+
+use super::backoff::Backoff;
+use super::context::{Context, ObjectKey};
+use super::resync::resync_all;
+use crate::runtime::{EngineEvent, labels};
+use futures::StreamExt;
+use std::sync::Arc;
+use tracing::{info, warn};
+
+/// Blocks until the engine answers and a first full listing has been loaded, then opens the
+/// queue's readiness gate.
+pub async fn wait_until_ready(ctx: &Context) {
+    let mut failures = 0;
+    loop {
+        match ctx.runtime.info().await {
+            Ok(info) => match resync_all(ctx).await {
+                Ok(()) => {
+                    info!(engine = %info.name, version = %info.version, api = %info.api_version, "engine ready");
+                    ctx.queue.set_ready();
+                    return;
+                }
+                Err(e) => warn!(error = %e, "initial listing failed"),
+            },
+            Err(e) => warn!(error = %e, "waiting for the container engine"),
+        }
+        failures += 1;
+        tokio::time::sleep(Backoff::RECONNECT.delay(failures)).await;
+    }
+}
+
+/// Keys an event concerns: its task, and its service when it has one.
+pub fn event_keys(event: &EngineEvent) -> Vec<ObjectKey> {
+    let mut keys = Vec::new();
+    if let Some(task) = event.labels.get(labels::TASK) {
+        keys.push(ObjectKey::Task(task.clone()));
+    }
+    keys
+}
+
+/// Runs forever: subscribe, forward events, and on a broken stream wait, reconnect, resync.
+pub async fn watch_engine(ctx: Arc<Context>) {
+    let filter = labels::filter(labels::OWNER, &ctx.owner);
+    let mut failures = 0;
+    loop {
+        let mut events = ctx.runtime.events(&filter);
+        if failures > 0 {
+            // Events may have been missed while disconnected: look at everything again.
+            if let Err(e) = resync_all(&ctx).await {
+                warn!(error = %e, "resync after reconnect failed");
+            }
+        }
+        while let Some(item) = events.next().await {
+            match item {
+                Ok(event) => {
+                    failures = 0;
+                    for key in event_keys(&event) {
+                        ctx.queue.add(key);
+                    }
+                }
+                Err(e) => {
+                    warn!(error = %e, "engine event stream broke");
+                    break;
+                }
+            }
+        }
+        failures += 1;
+        tokio::time::sleep(Backoff::RECONNECT.delay(failures)).await;
+    }
+}

@@ -1,0 +1,94 @@
+//! Full resync: list what the engine runs, adopt orphans, enqueue every live object, and
+//! forget stopped tasks past their retention.
+
+use super::ControllerError;
+use super::context::{Context, ObjectKey};
+use crate::model::{DesiredStatus, TaskState, now_millis};
+use crate::runtime::{ContainerState, labels};
+use crate::store::TaskRecord;
+use std::collections::BTreeSet;
+use tracing::{info, warn};
+
+/// Enqueues every service and every task that is not finished, plus tasks whose containers
+/// still exist; recreates records for owned containers whose task record is missing.
+pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
+    let owned = ctx
+        .runtime
+        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
+        .await?;
+    let tasks = ctx.catalog.tasks()?;
+    let known: BTreeSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let mut with_containers = BTreeSet::new();
+    for c in &owned {
+        let Some(task_id) = c.label(labels::TASK) else {
+            continue;
+        };
+        with_containers.insert(task_id.to_string());
+        if !known.contains(task_id) {
+            adopt_orphan(ctx, c.state, &c.labels)?;
+        }
+    }
+    let statuses = ctx.catalog.task_statuses()?;
+    let retention = ctx.settings.task_retention.as_millis() as u64;
+    let now = now_millis();
+    for task in &tasks {
+        let status = statuses.get(&task.id);
+        let stopped_at = status
+            .filter(|s| s.last_status == TaskState::Stopped)
+            .and_then(|s| s.stopped_at);
+        match stopped_at {
+            Some(at) if now.saturating_sub(at) > retention && !with_containers.contains(&task.id) => {
+                ctx.catalog.remove_task(&task.id)?;
+            }
+            Some(_) if !with_containers.contains(&task.id) => {}
+            _ => ctx.queue.add(ObjectKey::Task(task.id.clone())),
+        }
+    }
+    for service in ctx.catalog.services(None)? {
+        ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
+    }
+    Ok(())
+}
+
+/// Rebuilds a task record from container labels (e.g. after the state dir was lost).
+fn adopt_orphan(
+    ctx: &Context,
+    state: ContainerState,
+    container_labels: &std::collections::BTreeMap<String, String>,
+) -> Result<(), ControllerError> {
+    let get = |k: &str| container_labels.get(k).cloned();
+    let (Some(id), Some(cluster), Some(task_definition)) = (
+        get(labels::TASK),
+        get(labels::CLUSTER),
+        get(labels::TASK_DEFINITION),
+    ) else {
+        warn!(labels = ?container_labels, "owned container without task labels; leaving it alone");
+        return Ok(());
+    };
+    if ctx.catalog.task(&id)?.is_some() {
+        return Ok(());
+    }
+    let family = task_definition.split(':').next().unwrap_or_default().to_string();
+    let service = get(labels::SERVICE);
+    let task = TaskRecord {
+        group: service
+            .as_ref()
+            .map_or_else(|| format!("family:{family}"), |s| format!("service:{s}")),
+        id,
+        cluster,
+        task_definition,
+        service,
+        started_by: Some("ecsd/adopted".into()),
+        desired_status: if state == ContainerState::Running {
+            DesiredStatus::Running
+        } else {
+            DesiredStatus::Stopped
+        },
+        stop_code: None,
+        stopped_reason: None,
+        created_at: now_millis(),
+    };
+    info!(task = %task.id, "adopted a running container with no task record");
+    ctx.catalog.create_task(&task)?;
+    Ok(())
+}

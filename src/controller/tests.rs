@@ -1,0 +1,366 @@
+//! Controller behaviour on the fake engine and the in-memory store, on a paused clock.
+
+use super::*;
+use crate::model::{
+    ContainerDefinition, DesiredStatus, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
+};
+use crate::runtime::{ContainerInfo, FakeCall, FakeRuntime, labels};
+use crate::store::{MemoryStore, TaskRecord};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+struct Harness {
+    ctx: Arc<Context>,
+    fake: Arc<FakeRuntime>,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
+    Arc::new(Context {
+        catalog,
+        runtime: fake,
+        owner: "test-owner".into(),
+        settings: ControllerSettings {
+            stop_timeout: Duration::from_secs(2),
+            ..Default::default()
+        },
+        queue: WorkQueue::new(Backoff::RECONCILE),
+    })
+}
+
+impl Harness {
+    fn start(catalog: Catalog, fake: Arc<FakeRuntime>) -> Self {
+        let ctx = context(catalog, fake.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let done = tokio::spawn(run(ctx.clone(), async move {
+            let _ = rx.await;
+        }));
+        Self {
+            ctx,
+            fake,
+            stop: Some(tx),
+            done,
+        }
+    }
+
+    fn new() -> Self {
+        Self::start(
+            Catalog::new(Arc::new(MemoryStore::new())),
+            Arc::new(FakeRuntime::new()),
+        )
+    }
+
+    async fn shutdown(mut self) -> (Catalog, Arc<FakeRuntime>) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.done).await;
+        (self.ctx.catalog.clone(), self.fake)
+    }
+
+    fn catalog(&self) -> &Catalog {
+        &self.ctx.catalog
+    }
+
+    fn register(&self, image: &str) {
+        let spec = TaskDefinitionSpec {
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                image: image.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        self.catalog()
+            .register_task_definition("web", &spec, &BTreeMap::new())
+            .unwrap();
+    }
+
+    fn apply_service(&self, desired: u32) {
+        let spec = ServiceSpec {
+            task_definition: "web".into(),
+            desired_count: Some(desired),
+            ..Default::default()
+        };
+        self.catalog()
+            .apply_service("default", "web", &spec, &BTreeMap::new())
+            .unwrap();
+    }
+
+    fn running_tasks(&self) -> Vec<String> {
+        let statuses = self.catalog().task_statuses().unwrap();
+        statuses
+            .into_iter()
+            .filter(|(_, s)| s.last_status == TaskState::Running)
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    fn running_images(&self) -> Vec<String> {
+        self.fake
+            .running()
+            .iter()
+            .map(|c| c.label(labels::TASK_DEFINITION).unwrap().to_string())
+            .collect()
+    }
+
+    /// Waits (in virtual time) until `cond` holds, failing after a minute.
+    async fn until(&self, what: &str, cond: impl Fn(&Self) -> bool) {
+        for _ in 0..600 {
+            if cond(self) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting until {what}; calls: {:?}", self.fake.calls());
+    }
+}
+
+fn service_running(h: &Harness, n: usize) -> bool {
+    h.fake.running().len() == n
+        && h.running_tasks().len() == n
+        && h.catalog()
+            .service_status("default", "web")
+            .unwrap()
+            .is_some_and(|s| s.running_count == n as u32)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replica_service_runs_desired_count_labelled_containers() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    for c in h.fake.running() {
+        assert_eq!(c.label(labels::OWNER), Some("test-owner"));
+        assert_eq!(c.label(labels::SERVICE), Some("web"));
+        assert_eq!(c.label(labels::TASK_DEFINITION), Some("web:1"));
+        assert!(c.name.starts_with("ecsd-web-web-"));
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_essential_container_exit_stops_the_task_with_its_exit_code_and_it_is_replaced() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let victim: ContainerInfo = h.fake.running()[0].clone();
+    let task_id = victim.label(labels::TASK).unwrap().to_string();
+    h.fake.exit(&victim.id, 3);
+    h.until("the task is stopped", |h| {
+        h.catalog()
+            .task_status(&task_id)
+            .unwrap()
+            .is_some_and(|s| s.last_status == TaskState::Stopped)
+    })
+    .await;
+    let status = h.catalog().task_status(&task_id).unwrap().unwrap();
+    assert_eq!(status.stop_code, Some(StopCode::EssentialContainerExited));
+    assert_eq!(status.containers[0].exit_code, Some(3));
+    assert!(
+        status
+            .stopped_reason
+            .unwrap()
+            .contains("Essential container in task exited")
+    );
+    h.until("a replacement runs", |h| service_running(h, 2)).await;
+    assert!(
+        h.fake.containers().iter().all(|c| c.id != victim.id),
+        "the dead container was removed"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_container_removed_outside_ecsd_is_replaced() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(1);
+    h.until("1 task runs", |h| service_running(h, 1)).await;
+    let victim = h.fake.running()[0].id.clone();
+    h.fake.remove_externally(&victim);
+    h.until("a new container runs", |h| {
+        h.fake.running().len() == 1 && h.fake.running()[0].id != victim
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn scaling_up_and_down_follows_desired_count() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(1);
+    h.until("1 task runs", |h| service_running(h, 1)).await;
+    h.apply_service(3);
+    h.until("3 tasks run", |h| service_running(h, 3)).await;
+    h.apply_service(1);
+    h.until("back to 1", |h| service_running(h, 1)).await;
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_revision_starts_new_tasks_before_stopping_old_ones() {
+    let h = Harness::new();
+    h.register("busybox:1");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let calls_before = h.fake.calls().len();
+    h.register("busybox:2");
+    h.until("only revision 2 runs", |h| {
+        service_running(h, 2) && h.running_images().iter().all(|td| td == "web:2")
+    })
+    .await;
+    let calls = h.fake.calls()[calls_before..].to_vec();
+    let first_stop = calls.iter().position(|c| matches!(c, FakeCall::Stop(_))).unwrap();
+    let starts_before_stop = calls[..first_stop]
+        .iter()
+        .filter(|c| matches!(c, FakeCall::Start(_)))
+        .count();
+    assert!(
+        starts_before_stop >= 1,
+        "a new task started before any old one stopped: {calls:?}"
+    );
+    let status = h.catalog().service_status("default", "web").unwrap().unwrap();
+    assert_eq!(status.task_definition.as_deref(), Some("web:2"));
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restarted_controller_adopts_running_containers_without_creating_or_stopping() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(3);
+    h.until("3 tasks run", |h| service_running(h, 3)).await;
+    let ids: Vec<String> = h.fake.running().iter().map(|c| c.id.clone()).collect();
+    let (catalog, fake) = h.shutdown().await;
+    let calls_before = fake.calls().len();
+    let h = Harness::start(catalog, fake);
+    h.until("ready", |h| h.ctx.queue.is_empty() && h.ctx.queue.running() == 0)
+        .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        h.fake.calls().len(),
+        calls_before,
+        "no create, start, stop or remove: {:?}",
+        h.fake.calls()
+    );
+    let now: Vec<String> = h.fake.running().iter().map(|c| c.id.clone()).collect();
+    assert_eq!(now, ids);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn containers_whose_records_were_lost_are_adopted_from_their_labels() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let (catalog, fake) = h.shutdown().await;
+    // A fresh store (state lost) with the same manifests re-applied.
+    let fresh = Catalog::new(Arc::new(MemoryStore::new()));
+    let td = catalog.latest_task_definition("web").unwrap().unwrap();
+    fresh
+        .register_task_definition("web", &td.spec, &BTreeMap::new())
+        .unwrap();
+    let spec = catalog.service("default", "web").unwrap().unwrap().spec;
+    fresh
+        .apply_service("default", "web", &spec, &BTreeMap::new())
+        .unwrap();
+    let creates_before = fake.count(|c| matches!(c, FakeCall::Create(_)));
+    let h = Harness::start(fresh, fake);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    assert_eq!(h.fake.count(|c| matches!(c, FakeCall::Create(_))), creates_before);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_a_service_stops_and_removes_its_tasks_then_the_service() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    h.catalog().mark_service_deleting("default", "web").unwrap();
+    h.until("the service is gone", |h| {
+        h.catalog().service("default", "web").unwrap().is_none()
+    })
+    .await;
+    assert!(h.fake.containers().is_empty(), "{:?}", h.fake.containers());
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_image_fails_the_task_with_a_clear_reason() {
+    let h = Harness::new();
+    h.fake.set_image_missing("nope:1");
+    h.register("nope:1");
+    let task = TaskRecord {
+        id: crate::model::new_task_id(),
+        cluster: "default".into(),
+        task_definition: "web:1".into(),
+        service: None,
+        group: "family:web".into(),
+        started_by: None,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        created_at: 0,
+    };
+    h.catalog().create_task(&task).unwrap();
+    h.until("the task stops", |h| {
+        h.catalog()
+            .task_status(&task.id)
+            .unwrap()
+            .is_some_and(|s| s.last_status == TaskState::Stopped)
+    })
+    .await;
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.stop_code, Some(StopCode::TaskFailedToStart));
+    assert!(
+        status
+            .stopped_reason
+            .unwrap()
+            .starts_with("CannotPullContainerError")
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_stops_a_standalone_task_and_records_the_user_reason() {
+    let h = Harness::new();
+    h.register("busybox");
+    let task = TaskRecord {
+        id: crate::model::new_task_id(),
+        cluster: "default".into(),
+        task_definition: "web:1".into(),
+        service: None,
+        group: "family:web".into(),
+        started_by: None,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        created_at: 0,
+    };
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    h.catalog()
+        .request_task_stop(&task.id, StopCode::UserInitiated, "Task stopped by user")
+        .unwrap();
+    h.until("it stops", |h| {
+        h.catalog()
+            .task_status(&task.id)
+            .unwrap()
+            .is_some_and(|s| s.last_status == TaskState::Stopped)
+    })
+    .await;
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.stop_code, Some(StopCode::UserInitiated));
+    assert_eq!(status.containers[0].exit_code, Some(143));
+    assert!(h.fake.containers().is_empty());
+    h.shutdown().await;
+}
