@@ -1,4 +1,26 @@
 //! ecsd: Amazon ECS for one machine.
+//!
+//! # Layout
+//!
+//! - `model/`: manifests (Cluster, TaskDefinition, Service) in ECS field names, loading from
+//!   files with located errors, validation, and the task lifecycle vocabulary. Pure.
+//! - `store/`: desired and observed state. A key-value `Store` trait (sled, memory) and the
+//!   typed `Catalog` over it. Spec and status live apart: the API writes spec, controllers
+//!   write status.
+//! - `apply`: validate a batch of manifests, then write them all or nothing.
+//! - `runtime/`: the `ContainerRuntime` trait, its bollard adapter for Docker and Podman, a
+//!   recording fake, and the pure mapping from container definitions to engine specs.
+//! - `controller/`: the work queue and the level-triggered reconcilers (task, service),
+//!   the replica planner, engine event watch, resync and adoption.
+//! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes.
+//! - `cli/`: one file per verb of the `ecsd` command.
+//! - `app`: wiring of a running daemon; `config`: its settings and default paths.
+
+pub mod api;
+pub mod app;
+pub mod apply;
+pub mod cli;
+pub mod config;
 pub mod controller;
 pub mod model;
 pub mod runtime;

@@ -1,3 +1,25 @@
-fn main() {
-    println!("Hello, world!");
+//! The `ecsd` binary: parse arguments, start tracing, run the verb, print errors as one line.
+
+use clap::Parser;
+use ecsd::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("ECSD_LOG").unwrap_or_else(|_| EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(err) = cli.run().await {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
 }

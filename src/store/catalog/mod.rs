@@ -455,12 +455,11 @@ impl Catalog {
 
     /// Every task status, keyed by task id.
     pub fn task_statuses(&self) -> Result<BTreeMap<String, TaskStatus>, StoreError> {
-        Ok(self
-            .store
+        self.store
             .scan(Tree::TaskStatus, "")?
             .into_iter()
             .map(|(key, raw)| Ok((key.clone(), decode(Tree::TaskStatus, &key, &raw)?)))
-            .collect::<Result<_, StoreError>>()?)
+            .collect()
     }
 
     /// Records the observed state of a task (task controller only).

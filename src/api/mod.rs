@@ -1,0 +1,82 @@
+//! The native HTTP API over the daemon's unix socket (used by the CLI).
+//!
+//! Handlers are thin: they parse, call `apply`/`Catalog`, and render ECS shapes.
+
+pub mod client;
+mod routes;
+pub mod shapes;
+
+pub use routes::router;
+pub use shapes::ArnScope;
+
+use crate::apply::ApplyError;
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An API failure, mapped to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed or invalid; nothing changed.
+    #[error("{}", .0.join("; "))]
+    Invalid(Vec<String>),
+    /// The named object does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The object's state forbids the request.
+    #[error("{0}")]
+    Conflict(String),
+    /// The daemon failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A single-message invalid-request error.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![message.into()])
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            StoreError::Conflict(why) => ApiError::Conflict(why),
+            e @ (StoreError::Open { .. } | StoreError::Io { .. } | StoreError::Decode { .. }) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<ApplyError> for ApiError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Invalid(problems) => ApiError::Invalid(problems),
+            ApplyError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let details = match &self {
+            ApiError::Invalid(problems) => problems.clone(),
+            _ => Vec::new(),
+        };
+        (
+            status,
+            Json(json!({"error": self.to_string(), "details": details})),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,314 @@
+//! Routes of the native API.
+
+use super::ApiError;
+use super::shapes::{self, ArnScope};
+use crate::apply::{ApplyResult, apply_manifests};
+use crate::model::{
+    DEFAULT_CLUSTER, DesiredStatus, Manifest, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis,
+};
+use crate::store::{Catalog, TaskRecord, TaskStatus};
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Shared by every handler.
+pub struct ApiState {
+    /// Desired and observed state.
+    pub catalog: Catalog,
+    /// Region and account for ARNs.
+    pub scope: ArnScope,
+}
+
+type Shared = State<Arc<ApiState>>;
+type Reply = Result<Json<Value>, ApiError>;
+
+/// The native API router.
+pub fn router(catalog: Catalog, scope: ArnScope) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/v1/apply", post(apply))
+        .route("/v1/clusters", get(list_clusters))
+        .route("/v1/clusters/{name}", get(get_cluster).delete(delete_cluster))
+        .route("/v1/taskdefinitions", get(list_task_definitions))
+        .route(
+            "/v1/taskdefinitions/{reference}",
+            get(get_task_definition).delete(deregister_family),
+        )
+        .route("/v1/services", get(list_services))
+        .route(
+            "/v1/services/{cluster}/{name}",
+            get(get_service).delete(delete_service),
+        )
+        .route("/v1/tasks", get(list_tasks).post(run_task))
+        .route("/v1/tasks/{id}", get(get_task))
+        .route("/v1/tasks/{id}/stop", post(stop_task))
+        .with_state(Arc::new(ApiState { catalog, scope }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplyRequest {
+    manifests: Vec<Manifest>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn apply(State(s): Shared, Json(req): Json<ApplyRequest>) -> Reply {
+    let results: Vec<ApplyResult> = apply_manifests(&s.catalog, &req.manifests, req.dry_run)?;
+    Ok(Json(json!({ "results": results })))
+}
+
+fn items(values: Vec<Value>) -> Json<Value> {
+    Json(json!({ "items": values }))
+}
+
+async fn list_clusters(State(s): Shared) -> Reply {
+    let mut names: Vec<String> = s.catalog.clusters()?.into_iter().map(|c| c.name).collect();
+    if !names.iter().any(|n| n == DEFAULT_CLUSTER) {
+        names.insert(0, DEFAULT_CLUSTER.to_string());
+    }
+    let mut out = Vec::new();
+    for name in names {
+        out.push(cluster_shape(&s, &name)?);
+    }
+    Ok(items(out))
+}
+
+async fn get_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+    if name != DEFAULT_CLUSTER && s.catalog.cluster(&name)?.is_none() {
+        return Err(ApiError::NotFound(format!("cluster {name} not found")));
+    }
+    Ok(Json(cluster_shape(&s, &name)?))
+}
+
+fn cluster_shape(s: &ApiState, name: &str) -> Result<Value, ApiError> {
+    let record = s.catalog.cluster(name)?.unwrap_or(crate::store::ClusterRecord {
+        name: name.to_string(),
+        labels: Default::default(),
+        created_at: 0,
+    });
+    let services = s.catalog.services(Some(name))?.len();
+    let tasks = tasks_with_status(&s.catalog)?;
+    let live = |pred: fn(TaskState) -> bool| {
+        tasks
+            .iter()
+            .filter(|(t, st)| {
+                t.cluster == name
+                    && shapes::desired_status(t, st) == DesiredStatus::Running
+                    && pred(st.last_status)
+            })
+            .count()
+    };
+    let running = live(|st| st == TaskState::Running);
+    let pending = live(TaskState::is_pending);
+    Ok(shapes::cluster(&s.scope, &record, services, running, pending))
+}
+
+async fn delete_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+    s.catalog.delete_cluster(&name)?;
+    Ok(Json(json!({"deleted": name})))
+}
+
+async fn list_task_definitions(State(s): Shared) -> Reply {
+    Ok(items(
+        s.catalog
+            .task_definitions()?
+            .iter()
+            .map(|td| shapes::task_definition(&s.scope, td))
+            .collect(),
+    ))
+}
+
+async fn get_task_definition(State(s): Shared, Path(reference): Path<String>) -> Reply {
+    let r = TaskDefinitionRef::parse(&reference).map_err(ApiError::invalid)?;
+    let found = match r.revision {
+        Some(rev) => s.catalog.task_definition(&r.family, rev)?,
+        None => s.catalog.latest_task_definition(&r.family)?,
+    };
+    let td = found.ok_or_else(|| ApiError::NotFound(format!("task definition {reference} not found")))?;
+    Ok(Json(shapes::task_definition(&s.scope, &td)))
+}
+
+async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Reply {
+    let count = s.catalog.deregister_family(&family)?;
+    if count == 0 {
+        return Err(ApiError::NotFound(format!(
+            "task definition {family} has no ACTIVE revision"
+        )));
+    }
+    Ok(Json(json!({"deregistered": count})))
+}
+
+#[derive(Deserialize)]
+struct ClusterFilter {
+    cluster: Option<String>,
+}
+
+async fn list_services(State(s): Shared, Query(q): Query<ClusterFilter>) -> Reply {
+    let mut out = Vec::new();
+    for svc in s.catalog.services(q.cluster.as_deref())? {
+        let status = s.catalog.service_status(&svc.cluster, &svc.name)?;
+        out.push(shapes::service(&s.scope, &svc, status.as_ref()));
+    }
+    Ok(items(out))
+}
+
+async fn get_service(State(s): Shared, Path((cluster, name)): Path<(String, String)>) -> Reply {
+    let svc = s
+        .catalog
+        .service(&cluster, &name)?
+        .ok_or_else(|| ApiError::NotFound(format!("service {cluster}/{name} not found")))?;
+    let status = s.catalog.service_status(&cluster, &name)?;
+    Ok(Json(shapes::service(&s.scope, &svc, status.as_ref())))
+}
+
+async fn delete_service(State(s): Shared, Path((cluster, name)): Path<(String, String)>) -> Reply {
+    s.catalog.mark_service_deleting(&cluster, &name)?;
+    Ok(Json(json!({"deleting": format!("{cluster}/{name}")})))
+}
+
+fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, TaskStatus)>, ApiError> {
+    let mut statuses = catalog.task_statuses()?;
+    Ok(catalog
+        .tasks()?
+        .into_iter()
+        .map(|t| {
+            let status = statuses.remove(&t.id).unwrap_or_default();
+            (t, status)
+        })
+        .collect())
+}
+
+fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Result<Value, ApiError> {
+    let images: Vec<(String, String)> = TaskDefinitionRef::parse(&t.task_definition)
+        .ok()
+        .and_then(|r| {
+            s.catalog
+                .task_definition(&r.family, r.revision.unwrap_or(0))
+                .ok()
+                .flatten()
+        })
+        .map(|td| {
+            td.spec
+                .container_definitions
+                .iter()
+                .map(|c| (c.name.clone(), c.image.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(shapes::task(&s.scope, t, status, &images))
+}
+
+#[derive(Deserialize)]
+struct TaskFilter {
+    cluster: Option<String>,
+    service: Option<String>,
+    #[serde(default)]
+    all: bool,
+}
+
+async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) -> Reply {
+    let mut out = Vec::new();
+    for (t, status) in tasks_with_status(&s.catalog)? {
+        let wanted = q.cluster.as_ref().is_none_or(|c| *c == t.cluster)
+            && q.service
+                .as_ref()
+                .is_none_or(|svc| t.service.as_ref() == Some(svc))
+            && (q.all || status.last_status != TaskState::Stopped);
+        if wanted {
+            out.push(task_shape(&s, &t, &status)?);
+        }
+    }
+    Ok(items(out))
+}
+
+fn find_task(catalog: &Catalog, prefix: &str) -> Result<TaskRecord, ApiError> {
+    if let Some(task) = catalog.task(prefix)? {
+        return Ok(task);
+    }
+    let mut matches: Vec<TaskRecord> = catalog
+        .tasks()?
+        .into_iter()
+        .filter(|t| t.id.starts_with(prefix))
+        .collect();
+    match (matches.pop(), matches.len()) {
+        (Some(task), 0) => Ok(task),
+        (None, _) => Err(ApiError::NotFound(format!("task {prefix} not found"))),
+        (Some(_), n) => Err(ApiError::invalid(format!(
+            "task id prefix {prefix} matches {} tasks; give more characters",
+            n + 1
+        ))),
+    }
+}
+
+async fn get_task(State(s): Shared, Path(id): Path<String>) -> Reply {
+    let task = find_task(&s.catalog, &id)?;
+    let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
+    Ok(Json(task_shape(&s, &task, &status)?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunTaskRequest {
+    task_definition: String,
+    #[serde(default)]
+    cluster: Option<String>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    started_by: Option<String>,
+}
+
+async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
+    let count = req.count.unwrap_or(1);
+    if !(1..=10).contains(&count) {
+        return Err(ApiError::invalid("count must be between 1 and 10"));
+    }
+    let cluster = req.cluster.unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
+    if cluster != DEFAULT_CLUSTER && s.catalog.cluster(&cluster)?.is_none() {
+        return Err(ApiError::NotFound(format!("cluster {cluster} not found")));
+    }
+    let r = TaskDefinitionRef::parse(&req.task_definition).map_err(ApiError::invalid)?;
+    let td = match r.revision {
+        Some(rev) => s.catalog.task_definition(&r.family, rev)?,
+        None => s.catalog.latest_task_definition(&r.family)?,
+    }
+    .ok_or_else(|| ApiError::NotFound(format!("task definition {} not found", req.task_definition)))?;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let task = TaskRecord {
+            id: new_task_id(),
+            cluster: cluster.clone(),
+            task_definition: td.reference(),
+            service: None,
+            group: format!("family:{}", td.family),
+            started_by: req.started_by.clone(),
+            desired_status: DesiredStatus::Running,
+            stop_code: None,
+            stopped_reason: None,
+            created_at: now_millis(),
+        };
+        s.catalog.create_task(&task)?;
+        out.push(task_shape(&s, &task, &TaskStatus::default())?);
+    }
+    Ok(items(out))
+}
+
+#[derive(Deserialize)]
+struct StopTaskRequest {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn stop_task(State(s): Shared, Path(id): Path<String>, Json(req): Json<StopTaskRequest>) -> Reply {
+    let task = find_task(&s.catalog, &id)?;
+    let reason = req.reason.unwrap_or_else(|| "Task stopped by user".to_string());
+    let task = s
+        .catalog
+        .request_task_stop(&task.id, StopCode::UserInitiated, &reason)?;
+    let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
+    Ok(Json(task_shape(&s, &task, &status)?))
+}

@@ -1,0 +1,144 @@
+//! Wiring: open state, connect the engine, start the controllers and the API, and shut
+//! everything down gracefully.
+
+use crate::api::{self, ArnScope};
+use crate::config::Config;
+use crate::controller::{self, Backoff, Context, WorkQueue};
+use crate::runtime::{DockerRuntime, RuntimeError};
+use crate::store::{Catalog, SledStore, StoreError};
+use std::future::Future;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::UnixListener;
+use tracing::{error, info};
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The state directory could not be prepared.
+    #[error("state directory {path}: {source}")]
+    StateDir {
+        /// Directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened even after moving a broken one aside.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine endpoint is malformed.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The API socket could not be bound.
+    #[error("socket {path}: {message}")]
+    Socket {
+        /// Socket path.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Runs the daemon until `shutdown` resolves.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let state_err = |source| AppError::StateDir {
+        path: config.state_dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
+    let owner = daemon_id(&config.state_dir).map_err(state_err)?;
+    let store = open_store(&config.state_dir.join("db"))?;
+    let catalog = Catalog::new(Arc::new(store));
+    let runtime = DockerRuntime::connect(config.engine.as_deref())?;
+    info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
+    let listener = bind_socket(&config.socket)?;
+    let ctx = Arc::new(Context {
+        catalog: catalog.clone(),
+        runtime: Arc::new(runtime),
+        owner,
+        settings: config.settings.clone(),
+        queue: WorkQueue::new(Backoff::RECONCILE),
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let controllers = tokio::spawn(controller::run(ctx, wait(stop_rx.clone())));
+    let app = api::router(catalog, ArnScope::default());
+    info!(socket = %config.socket.display(), "api listening");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(wait(stop_rx))
+        .await;
+    let _ = controllers.await;
+    let _ = std::fs::remove_file(&config.socket);
+    served.map_err(|e| AppError::Socket {
+        path: config.socket.display().to_string(),
+        message: e.to_string(),
+    })?;
+    info!("ecsd stopped");
+    Ok(())
+}
+
+/// The daemon's id, kept in a plain file beside the database so that losing the database
+/// does not orphan the containers it owns.
+fn daemon_id(state_dir: &Path) -> std::io::Result<String> {
+    let path = state_dir.join("daemon-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        _ => {
+            let id = crate::model::new_task_id()[..16].to_string();
+            std::fs::write(&path, format!("{id}\n"))?;
+            Ok(id)
+        }
+    }
+}
+
+/// Opens the database; an unreadable one is moved aside (never deleted) and state is rebuilt
+/// from manifests and container labels.
+fn open_store(path: &Path) -> Result<SledStore, AppError> {
+    match SledStore::open(path) {
+        Ok(store) => Ok(store),
+        Err(e) => {
+            let aside = PathBuf::from(format!(
+                "{}.broken-{}",
+                path.display(),
+                crate::model::now_millis()
+            ));
+            error!(error = %e, moved_to = %aside.display(), "state database is unreadable; moving it aside and starting empty (re-apply your manifests; running containers are adopted from their labels)");
+            std::fs::rename(path, &aside).map_err(|source| AppError::StateDir {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(SledStore::open(path)?)
+        }
+    }
+}
+
+fn bind_socket(path: &Path) -> Result<UnixListener, AppError> {
+    let fail = |message: String| AppError::Socket {
+        path: path.display().to_string(),
+        message,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    }
+    if path.exists() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(fail("another ecsd is already serving on this socket".into()));
+        }
+        std::fs::remove_file(path).map_err(|e| fail(format!("cannot remove stale socket: {e}")))?;
+    }
+    let listener = UnixListener::bind(path).map_err(|e| fail(e.to_string()))?;
+    // Whoever can write to the socket can run containers: owner only, like the Docker socket.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(listener)
+}

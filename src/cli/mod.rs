@@ -1,0 +1,99 @@
+//! The `ecsd` command line: one file per verb; every verb but `serve` talks to the daemon.
+
+mod apply;
+mod delete;
+mod describe;
+mod get;
+mod output;
+mod run_task;
+mod serve;
+mod stop_task;
+
+use crate::api::client::ApiClient;
+use crate::config::default_socket;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Amazon ECS for one machine: keeps declared services and tasks running on Docker or Podman.
+#[derive(Debug, Parser)]
+#[command(name = "ecsd", version, about)]
+pub struct Cli {
+    /// Daemon socket.
+    #[arg(long, global = true, env = "ECSD_SOCKET", default_value_os_t = default_socket())]
+    pub socket: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon.
+    Serve(serve::ServeArgs),
+    /// Create or update objects from manifest files, directories or stdin (`-f -`).
+    Apply(apply::ApplyArgs),
+    /// List objects: clusters, taskdefinitions (td), services (svc), tasks.
+    Get(get::GetArgs),
+    /// Show one object in detail.
+    Describe(describe::DescribeArgs),
+    /// Delete objects named in manifests (`-f`) or by kind and name.
+    Delete(delete::DeleteArgs),
+    /// Start standalone tasks from a task definition.
+    RunTask(run_task::RunTaskArgs),
+    /// Stop a task.
+    StopTask(stop_task::StopTaskArgs),
+}
+
+impl Cli {
+    /// Runs the chosen verb.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let client = ApiClient::new(&self.socket);
+        match self.command {
+            Command::Serve(args) => serve::run(args, self.socket).await,
+            Command::Apply(args) => apply::run(&client, args).await,
+            Command::Get(args) => get::run(&client, args).await,
+            Command::Describe(args) => describe::run(&client, args).await,
+            Command::Delete(args) => delete::run(&client, args).await,
+            Command::RunTask(args) => run_task::run(&client, args).await,
+            Command::StopTask(args) => stop_task::run(&client, args).await,
+        }
+    }
+}
+
+/// Object kinds as the CLI names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliKind {
+    /// clusters
+    Cluster,
+    /// taskdefinitions, td
+    TaskDefinition,
+    /// services, svc
+    Service,
+    /// tasks
+    Task,
+}
+
+impl CliKind {
+    /// Parses `services`, `svc`, `service`, `Service`, …
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        Ok(match text.to_lowercase().as_str() {
+            "cluster" | "clusters" => CliKind::Cluster,
+            "taskdefinition" | "taskdefinitions" | "td" | "tds" => CliKind::TaskDefinition,
+            "service" | "services" | "svc" => CliKind::Service,
+            "task" | "tasks" => CliKind::Task,
+            other => anyhow::bail!(
+                "unknown kind {other:?}: expected clusters, taskdefinitions (td), services (svc) or tasks"
+            ),
+        })
+    }
+}
+
+/// Splits `KIND/NAME` or `KIND NAME` arguments.
+pub fn kind_and_name(kind: &str, name: Option<&str>) -> anyhow::Result<(CliKind, Option<String>)> {
+    match (kind.split_once('/'), name) {
+        (Some((k, n)), None) => Ok((CliKind::parse(k)?, Some(n.to_string()))),
+        (Some(_), Some(_)) => anyhow::bail!("give either KIND/NAME or KIND NAME, not both"),
+        (None, name) => Ok((CliKind::parse(kind)?, name.map(str::to_string))),
+    }
+}

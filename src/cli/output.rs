@@ -1,0 +1,100 @@
+//! Rendering for the CLI: aligned tables, ages, and json/yaml passthrough of ECS shapes.
+
+use serde_json::Value;
+
+/// `-o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns.
+    Table,
+    /// Table with more columns.
+    Wide,
+    /// ECS API JSON.
+    Json,
+    /// The same as YAML.
+    Yaml,
+}
+
+/// Prints rows under headers with aligned columns.
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("   ").trim_end());
+    };
+    line(headers.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Prints a value as JSON or YAML.
+pub fn print_document(value: &Value, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Yaml => print!("{}", serde_yaml_ng::to_string(value)?),
+        _ => println!("{}", serde_json::to_string_pretty(value)?),
+    }
+    Ok(())
+}
+
+/// kubectl-style age (`45s`, `3m`, `2h`, `4d`) of an epoch-seconds timestamp.
+pub fn age(epoch_seconds: &Value) -> String {
+    let Some(then) = epoch_seconds.as_f64() else {
+        return "-".into();
+    };
+    let now = crate::model::now_millis() as f64 / 1000.0;
+    let secs = (now - then).max(0.0) as u64;
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// A string field, or `-`.
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Last path segment of an ARN (`…/web:3` → `web:3`).
+pub fn short_arn(value: &Value) -> String {
+    let s = text(value);
+    s.rsplit('/').next().unwrap_or(&s).to_string()
+}
+
+/// Task id from a task ARN.
+pub fn task_id(task: &Value) -> String {
+    short_arn(&task["taskArn"])
+}
+
+/// `8080->80/tcp` list of a task's published ports.
+pub fn ports(task: &Value) -> String {
+    let mut out = Vec::new();
+    for c in task["containers"].as_array().into_iter().flatten() {
+        for b in c["networkBindings"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "{}->{}/{}",
+                b["hostPort"],
+                b["containerPort"],
+                text(&b["protocol"])
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    if out.is_empty() { "-".into() } else { out.join(",") }
+}

@@ -1,0 +1,37 @@
+//! `ecsd run-task TD [--count N]`: start standalone tasks.
+
+use super::output::task_id;
+use crate::api::client::ApiClient;
+use clap::Args;
+use serde_json::json;
+
+/// Flags of `ecsd run-task`.
+#[derive(Debug, Args)]
+pub struct RunTaskArgs {
+    /// `family` (latest ACTIVE revision) or `family:revision`.
+    task_definition: String,
+    /// Number of tasks (1–10).
+    #[arg(long, default_value_t = 1)]
+    count: u32,
+    /// Cluster to run in.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// Free-form tag recorded as `startedBy`.
+    #[arg(long)]
+    started_by: Option<String>,
+}
+
+/// Runs `run-task`, printing one task id per line.
+pub async fn run(client: &ApiClient, args: RunTaskArgs) -> anyhow::Result<()> {
+    let body = json!({
+        "taskDefinition": args.task_definition,
+        "count": args.count,
+        "cluster": args.cluster,
+        "startedBy": args.started_by,
+    });
+    let reply = client.post("/v1/tasks", &body).await?;
+    for task in reply["items"].as_array().into_iter().flatten() {
+        println!("{}", task_id(task));
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `ecsd serve`: run the daemon in the foreground.
+
+use crate::app;
+use crate::config::{Config, default_state_dir};
+use crate::controller::ControllerSettings;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Flags of `ecsd serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// State directory (sled database and daemon id).
+    #[arg(long, env = "ECSD_STATE_DIR", default_value_os_t = default_state_dir())]
+    state_dir: PathBuf,
+    /// Engine endpoint (unix:///path or tcp://host:port); default $DOCKER_HOST, then the
+    /// Docker socket, then the Podman socket.
+    #[arg(long)]
+    engine: Option<String>,
+    /// Grace period between SIGTERM and SIGKILL when stopping containers.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    stop_timeout: Duration,
+    /// Interval of the full resync against the engine.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    resync_interval: Duration,
+    /// How long stopped tasks stay visible (`get tasks --all`).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    task_retention: Duration,
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
+    let config = Config {
+        state_dir: args.state_dir,
+        socket,
+        engine: args.engine,
+        settings: ControllerSettings {
+            stop_timeout: args.stop_timeout,
+            resync_interval: args.resync_interval,
+            task_retention: args.task_retention,
+            ..Default::default()
+        },
+    };
+    app::run(config, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! `ecsd stop-task ID`: stop a task (SIGTERM, then SIGKILL after the stop timeout).
+
+use super::output::task_id;
+use crate::api::client::ApiClient;
+use clap::Args;
+use serde_json::json;
+
+/// Flags of `ecsd stop-task`.
+#[derive(Debug, Args)]
+pub struct StopTaskArgs {
+    /// Task id or unique id prefix.
+    id: String,
+    /// Reason recorded as `stoppedReason`.
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+/// Runs `stop-task`.
+pub async fn run(client: &ApiClient, args: StopTaskArgs) -> anyhow::Result<()> {
+    let reply = client
+        .post(
+            &format!("/v1/tasks/{}/stop", args.id),
+            &json!({"reason": args.reason}),
+        )
+        .await?;
+    println!("task/{} stopping", task_id(&reply));
+    Ok(())
+}
