@@ -3,7 +3,7 @@
 
 use crate::api::{self, ArnScope};
 use crate::config::Config;
-use crate::controller::{self, Backoff, Context, WorkQueue};
+use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
 use crate::runtime::{DockerRuntime, RuntimeError};
 use crate::store::{Catalog, SledStore, StoreError};
 use std::future::Future;
@@ -62,6 +62,7 @@ pub async fn run(
         owner,
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),
+        clock: Clock::new(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

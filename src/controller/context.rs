@@ -72,8 +72,39 @@ impl Default for ControllerSettings {
     }
 }
 
+/// Wall-clock milliseconds that advance with tokio's clock, so timestamps and the delays
+/// computed from them agree (and tests on a paused clock see time pass).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    wall_at_start: u64,
+    started: tokio::time::Instant,
+}
+
+impl Clock {
+    /// A clock reading the current wall time now.
+    pub fn new() -> Self {
+        Self {
+            wall_at_start: crate::model::now_millis(),
+            started: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_millis(&self) -> u64 {
+        self.wall_at_start + self.started.elapsed().as_millis() as u64
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Shared by every reconciler.
 pub struct Context {
+    /// Time source for every timestamp the controllers record.
+    pub clock: Clock,
     /// Desired and observed state.
     pub catalog: Catalog,
     /// The engine.

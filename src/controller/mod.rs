@@ -8,14 +8,16 @@ mod context;
 mod engine_watch;
 mod queue;
 mod replica_plan;
+mod restart_backoff;
 mod resync;
 mod service;
 mod task;
 
 pub use backoff::Backoff;
-pub use context::{Context, ControllerSettings, ObjectKey};
+pub use context::{Clock, Context, ControllerSettings, ObjectKey};
 pub use queue::{Action, WorkQueue};
 pub use replica_plan::{ReplicaPlan, StopWhy, TaskView, plan_replicas};
+pub use restart_backoff::{CRASH_LOOP, restart_delay};
 pub use resync::resync_all;
 pub use service::reconcile_service;
 pub use task::reconcile_task;

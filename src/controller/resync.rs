@@ -3,7 +3,7 @@
 
 use super::ControllerError;
 use super::context::{Context, ObjectKey};
-use crate::model::{DesiredStatus, TaskState, now_millis};
+use crate::model::{DesiredStatus, TaskState};
 use crate::runtime::{ContainerState, labels};
 use crate::store::TaskRecord;
 use std::collections::BTreeSet;
@@ -30,7 +30,7 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
     }
     let statuses = ctx.catalog.task_statuses()?;
     let retention = ctx.settings.task_retention.as_millis() as u64;
-    let now = now_millis();
+    let now = ctx.clock.now_millis();
     for task in &tasks {
         let status = statuses.get(&task.id);
         let stopped_at = status
@@ -86,7 +86,7 @@ fn adopt_orphan(
         },
         stop_code: None,
         stopped_reason: None,
-        created_at: now_millis(),
+        created_at: ctx.clock.now_millis(),
     };
     info!(task = %task.id, "adopted a running container with no task record");
     ctx.catalog.create_task(&task)?;

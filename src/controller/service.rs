@@ -2,8 +2,9 @@
 
 use super::context::Context;
 use super::replica_plan::{StopWhy, TaskView, plan_replicas};
+use super::restart_backoff::restart_delay;
 use super::{Action, ControllerError};
-use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis};
+use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id};
 use crate::store::{ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use tracing::info;
 
@@ -42,10 +43,22 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
         ctx.catalog
             .request_task_stop(id, StopCode::ServiceSchedulerInitiated, reason)?;
     }
-    if let Some(td) = &target {
-        for _ in 0..plan.start {
-            start_task(ctx, &service, td)?;
+    let statuses: Vec<&TaskStatus> = tasks.iter().map(|(_, s)| s).collect();
+    let hold = restart_delay(&statuses, ctx.clock.now_millis()).filter(|_| plan.start > 0);
+    let mut message = message;
+    match (&target, hold) {
+        (Some(_), Some(wait)) => {
+            message = Some(format!(
+                "tasks keep failing right after they start; next start in {}s",
+                wait.as_secs().max(1)
+            ));
         }
+        (Some(td), None) => {
+            for _ in 0..plan.start {
+                start_task(ctx, &service, td)?;
+            }
+        }
+        (None, _) => {}
     }
     if plan.start > 0 || !plan.stop.is_empty() {
         info!(service = %name, started = plan.start, stopped = plan.stop.len(), "service scaled");
@@ -56,7 +69,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
         return Ok(Action::Done);
     }
     write_status(ctx, &service, &live, target_ref, message)?;
-    Ok(Action::Done)
+    Ok(hold.map_or(Action::Done, Action::RequeueAfter))
 }
 
 /// Every task record of the service with its observed status.
@@ -112,7 +125,7 @@ fn start_task(
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,
-        created_at: now_millis(),
+        created_at: ctx.clock.now_millis(),
     };
     ctx.catalog.create_task(&task)?;
     Ok(())
@@ -134,14 +147,14 @@ fn write_status(
         running_count: running,
         pending_count: pending,
         message,
-        updated_at: now_millis(),
+        updated_at: ctx.clock.now_millis(),
     };
     if let Some(before) = before {
         status.updated_at = before.updated_at;
         if status == before {
             return Ok(());
         }
-        status.updated_at = now_millis();
+        status.updated_at = ctx.clock.now_millis();
     }
     ctx.catalog
         .put_service_status(&service.cluster, &service.name, &status)?;

@@ -2,7 +2,7 @@
 
 use super::context::{Context, ObjectKey};
 use super::{Action, ControllerError};
-use crate::model::{ContainerDefinition, DesiredStatus, StopCode, TaskDefinitionRef, TaskState, now_millis};
+use crate::model::{ContainerDefinition, DesiredStatus, StopCode, TaskDefinitionRef, TaskState};
 use crate::runtime::{ContainerInfo, ContainerState, RuntimeError, container_spec, labels};
 use crate::store::{ContainerStatus, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use std::collections::BTreeMap;
@@ -61,7 +61,7 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
             } else {
                 status.last_status = running_state(defs, &observed);
                 if status.last_status == TaskState::Running && status.started_at.is_none() {
-                    status.started_at = Some(now_millis());
+                    status.started_at = Some(ctx.clock.now_millis());
                 }
                 Action::Done
             }
@@ -325,7 +325,7 @@ async fn shut_down(
         status.stop_code = Some(code);
         status.stopped_reason = task.stopped_reason.clone();
     }
-    status.stopping_at.get_or_insert_with(now_millis);
+    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
     if status.last_status < TaskState::Stopping {
         status.last_status = TaskState::Stopping;
     }
@@ -350,7 +350,7 @@ async fn shut_down(
     }
     remove_all(ctx, observed).await?;
     status.last_status = TaskState::Stopped;
-    status.stopped_at.get_or_insert_with(now_millis);
+    status.stopped_at.get_or_insert_with(|| ctx.clock.now_millis());
     Ok(Action::Done)
 }
 

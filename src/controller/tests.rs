@@ -27,6 +27,7 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
             ..Default::default()
         },
         queue: WorkQueue::new(Backoff::RECONCILE),
+        clock: Clock::new(),
     })
 }
 
@@ -362,5 +363,36 @@ async fn a_stop_request_stops_a_standalone_task_and_records_the_user_reason() {
     assert_eq!(status.stop_code, Some(StopCode::UserInitiated));
     assert_eq!(status.containers[0].exit_code, Some(143));
     assert!(h.fake.containers().is_empty());
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_looping_service_restarts_with_growing_delays() {
+    let h = Harness::new();
+    h.register("busybox");
+    h.apply_service(1);
+    let mut starts = Vec::new();
+    let t0 = tokio::time::Instant::now();
+    for _ in 0..4 {
+        h.until("a container runs", |h| h.fake.running().len() == 1).await;
+        starts.push(t0.elapsed().as_secs());
+        let id = h.fake.running()[0].id.clone();
+        h.fake.exit(&id, 1);
+        h.until("it is gone", |h| h.fake.running().is_empty()).await;
+    }
+    let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps[0] >= 10 && gaps[1] >= 20 && gaps[2] >= 40,
+        "delays grow: starts at {starts:?}"
+    );
+    h.until("the service says why it waits", |h| {
+        let status = h
+            .catalog()
+            .service_status("default", "web")
+            .unwrap()
+            .unwrap_or_default();
+        status.message.unwrap_or_default().contains("keep failing")
+    })
+    .await;
     h.shutdown().await;
 }

@@ -20,7 +20,9 @@ pub fn require_engine() {
         ok,
         "no container engine answers: run `scripts/setup-engine` (or `scripts/test`, which does it) and retry"
     );
-    let image = Command::new("docker").args(["image", "inspect", "busybox:latest"]).output();
+    let image = Command::new("docker")
+        .args(["image", "inspect", "busybox:latest"])
+        .output();
     assert!(
         image.is_ok_and(|o| o.status.success()),
         "the test image busybox:latest is missing: run `scripts/setup-engine`"
@@ -51,7 +53,10 @@ impl Daemon {
 
     /// The daemon id, i.e. the `ecsd.owner` label of its containers.
     pub fn owner(&self) -> String {
-        std::fs::read_to_string(self.state_dir().join("daemon-id")).expect("daemon id").trim().to_string()
+        std::fs::read_to_string(self.state_dir().join("daemon-id"))
+            .expect("daemon id")
+            .trim()
+            .to_string()
     }
 
     pub fn spawn(&mut self) {
@@ -135,7 +140,10 @@ impl Daemon {
             args.push(f.to_string());
         }
         let out = Command::new("docker").args(&args).output().expect("docker ps");
-        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
         ids.sort();
         ids
     }
@@ -143,10 +151,19 @@ impl Daemon {
     /// Every container (any state) this daemon owns.
     pub fn all_containers(&self) -> Vec<String> {
         let out = Command::new("docker")
-            .args(["ps", "-aq", "--no-trunc", "--filter", &format!("label=ecsd.owner={}", self.owner())])
+            .args([
+                "ps",
+                "-aq",
+                "--no-trunc",
+                "--filter",
+                &format!("label=ecsd.owner={}", self.owner()),
+            ])
             .output()
             .expect("docker ps");
-        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
         ids.sort();
         ids
     }
@@ -160,7 +177,10 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("timed out waiting until {what}\n--- daemon log ---\n{}", self.log());
+        panic!(
+            "timed out waiting until {what}\n--- daemon log ---\n{}",
+            self.log()
+        );
     }
 
     pub fn service(&self, name: &str) -> Value {
@@ -180,7 +200,10 @@ impl Drop for Daemon {
             .args(["ps", "-aq", "--filter", &format!("label=ecsd.owner={owner}")])
             .output();
         if let Ok(out) = out {
-            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect();
             if !ids.is_empty() {
                 let _ = Command::new("docker").arg("rm").arg("-f").args(&ids).output();
             }

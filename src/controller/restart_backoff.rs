@@ -1,0 +1,116 @@
+//! Crash-loop protection (pure): when a service's tasks keep failing right after they start,
+//! replacements wait 10 s, doubling to 5 min; a task that ran well resets the count.
+
+use super::backoff::Backoff;
+use crate::model::{StopCode, TaskState};
+use crate::store::TaskStatus;
+use std::time::Duration;
+
+/// Replacement delay policy (Kubernetes-style crash-loop backoff).
+pub const CRASH_LOOP: Backoff = Backoff {
+    base: Duration::from_secs(10),
+    max: Duration::from_secs(300),
+};
+
+/// A task that ran at least this long before stopping "ran well".
+const RAN_WELL: Duration = Duration::from_secs(10);
+
+/// How long to wait before starting replacements, given the statuses of the service's
+/// tasks; None when starts may go ahead now.
+pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64) -> Option<Duration> {
+    let mut stopped: Vec<&TaskStatus> = statuses
+        .iter()
+        .copied()
+        .filter(|s| s.last_status == TaskState::Stopped && s.stopped_at.is_some())
+        .collect();
+    stopped.sort_by_key(|s| std::cmp::Reverse(s.stopped_at));
+    let failed_fast = |s: &&TaskStatus| {
+        // A container removed from outside (no exit code) is not the application failing.
+        let exited = s.containers.iter().any(|c| c.exit_code.is_some());
+        let failure = match s.stop_code {
+            Some(StopCode::TaskFailedToStart) => true,
+            Some(StopCode::EssentialContainerExited) => exited,
+            _ => false,
+        };
+        let ran = match (s.started_at, s.stopped_at) {
+            (Some(start), Some(stop)) => Duration::from_millis(stop.saturating_sub(start)),
+            _ => Duration::ZERO,
+        };
+        failure && ran < RAN_WELL
+    };
+    let failures = stopped.iter().copied().take_while(failed_fast).count() as u32;
+    let last = stopped.first()?.stopped_at?;
+    if failures == 0 {
+        return None;
+    }
+    let ready_at = last + CRASH_LOOP.delay(failures).as_millis() as u64;
+    (now_millis < ready_at).then(|| Duration::from_millis(ready_at - now_millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stopped(code: StopCode, started: Option<u64>, stopped: u64) -> TaskStatus {
+        TaskStatus {
+            containers: vec![crate::store::ContainerStatus {
+                exit_code: Some(1),
+                ..Default::default()
+            }],
+            last_status: TaskState::Stopped,
+            stop_code: Some(code),
+            started_at: started,
+            stopped_at: Some(stopped),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_task_that_ran_well_is_replaced_at_once() {
+        let s = stopped(StopCode::EssentialContainerExited, Some(0), 60_000);
+        assert_eq!(restart_delay(&[&s], 60_001), None);
+    }
+
+    #[test]
+    fn repeated_fast_failures_wait_longer_each_time_up_to_five_minutes() {
+        let mut statuses = Vec::new();
+        let mut delays = Vec::new();
+        for i in 0..8u64 {
+            let at = i * 1_000_000;
+            statuses.push(stopped(StopCode::EssentialContainerExited, Some(at), at + 500));
+            let refs: Vec<&TaskStatus> = statuses.iter().collect();
+            delays.push(restart_delay(&refs, at + 500).unwrap().as_secs());
+        }
+        assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+
+    #[test]
+    fn the_delay_runs_from_the_last_failure() {
+        let s = stopped(StopCode::TaskFailedToStart, None, 100_000);
+        assert_eq!(restart_delay(&[&s], 104_000), Some(Duration::from_secs(6)));
+        assert_eq!(restart_delay(&[&s], 110_000), None);
+    }
+
+    #[test]
+    fn a_container_removed_from_outside_is_not_a_crash() {
+        let mut s = stopped(StopCode::EssentialContainerExited, Some(0), 100);
+        s.containers[0].exit_code = None;
+        assert_eq!(restart_delay(&[&s], 200), None);
+    }
+
+    #[test]
+    fn user_stops_and_scale_in_never_delay_starts() {
+        let a = stopped(StopCode::UserInitiated, None, 100);
+        let b = stopped(StopCode::ServiceSchedulerInitiated, None, 200);
+        assert_eq!(restart_delay(&[&a, &b], 300), None);
+    }
+
+    #[test]
+    fn a_well_running_task_resets_the_count() {
+        let old_fail = stopped(StopCode::EssentialContainerExited, Some(0), 100);
+        let good = stopped(StopCode::EssentialContainerExited, Some(1_000), 900_000);
+        let new_fail = stopped(StopCode::EssentialContainerExited, Some(900_100), 900_200);
+        let d = restart_delay(&[&old_fail, &good, &new_fail], 900_200).unwrap();
+        assert_eq!(d.as_secs(), 10, "one failure since the good run");
+    }
+}
