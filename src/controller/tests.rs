@@ -119,6 +119,21 @@ impl Harness {
     }
 }
 
+fn standalone_task() -> TaskRecord {
+    TaskRecord {
+        id: crate::model::new_task_id(),
+        cluster: "default".into(),
+        task_definition: "web:1".into(),
+        service: None,
+        group: "family:web".into(),
+        started_by: None,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        created_at: 0,
+    }
+}
+
 fn service_running(h: &Harness, n: usize) -> bool {
     h.fake.running().len() == n
         && h.running_tasks().len() == n
@@ -299,18 +314,7 @@ async fn a_missing_image_fails_the_task_with_a_clear_reason() {
     let h = Harness::new();
     h.fake.set_image_missing("nope:1");
     h.register("nope:1");
-    let task = TaskRecord {
-        id: crate::model::new_task_id(),
-        cluster: "default".into(),
-        task_definition: "web:1".into(),
-        service: None,
-        group: "family:web".into(),
-        started_by: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
-    };
+    let task = standalone_task();
     h.catalog().create_task(&task).unwrap();
     h.until("the task stops", |h| {
         h.catalog()
@@ -334,18 +338,7 @@ async fn a_missing_image_fails_the_task_with_a_clear_reason() {
 async fn a_stop_request_stops_a_standalone_task_and_records_the_user_reason() {
     let h = Harness::new();
     h.register("busybox");
-    let task = TaskRecord {
-        id: crate::model::new_task_id(),
-        cluster: "default".into(),
-        task_definition: "web:1".into(),
-        service: None,
-        group: "family:web".into(),
-        started_by: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
-    };
+    let task = standalone_task();
     h.catalog().create_task(&task).unwrap();
     h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
         .await;

@@ -130,42 +130,25 @@ impl Daemon {
         self.ok(&["apply", "-f", path.to_str().expect("utf-8 path")])
     }
 
-    /// Running containers this daemon owns, as (id, labels json).
+    /// Running containers this daemon owns, optionally narrowed by one more `docker ps` filter.
     pub fn containers(&self, extra_filter: Option<&str>) -> Vec<String> {
-        let mut args = vec!["ps".to_string(), "-q".into(), "--no-trunc".into()];
-        args.push("--filter".into());
-        args.push(format!("label=ecsd.owner={}", self.owner()));
+        let owner = format!("label=ecsd.owner={}", self.owner());
+        let mut args = vec!["ps", "-q", "--no-trunc", "--filter", owner.as_str()];
         if let Some(f) = extra_filter {
-            args.push("--filter".into());
-            args.push(f.to_string());
+            args.extend(["--filter", f]);
         }
-        let out = Command::new("docker").args(&args).output().expect("docker ps");
-        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
-        ids.sort();
-        ids
+        docker_ids(&args)
     }
 
     /// Every container (any state) this daemon owns.
     pub fn all_containers(&self) -> Vec<String> {
-        let out = Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--no-trunc",
-                "--filter",
-                &format!("label=ecsd.owner={}", self.owner()),
-            ])
-            .output()
-            .expect("docker ps");
-        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
-        ids.sort();
-        ids
+        docker_ids(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label=ecsd.owner={}", self.owner()),
+        ])
     }
 
     /// Waits for `cond`, failing with the daemon log after `secs`.
@@ -209,6 +192,17 @@ impl Drop for Daemon {
             }
         }
     }
+}
+
+/// Sorted container ids printed by a `docker ps -q` invocation.
+fn docker_ids(args: &[&str]) -> Vec<String> {
+    let out = Command::new("docker").args(args).output().expect("docker ps");
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// Writes `text` to `name` in a fresh directory inside the daemon's temp dir.
