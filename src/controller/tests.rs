@@ -61,6 +61,16 @@ impl Harness {
         (self.ctx.catalog.clone(), self.fake)
     }
 
+    /// A harness whose service `web` already runs `desired` tasks of `image`.
+    async fn running(image: &str, desired: u32) -> Self {
+        let h = Self::new();
+        h.register(image);
+        h.apply_service(desired);
+        h.until("the service runs", |h| service_running(h, desired as usize))
+            .await;
+        h
+    }
+
     fn catalog(&self) -> &Catalog {
         &self.ctx.catalog
     }
@@ -88,6 +98,13 @@ impl Harness {
         self.catalog()
             .apply_service("default", "web", &spec, &BTreeMap::new())
             .unwrap();
+    }
+
+    fn task_stopped(&self, id: &str) -> bool {
+        self.catalog()
+            .task_status(id)
+            .unwrap()
+            .is_some_and(|s| s.last_status == TaskState::Stopped)
     }
 
     fn running_tasks(&self) -> Vec<String> {
@@ -145,10 +162,7 @@ fn service_running(h: &Harness, n: usize) -> bool {
 
 #[tokio::test(start_paused = true)]
 async fn a_replica_service_runs_desired_count_labelled_containers() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(2);
-    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let h = Harness::running("busybox", 2).await;
     for c in h.fake.running() {
         assert_eq!(c.label(labels::OWNER), Some("test-owner"));
         assert_eq!(c.label(labels::SERVICE), Some("web"));
@@ -160,20 +174,11 @@ async fn a_replica_service_runs_desired_count_labelled_containers() {
 
 #[tokio::test(start_paused = true)]
 async fn an_essential_container_exit_stops_the_task_with_its_exit_code_and_it_is_replaced() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(2);
-    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let h = Harness::running("busybox", 2).await;
     let victim: ContainerInfo = h.fake.running()[0].clone();
     let task_id = victim.label(labels::TASK).unwrap().to_string();
     h.fake.exit(&victim.id, 3);
-    h.until("the task is stopped", |h| {
-        h.catalog()
-            .task_status(&task_id)
-            .unwrap()
-            .is_some_and(|s| s.last_status == TaskState::Stopped)
-    })
-    .await;
+    h.until("the task is stopped", |h| h.task_stopped(&task_id)).await;
     let status = h.catalog().task_status(&task_id).unwrap().unwrap();
     assert_eq!(status.stop_code, Some(StopCode::EssentialContainerExited));
     assert_eq!(status.containers[0].exit_code, Some(3));
@@ -193,10 +198,7 @@ async fn an_essential_container_exit_stops_the_task_with_its_exit_code_and_it_is
 
 #[tokio::test(start_paused = true)]
 async fn a_container_removed_outside_ecsd_is_replaced() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(1);
-    h.until("1 task runs", |h| service_running(h, 1)).await;
+    let h = Harness::running("busybox", 1).await;
     let victim = h.fake.running()[0].id.clone();
     h.fake.remove_externally(&victim);
     h.until("a new container runs", |h| {
@@ -208,10 +210,7 @@ async fn a_container_removed_outside_ecsd_is_replaced() {
 
 #[tokio::test(start_paused = true)]
 async fn scaling_up_and_down_follows_desired_count() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(1);
-    h.until("1 task runs", |h| service_running(h, 1)).await;
+    let h = Harness::running("busybox", 1).await;
     h.apply_service(3);
     h.until("3 tasks run", |h| service_running(h, 3)).await;
     h.apply_service(1);
@@ -221,10 +220,7 @@ async fn scaling_up_and_down_follows_desired_count() {
 
 #[tokio::test(start_paused = true)]
 async fn a_new_revision_starts_new_tasks_before_stopping_old_ones() {
-    let h = Harness::new();
-    h.register("busybox:1");
-    h.apply_service(2);
-    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let h = Harness::running("busybox:1", 2).await;
     let calls_before = h.fake.calls().len();
     h.register("busybox:2");
     h.until("only revision 2 runs", |h| {
@@ -248,10 +244,7 @@ async fn a_new_revision_starts_new_tasks_before_stopping_old_ones() {
 
 #[tokio::test(start_paused = true)]
 async fn a_restarted_controller_adopts_running_containers_without_creating_or_stopping() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(3);
-    h.until("3 tasks run", |h| service_running(h, 3)).await;
+    let h = Harness::running("busybox", 3).await;
     let ids: Vec<String> = h.fake.running().iter().map(|c| c.id.clone()).collect();
     let (catalog, fake) = h.shutdown().await;
     let calls_before = fake.calls().len();
@@ -272,10 +265,7 @@ async fn a_restarted_controller_adopts_running_containers_without_creating_or_st
 
 #[tokio::test(start_paused = true)]
 async fn containers_whose_records_were_lost_are_adopted_from_their_labels() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(2);
-    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let h = Harness::running("busybox", 2).await;
     let (catalog, fake) = h.shutdown().await;
     // A fresh store (state lost) with the same manifests re-applied.
     let fresh = Catalog::new(Arc::new(MemoryStore::new()));
@@ -296,10 +286,7 @@ async fn containers_whose_records_were_lost_are_adopted_from_their_labels() {
 
 #[tokio::test(start_paused = true)]
 async fn deleting_a_service_stops_and_removes_its_tasks_then_the_service() {
-    let h = Harness::new();
-    h.register("busybox");
-    h.apply_service(2);
-    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let h = Harness::running("busybox", 2).await;
     h.catalog().mark_service_deleting("default", "web").unwrap();
     h.until("the service is gone", |h| {
         h.catalog().service("default", "web").unwrap().is_none()
@@ -316,13 +303,7 @@ async fn a_missing_image_fails_the_task_with_a_clear_reason() {
     h.register("nope:1");
     let task = standalone_task();
     h.catalog().create_task(&task).unwrap();
-    h.until("the task stops", |h| {
-        h.catalog()
-            .task_status(&task.id)
-            .unwrap()
-            .is_some_and(|s| s.last_status == TaskState::Stopped)
-    })
-    .await;
+    h.until("the task stops", |h| h.task_stopped(&task.id)).await;
     let status = h.catalog().task_status(&task.id).unwrap().unwrap();
     assert_eq!(status.stop_code, Some(StopCode::TaskFailedToStart));
     assert!(
@@ -345,13 +326,7 @@ async fn a_stop_request_stops_a_standalone_task_and_records_the_user_reason() {
     h.catalog()
         .request_task_stop(&task.id, StopCode::UserInitiated, "Task stopped by user")
         .unwrap();
-    h.until("it stops", |h| {
-        h.catalog()
-            .task_status(&task.id)
-            .unwrap()
-            .is_some_and(|s| s.last_status == TaskState::Stopped)
-    })
-    .await;
+    h.until("it stops", |h| h.task_stopped(&task.id)).await;
     let status = h.catalog().task_status(&task.id).unwrap().unwrap();
     assert_eq!(status.stop_code, Some(StopCode::UserInitiated));
     assert_eq!(status.containers[0].exit_code, Some(143));
