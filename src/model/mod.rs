@@ -3,6 +3,7 @@
 //! Everything here is pure: values in, values (or located errors) out.
 
 mod cluster;
+mod duration;
 mod load;
 mod manifest;
 mod service;
@@ -12,13 +13,14 @@ mod unsupported;
 mod validation;
 
 pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
+pub use duration::Seconds;
 pub use load::{LoadedManifest, ManifestError, load_paths, manifest_files, parse_text};
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{SchedulingStrategy, ServiceSpec, TaskDefinitionRef, validate_service};
 pub use task::{DesiredStatus, HealthStatus, StopCode, TaskState, new_task_id, now_millis};
 pub use task_definition::{
-    Compatibility, ContainerDefinition, KeyValuePair, NetworkMode, PortMapping, Protocol, TaskDefinitionSpec,
-    validate_task_definition,
+    Compatibility, ContainerDefinition, ContainerDependency, DependencyCondition, HealthCheck, KeyValuePair,
+    NetworkMode, PortMapping, Protocol, TaskDefinitionSpec, validate_task_definition,
 };
 pub use unsupported::{NOT_SUPPORTED, NotSupported};
 pub use validation::{FieldError, check_name};

@@ -1,5 +1,6 @@
 //! The TaskDefinition spec: ECS `RegisterTaskDefinition` fields, with the ones ecsd runs today.
 
+use super::duration::Seconds;
 use super::unsupported::NotSupported;
 use super::validation::FieldError;
 use serde::{Deserialize, Serialize};
@@ -145,15 +146,15 @@ pub struct ContainerDefinition {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub secrets: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub depends_on: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub start_timeout: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub stop_timeout: NotSupported,
+    /// Containers that must reach a condition before this one starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ContainerDependency>,
+    /// How long dependents wait for this container's condition before the task gives up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<Seconds>,
+    /// Grace between SIGTERM and SIGKILL when stopping (default: the daemon's, 30 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<Seconds>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub version_consistency: NotSupported,
@@ -202,9 +203,9 @@ pub struct ContainerDefinition {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub log_configuration: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub health_check: NotSupported,
+    /// Health check run in the container (image HEALTHCHECKs are ignored, as in ECS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub system_controls: NotSupported,
@@ -223,6 +224,69 @@ impl ContainerDefinition {
     /// ECS default: a container is essential unless it says otherwise.
     pub fn is_essential(&self) -> bool {
         self.essential.unwrap_or(true)
+    }
+}
+
+/// A `dependsOn` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerDependency {
+    /// The container depended on.
+    pub container_name: String,
+    /// What it must reach.
+    pub condition: DependencyCondition,
+}
+
+/// ECS dependency conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DependencyCondition {
+    /// The dependency has started.
+    Start,
+    /// The dependency has exited (any code).
+    Complete,
+    /// The dependency has exited with code 0.
+    Success,
+    /// The dependency's health check passes.
+    Healthy,
+}
+
+/// ECS `HealthCheck`: the command and its timing (ECS defaults, written explicitly to the engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HealthCheck {
+    /// `["CMD", exe, args…]` or `["CMD-SHELL", "command"]`.
+    pub command: Vec<String>,
+    /// Between probes, 5–300 s (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Seconds>,
+    /// Probe timeout, 2–60 s (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Seconds>,
+    /// Consecutive failures before UNHEALTHY, 1–10 (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// Grace period during which failures do not count, 0–300 s (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<Seconds>,
+}
+
+impl HealthCheck {
+    /// Interval with the ECS default applied.
+    pub fn interval(&self) -> Seconds {
+        self.interval.unwrap_or(Seconds(30))
+    }
+    /// Timeout with the ECS default applied.
+    pub fn timeout(&self) -> Seconds {
+        self.timeout.unwrap_or(Seconds(5))
+    }
+    /// Retries with the ECS default applied.
+    pub fn retries(&self) -> u32 {
+        self.retries.unwrap_or(3)
+    }
+    /// Start period with the ECS default applied.
+    pub fn start_period(&self) -> Seconds {
+        self.start_period.unwrap_or(Seconds(0))
     }
 }
 
