@@ -54,6 +54,7 @@ pub async fn run(
     let store = open_store(&config.state_dir.join("db"))?;
     let catalog = Catalog::new(Arc::new(store));
     let runtime = DockerRuntime::connect(config.engine.as_deref())?;
+    let engine = runtime.endpoint().to_string();
     info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
     let listener = bind_socket(&config.socket)?;
     let ctx = Arc::new(Context {
@@ -73,7 +74,7 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let controllers = tokio::spawn(controller::run(ctx, wait(stop_rx.clone())));
-    let app = api::router(catalog, ArnScope::default());
+    let app = api::router(catalog, ArnScope::default(), engine);
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))

@@ -18,8 +18,12 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(err) = cli.run().await {
-        eprintln!("error: {err:#}");
-        std::process::exit(1);
+    match cli.run().await {
+        Ok(0) => {}
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::exit(1);
+        }
     }
 }

@@ -26,9 +26,10 @@ type Shared = State<Arc<ApiState>>;
 type Reply = Result<Json<Value>, ApiError>;
 
 /// The native API router.
-pub fn router(catalog: Catalog, scope: ArnScope) -> Router {
+pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
+    let health = Json(json!({"ok": true, "engine": engine}));
     Router::new()
-        .route("/v1/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/v1/health", get(move || async move { health }))
         .route("/v1/apply", post(apply))
         .route("/v1/clusters", get(list_clusters))
         .route("/v1/clusters/{name}", get(get_cluster).delete(delete_cluster))

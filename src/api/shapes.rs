@@ -176,7 +176,7 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
                     "hostPort": b.host_port,
                     "protocol": match b.protocol { Protocol::Tcp => "tcp", Protocol::Udp => "udp" },
                 })).collect::<Vec<_>>(),
-                "healthStatus": "UNKNOWN",
+                "healthStatus": c.health_status.as_str(),
             })
         })
         .collect();

@@ -3,11 +3,15 @@
 mod apply;
 mod delete;
 mod describe;
+mod engine;
+mod exec;
 mod get;
+mod logs;
 mod output;
 mod run_task;
 mod serve;
 mod stop_task;
+mod terminal;
 
 use crate::api::client::ApiClient;
 use crate::config::default_socket;
@@ -43,21 +47,28 @@ pub enum Command {
     RunTask(run_task::RunTaskArgs),
     /// Stop a task.
     StopTask(stop_task::StopTaskArgs),
+    /// Print container output of a task or of every task of a service.
+    Logs(logs::LogsArgs),
+    /// Run a command in a task's container (exit code passed through).
+    Exec(exec::ExecArgs),
 }
 
 impl Cli {
-    /// Runs the chosen verb.
-    pub async fn run(self) -> anyhow::Result<()> {
+    /// Runs the chosen verb; returns the process exit code.
+    pub async fn run(self) -> anyhow::Result<i32> {
         let client = ApiClient::new(&self.socket);
         match self.command {
-            Command::Serve(args) => serve::run(args, self.socket).await,
-            Command::Apply(args) => apply::run(&client, args).await,
-            Command::Get(args) => get::run(&client, args).await,
-            Command::Describe(args) => describe::run(&client, args).await,
-            Command::Delete(args) => delete::run(&client, args).await,
-            Command::RunTask(args) => run_task::run(&client, args).await,
-            Command::StopTask(args) => stop_task::run(&client, args).await,
+            Command::Serve(args) => serve::run(args, self.socket).await?,
+            Command::Apply(args) => apply::run(&client, args).await?,
+            Command::Get(args) => get::run(&client, args).await?,
+            Command::Describe(args) => describe::run(&client, args).await?,
+            Command::Delete(args) => delete::run(&client, args).await?,
+            Command::RunTask(args) => run_task::run(&client, args).await?,
+            Command::StopTask(args) => stop_task::run(&client, args).await?,
+            Command::Logs(args) => logs::run(&client, args).await?,
+            Command::Exec(args) => return exec::run(&client, args).await,
         }
+        Ok(0)
     }
 }
 

@@ -10,6 +10,7 @@ mod queue;
 mod replica_plan;
 mod restart_backoff;
 mod resync;
+mod retention;
 mod service;
 mod task;
 
@@ -19,8 +20,9 @@ pub use queue::{Action, WorkQueue};
 pub use replica_plan::{ReplicaPlan, StopWhy, TaskView, plan_replicas};
 pub use restart_backoff::{CRASH_LOOP, restart_delay};
 pub use resync::resync_all;
+pub use retention::{KEEP_STOPPED_CONTAINERS, RetentionPlan, plan_retention};
 pub use service::reconcile_service;
-pub use task::reconcile_task;
+pub use task::{reconcile_task, release_task_resources};
 
 use crate::runtime::RuntimeError;
 use crate::store::{Catalog, Change, StoreError};

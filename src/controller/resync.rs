@@ -3,14 +3,15 @@
 
 use super::ControllerError;
 use super::context::{Context, ObjectKey};
+use super::retention::enforce_retention;
 use crate::model::{DesiredStatus, TaskState};
 use crate::runtime::{ContainerState, labels};
 use crate::store::TaskRecord;
 use std::collections::BTreeSet;
 use tracing::{info, warn};
 
-/// Enqueues every service and every task that is not finished, plus tasks whose containers
-/// still exist; recreates records for owned containers whose task record is missing.
+/// Enqueues every service and every task that is not finished, recreates records for owned
+/// containers whose task record is missing, and applies the stopped-task retention.
 pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
     let owned = ctx
         .runtime
@@ -29,21 +30,15 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
         }
     }
     let statuses = ctx.catalog.task_statuses()?;
-    let retention = ctx.settings.task_retention.as_millis() as u64;
-    let now = ctx.clock.now_millis();
     for task in &tasks {
-        let status = statuses.get(&task.id);
-        let stopped_at = status
-            .filter(|s| s.last_status == TaskState::Stopped)
-            .and_then(|s| s.stopped_at);
-        match stopped_at {
-            Some(at) if now.saturating_sub(at) > retention && !with_containers.contains(&task.id) => {
-                ctx.catalog.remove_task(&task.id)?;
-            }
-            Some(_) if !with_containers.contains(&task.id) => {}
-            _ => ctx.queue.add(ObjectKey::Task(task.id.clone())),
+        let finished = statuses
+            .get(&task.id)
+            .is_some_and(|s| s.last_status == TaskState::Stopped);
+        if !finished {
+            ctx.queue.add(ObjectKey::Task(task.id.clone()));
         }
     }
+    enforce_retention(ctx, &with_containers).await?;
     for service in ctx.catalog.services(None)? {
         ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
     }

@@ -3,8 +3,9 @@
 use super::context::Context;
 use super::replica_plan::{StopWhy, TaskView, plan_replicas};
 use super::restart_backoff::restart_delay;
+use super::retention::remove_task_containers;
 use super::{Action, ControllerError};
-use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id};
+use crate::model::{DesiredStatus, HealthStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id};
 use crate::store::{ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use tracing::info;
 
@@ -18,13 +19,19 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
         Ok(td) => (Some(td), None),
         Err(why) => (None, Some(why)),
     };
+    // ECS replaces a service's tasks that fail their container health checks.
+    for (t, s) in &tasks {
+        if is_live(t, s) && s.health_status == HealthStatus::Unhealthy {
+            ctx.catalog.request_task_stop(
+                &t.id,
+                StopCode::ServiceSchedulerInitiated,
+                "Task failed container health checks",
+            )?;
+        }
+    }
     let live: Vec<TaskView> = tasks
         .iter()
-        .filter(|(t, s)| {
-            t.desired_status == DesiredStatus::Running
-                && !s.last_status.is_shutting_down()
-                && s.stop_code.is_none()
-        })
+        .filter(|(t, s)| is_live(t, s) && s.health_status != HealthStatus::Unhealthy)
         .map(|(t, s)| TaskView {
             id: t.id.clone(),
             task_definition: t.task_definition.clone(),
@@ -64,12 +71,20 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
         info!(service = %name, started = plan.start, stopped = plan.stop.len(), "service scaled");
     }
     if service.deleting && tasks.iter().all(|(_, s)| s.last_status == TaskState::Stopped) {
+        for (t, _) in &tasks {
+            remove_task_containers(ctx, &t.id).await?;
+        }
         ctx.catalog.remove_service(cluster, name)?;
         info!(service = %name, cluster = %cluster, "service deleted");
         return Ok(Action::Done);
     }
     write_status(ctx, &service, &live, target_ref, message)?;
     Ok(hold.map_or(Action::Done, Action::RequeueAfter))
+}
+
+/// A task that is meant to run and has not begun stopping.
+fn is_live(t: &TaskRecord, s: &TaskStatus) -> bool {
+    t.desired_status == DesiredStatus::Running && !s.last_status.is_shutting_down() && s.stop_code.is_none()
 }
 
 /// Every task record of the service with its observed status.

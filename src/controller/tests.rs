@@ -189,10 +189,8 @@ async fn an_essential_container_exit_stops_the_task_with_its_exit_code_and_it_is
             .contains("Essential container in task exited")
     );
     h.until("a replacement runs", |h| service_running(h, 2)).await;
-    assert!(
-        h.fake.containers().iter().all(|c| c.id != victim.id),
-        "the dead container was removed"
-    );
+    let kept = h.fake.containers().into_iter().find(|c| c.id == victim.id);
+    assert!(kept.is_some(), "the exited container is kept for logs");
     h.shutdown().await;
 }
 
@@ -330,7 +328,8 @@ async fn a_stop_request_stops_a_standalone_task_and_records_the_user_reason() {
     let status = h.catalog().task_status(&task.id).unwrap().unwrap();
     assert_eq!(status.stop_code, Some(StopCode::UserInitiated));
     assert_eq!(status.containers[0].exit_code, Some(143));
-    assert!(h.fake.containers().is_empty());
+    assert!(h.fake.running().is_empty());
+    assert_eq!(h.fake.containers().len(), 1, "kept for logs until retention");
     h.shutdown().await;
 }
 
@@ -362,5 +361,218 @@ async fn a_crash_looping_service_restarts_with_growing_delays() {
         status.message.unwrap_or_default().contains("keep failing")
     })
     .await;
+    h.shutdown().await;
+}
+
+fn register_defs(h: &Harness, defs: Vec<ContainerDefinition>) {
+    let spec = TaskDefinitionSpec {
+        container_definitions: defs,
+        ..Default::default()
+    };
+    h.catalog()
+        .register_task_definition("web", &spec, &BTreeMap::new())
+        .unwrap();
+}
+
+fn container(name: &str) -> ContainerDefinition {
+    ContainerDefinition {
+        name: name.into(),
+        image: "busybox".into(),
+        ..Default::default()
+    }
+}
+
+fn health_check() -> crate::model::HealthCheck {
+    crate::model::HealthCheck {
+        command: vec!["CMD-SHELL".into(), "true".into()],
+        interval: Some(crate::model::Seconds(5)),
+        timeout: Some(crate::model::Seconds(2)),
+        retries: Some(2),
+        start_period: None,
+    }
+}
+
+fn container_named(h: &Harness, name: &str) -> Option<ContainerInfo> {
+    h.fake
+        .containers()
+        .into_iter()
+        .find(|c| c.label(labels::CONTAINER) == Some(name))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_container_starts_only_once_its_healthy_dependency_is_healthy() {
+    let h = Harness::new();
+    let mut db = container("db");
+    db.health_check = Some(health_check());
+    let mut app = container("app");
+    app.depends_on = vec![crate::model::ContainerDependency {
+        container_name: "db".into(),
+        condition: crate::model::DependencyCondition::Healthy,
+    }];
+    register_defs(&h, vec![db, app]);
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("db runs", |h| {
+        container_named(h, "db").is_some_and(|c| c.state == crate::runtime::ContainerState::Running)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let app_state = container_named(&h, "app").map(|c| c.state);
+    assert_eq!(
+        app_state,
+        Some(crate::runtime::ContainerState::Created),
+        "created but held back"
+    );
+    let db_id = container_named(&h, "db").unwrap().id;
+    h.fake
+        .set_health(&db_id, Some(crate::runtime::HealthState::Healthy));
+    h.until("app runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.health_status, crate::model::HealthStatus::Healthy);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_non_essential_container_exit_does_not_stop_the_task() {
+    let h = Harness::new();
+    let mut helper = container("helper");
+    helper.essential = Some(false);
+    register_defs(&h, vec![container("web"), helper]);
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    let helper_id = container_named(&h, "helper").unwrap().id;
+    h.fake.exit(&helper_id, 0);
+    h.until("the helper's exit is recorded", |h| {
+        let s = h.catalog().task_status(&task.id).unwrap().unwrap();
+        s.containers
+            .iter()
+            .any(|c| c.name == "helper" && c.exit_code == Some(0))
+    })
+    .await;
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.last_status, TaskState::Running);
+    assert_eq!(status.stop_code, None);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_the_engine_never_probes_ecsd_runs_the_health_check_itself() {
+    let h = Harness::new();
+    let mut web = container("web");
+    web.health_check = Some(health_check());
+    register_defs(&h, vec![web]);
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    let id = container_named(&h, "web").unwrap().id;
+    h.fake
+        .set_health(&id, Some(crate::runtime::HealthState::Starting));
+    h.until("ecsd's own probe made it HEALTHY", |h| {
+        h.catalog().task_status(&task.id).unwrap().unwrap().health_status
+            == crate::model::HealthStatus::Healthy
+    })
+    .await;
+    assert!(h.fake.count(|c| matches!(c, FakeCall::Exec(_))) >= 1);
+    h.fake.set_exec_exit_code(&id, 1);
+    h.until("failing probes made it UNHEALTHY", |h| {
+        h.catalog().task_status(&task.id).unwrap().unwrap().health_status
+            == crate::model::HealthStatus::Unhealthy
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn dependents_are_stopped_before_their_dependencies() {
+    let h = Harness::new();
+    let mut app = container("app");
+    app.depends_on = vec![crate::model::ContainerDependency {
+        container_name: "db".into(),
+        condition: crate::model::DependencyCondition::Start,
+    }];
+    register_defs(&h, vec![container("db"), app]);
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    let db = container_named(&h, "db").unwrap().id;
+    let app = container_named(&h, "app").unwrap().id;
+    h.catalog()
+        .request_task_stop(&task.id, StopCode::UserInitiated, "bye")
+        .unwrap();
+    h.until("it stops", |h| h.task_stopped(&task.id)).await;
+    let stops: Vec<FakeCall> = h
+        .fake
+        .calls()
+        .into_iter()
+        .filter(|c| matches!(c, FakeCall::Stop(_)))
+        .collect();
+    assert_eq!(stops, vec![FakeCall::Stop(app), FakeCall::Stop(db)]);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_image_is_pulled_before_the_container_is_created() {
+    let h = Harness::new();
+    h.register("busybox");
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    assert_eq!(
+        h.fake.count(|c| matches!(c, FakeCall::Pull(_))),
+        0,
+        "present images are not pulled"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_released_with_the_containers() {
+    let h = Harness::new();
+    let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
+        "networkMode": "awsvpc",
+        "volumes": [{"name": "scratch"}],
+        "containerDefinitions": [
+            {"name": "web", "image": "busybox", "mountPoints": [{"sourceVolume": "scratch", "containerPath": "/s"}]},
+            {"name": "side", "image": "busybox"}
+        ]
+    }))
+    .unwrap();
+    h.catalog()
+        .register_task_definition("web", &spec, &BTreeMap::new())
+        .unwrap();
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+        .await;
+    assert_eq!(h.fake.volumes().len(), 1, "{:?}", h.fake.volumes());
+    assert_eq!(h.fake.networks().len(), 1);
+    let calls = h.fake.calls();
+    let first_create = calls
+        .iter()
+        .position(|c| matches!(c, FakeCall::Create(_)))
+        .unwrap();
+    let volume = calls
+        .iter()
+        .position(|c| matches!(c, FakeCall::CreateVolume(_)))
+        .unwrap();
+    assert!(volume < first_create, "volume before containers: {calls:?}");
+    h.catalog()
+        .request_task_stop(&task.id, StopCode::UserInitiated, "bye")
+        .unwrap();
+    h.until("it stops", |h| h.task_stopped(&task.id)).await;
+    retention::remove_task_containers(&h.ctx, &task.id).await.unwrap();
+    assert!(
+        h.fake.volumes().is_empty(),
+        "{:?} {:?}",
+        h.fake.volumes(),
+        h.fake.calls()
+    );
+    assert!(h.fake.networks().is_empty());
     h.shutdown().await;
 }

@@ -19,8 +19,11 @@ pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{SchedulingStrategy, ServiceSpec, TaskDefinitionRef, validate_service};
 pub use task::{DesiredStatus, HealthStatus, StopCode, TaskState, new_task_id, now_millis};
 pub use task_definition::{
-    Compatibility, ContainerDefinition, ContainerDependency, DependencyCondition, HealthCheck, KeyValuePair,
-    NetworkMode, PortMapping, Protocol, TaskDefinitionSpec, validate_task_definition,
+    Compatibility, ContainerDefinition, ContainerDependency, CpuUnits, DependencyCondition, Device,
+    DevicePermission, DockerVolumeConfiguration, EnvironmentFile, EnvironmentFileType, HealthCheck,
+    HostEntry, HostVolume, IpcMode, KernelCapabilities, KeyValuePair, LinuxParameters, LogConfiguration,
+    Mebibytes, MountPoint, NetworkMode, PidMode, PortMapping, Protocol, SUPPORTED_LOG_DRIVERS,
+    TaskDefinitionSpec, Tmpfs, Ulimit, Volume, VolumeFrom, VolumeScope, validate_task_definition,
 };
 pub use unsupported::{NOT_SUPPORTED, NotSupported};
 pub use validation::{FieldError, check_name};

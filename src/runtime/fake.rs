@@ -20,6 +20,18 @@ pub enum FakeCall {
     Stop(String),
     /// `remove` of this id.
     Remove(String),
+    /// `pull` of this image.
+    Pull(String),
+    /// `exec` in this id.
+    Exec(String),
+    /// A volume was created.
+    CreateVolume(String),
+    /// A volume was removed.
+    RemoveVolume(String),
+    /// A network was created.
+    CreateNetwork(String),
+    /// A network was removed.
+    RemoveNetwork(String),
 }
 
 /// An in-memory `ContainerRuntime`.
@@ -27,8 +39,13 @@ pub struct FakeRuntime {
     containers: Mutex<BTreeMap<String, ContainerInfo>>,
     calls: Mutex<Vec<FakeCall>>,
     missing_images: Mutex<Vec<String>>,
+    exec_exit_codes: Mutex<BTreeMap<String, i64>>,
+    logs: Mutex<BTreeMap<String, Vec<String>>>,
+    volumes: Mutex<Vec<String>>,
+    networks: Mutex<Vec<String>>,
     events: broadcast::Sender<EngineEvent>,
     next_id: AtomicU64,
+    clock: crate::controller::Clock,
 }
 
 impl Default for FakeRuntime {
@@ -37,8 +54,13 @@ impl Default for FakeRuntime {
             containers: Mutex::default(),
             calls: Mutex::default(),
             missing_images: Mutex::default(),
+            exec_exit_codes: Mutex::default(),
+            logs: Mutex::default(),
+            volumes: Mutex::default(),
+            networks: Mutex::default(),
             events: broadcast::channel(1024).0,
             next_id: AtomicU64::new(1),
+            clock: crate::controller::Clock::new(),
         }
     }
 }
@@ -81,6 +103,40 @@ impl FakeRuntime {
         lock(&self.missing_images).push(image.to_string());
     }
 
+    /// Sets what the engine reports as the container's health, and emits a health event.
+    pub fn set_health(&self, id: &str, health: Option<HealthState>) {
+        let labels = {
+            let mut map = lock(&self.containers);
+            let Some(c) = map.get_mut(id) else { return };
+            c.health = health;
+            c.labels.clone()
+        };
+        self.emit(id, "health_status", labels);
+    }
+
+    /// Volumes that exist.
+    pub fn volumes(&self) -> Vec<String> {
+        lock(&self.volumes).clone()
+    }
+
+    /// Networks that exist.
+    pub fn networks(&self) -> Vec<String> {
+        lock(&self.networks).clone()
+    }
+
+    /// Makes every later `exec` in container `id` exit with `code` (default 0).
+    pub fn set_exec_exit_code(&self, id: &str, code: i64) {
+        lock(&self.exec_exit_codes).insert(id.to_string(), code);
+    }
+
+    /// Appends a line to the container's output.
+    pub fn push_log(&self, id: &str, line: &str) {
+        lock(&self.logs)
+            .entry(id.to_string())
+            .or_default()
+            .push(line.to_string());
+    }
+
     /// The process in container `id` exits with `code` (as if it crashed or finished).
     pub fn exit(&self, id: &str, code: i64) {
         let labels = {
@@ -88,6 +144,7 @@ impl FakeRuntime {
             let Some(c) = map.get_mut(id) else { return };
             c.state = ContainerState::Exited;
             c.exit_code = Some(code);
+            c.finished_at = Some(self.clock.now_millis());
             c.labels.clone()
         };
         self.emit(id, "die", labels);
@@ -164,6 +221,9 @@ impl ContainerRuntime for FakeRuntime {
                 error: None,
                 oom_killed: false,
                 ports,
+                health: None,
+                started_at: None,
+                finished_at: None,
             },
         );
         Ok(id)
@@ -175,6 +235,7 @@ impl ContainerRuntime for FakeRuntime {
             let mut map = lock(&self.containers);
             let c = map.get_mut(id).ok_or_else(|| Self::not_found(id))?;
             c.state = ContainerState::Running;
+            c.started_at = Some(self.clock.now_millis());
             c.labels.clone()
         };
         self.emit(id, "start", labels);
@@ -223,6 +284,89 @@ impl ContainerRuntime for FakeRuntime {
                 c
             })
             .collect())
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError> {
+        Ok(!lock(&self.missing_images).iter().any(|m| m == image))
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), RuntimeError> {
+        self.record(FakeCall::Pull(image.to_string()));
+        if self.image_exists(image).await? {
+            Ok(())
+        } else {
+            Err(RuntimeError::ImageNotFound {
+                image: image.to_string(),
+            })
+        }
+    }
+
+    async fn exec(&self, id: &str, cmd: &[String], _timeout: Duration) -> Result<ExecOutput, RuntimeError> {
+        self.record(FakeCall::Exec(id.to_string()));
+        let running = lock(&self.containers)
+            .get(id)
+            .is_some_and(|c| c.state == ContainerState::Running);
+        if !running {
+            return Err(RuntimeError::Engine {
+                op: "exec",
+                id: id.to_string(),
+                message: "container is not running".into(),
+            });
+        }
+        Ok(ExecOutput {
+            exit_code: lock(&self.exec_exit_codes).get(id).copied().unwrap_or(0),
+            output: cmd.join(" "),
+        })
+    }
+
+    fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<LogChunk, RuntimeError>> {
+        let lines = lock(&self.logs).get(id).cloned().unwrap_or_default();
+        let skip = options.tail.map_or(0, |t| lines.len().saturating_sub(t as usize));
+        let chunks: Vec<Result<LogChunk, RuntimeError>> = lines
+            .into_iter()
+            .skip(skip)
+            .map(|text| {
+                Ok(LogChunk {
+                    stderr: false,
+                    text: format!("{text}\n"),
+                })
+            })
+            .collect();
+        futures::stream::iter(chunks).boxed()
+    }
+
+    async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<bool, RuntimeError> {
+        let mut volumes = lock(&self.volumes);
+        if volumes.contains(&spec.name) {
+            return Ok(true);
+        }
+        if !(spec.autoprovision || spec.task_scoped) {
+            return Ok(false);
+        }
+        volumes.push(spec.name.clone());
+        self.record(FakeCall::CreateVolume(spec.name.clone()));
+        Ok(true)
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
+        lock(&self.volumes).retain(|v| v != name);
+        self.record(FakeCall::RemoveVolume(name.to_string()));
+        Ok(())
+    }
+
+    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
+        let mut networks = lock(&self.networks);
+        if !networks.contains(&spec.name) {
+            networks.push(spec.name.clone());
+            self.record(FakeCall::CreateNetwork(spec.name.clone()));
+        }
+        Ok(())
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
+        lock(&self.networks).retain(|n| n != name);
+        self.record(FakeCall::RemoveNetwork(name.to_string()));
+        Ok(())
     }
 
     fn events(&self, _label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {

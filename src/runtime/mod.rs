@@ -7,8 +7,12 @@ mod docker;
 mod fake;
 pub mod labels;
 
-pub use container_spec::{ContainerSpec, PortSpec, container_name, container_spec};
-pub use docker::DockerRuntime;
+pub use container_spec::{
+    ContainerSpec, DeviceSpec, HealthSpec, LogSpec, MountSpec, Namespaces, NetworkSpec, PortSpec,
+    ResourceLimits, SecuritySpec, UlimitSpec, VolumeSpec, container_name, container_spec, env_file_paths,
+    parse_env_file, task_network, task_volumes,
+};
+pub use docker::{DockerRuntime, ExecSession};
 pub use fake::{FakeCall, FakeRuntime};
 
 use crate::store::NetworkBinding;
@@ -82,6 +86,46 @@ pub enum ContainerState {
     Removing,
 }
 
+/// Engine-reported health of a container that has a health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthState {
+    /// Not yet decided (inside the start period, or no probe has run).
+    Starting,
+    /// The last probe passed.
+    Healthy,
+    /// `retries` consecutive probes failed.
+    Unhealthy,
+}
+
+/// Result of a command run inside a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Exit code of the command.
+    pub exit_code: i64,
+    /// Combined stdout and stderr (truncated to a few KiB).
+    pub output: String,
+}
+
+/// Which log lines to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Keep streaming new lines.
+    pub follow: bool,
+    /// Only the last N lines.
+    pub tail: Option<u64>,
+    /// Only lines newer than this (seconds since the epoch).
+    pub since: Option<i64>,
+}
+
+/// A chunk of container output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    /// true for stderr.
+    pub stderr: bool,
+    /// The bytes as text (lossy UTF-8).
+    pub text: String,
+}
+
 /// A container as the engine reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerInfo {
@@ -101,6 +145,12 @@ pub struct ContainerInfo {
     pub oom_killed: bool,
     /// Published ports.
     pub ports: Vec<NetworkBinding>,
+    /// Health, when the container has a health check (inspect only).
+    pub health: Option<HealthState>,
+    /// When the process last started (ms since epoch; inspect only).
+    pub started_at: Option<u64>,
+    /// When the process last exited (ms since epoch; inspect only).
+    pub finished_at: Option<u64>,
 }
 
 impl ContainerInfo {
@@ -140,4 +190,21 @@ pub trait ContainerRuntime: Send + Sync {
     async fn list(&self, labels: &[String]) -> Result<Vec<ContainerInfo>, RuntimeError>;
     /// Container events for containers carrying `label` (`key=value`); ends when the stream breaks.
     fn events(&self, label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>>;
+    /// Whether `image` is present locally.
+    async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError>;
+    /// Pulls `image` (credentials from the Docker config); `ImageNotFound` when it cannot.
+    async fn pull(&self, image: &str) -> Result<(), RuntimeError>;
+    /// Runs `cmd` in a running container and waits up to `timeout` for it.
+    async fn exec(&self, id: &str, cmd: &[String], timeout: Duration) -> Result<ExecOutput, RuntimeError>;
+    /// Output of a container.
+    fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<LogChunk, RuntimeError>>;
+    /// Makes sure a named volume exists, creating it when `spec` allows; false when it is
+    /// missing and may not be created.
+    async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<bool, RuntimeError>;
+    /// Removes a volume; missing is not an error.
+    async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError>;
+    /// Makes sure a network exists.
+    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError>;
+    /// Removes a network; missing is not an error.
+    async fn remove_network(&self, name: &str) -> Result<(), RuntimeError>;
 }

@@ -183,6 +183,15 @@ pub struct ContainerStatus {
     /// Published ports.
     #[serde(default)]
     pub network_bindings: Vec<NetworkBinding>,
+    /// ECS container health (UNKNOWN without a health check).
+    #[serde(default)]
+    pub health_status: HealthStatus,
+    /// Consecutive failures of probes ecsd ran itself (engines that do not probe).
+    #[serde(default)]
+    pub probe_failures: u32,
+    /// When ecsd last ran the probe itself.
+    #[serde(default)]
+    pub last_probe_at: Option<u64>,
 }
 
 /// A published port as bound by the engine.

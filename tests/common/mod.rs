@@ -1,5 +1,6 @@
-//! Black-box harness: runs the real `ecsd` binary against the real engine, each test with its
-//! own state dir, socket and daemon id, and removes every container it owns on drop.
+//! Black-box harness: runs the real `ecsd` binary against a real engine (Docker and Podman),
+//! each test with its own state dir, socket and daemon id; on drop it removes every container,
+//! volume and network that daemon owns.
 
 #![allow(dead_code)]
 
@@ -10,37 +11,107 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ecsd");
 
-/// Fails loudly, with the fix, when no engine answers.
-pub fn require_engine() {
-    let ok = Command::new("docker")
+/// The engines every integration test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Docker,
+    Podman,
+}
+
+impl Engine {
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Engine::Docker => "unix:///var/run/docker.sock",
+            Engine::Podman => "unix:///run/podman/podman.sock",
+        }
+    }
+
+    /// The docker CLI pointed at this engine (Podman's socket speaks the same API).
+    pub fn docker(self) -> Command {
+        let mut cmd = Command::new("docker");
+        cmd.env("DOCKER_HOST", self.endpoint());
+        cmd
+    }
+}
+
+/// Generates one test per engine: `docker::name` and `podman::name`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(fn $name:ident($d:ident) $body:block)*) => {
+        mod docker {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let $d = &mut $crate::common::Daemon::start($crate::common::Engine::Docker);
+                $body
+            })*
+        }
+        mod podman {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let $d = &mut $crate::common::Daemon::start($crate::common::Engine::Podman);
+                $body
+            })*
+        }
+    };
+}
+
+/// Fails loudly, with the fix, when the engine does not answer or lacks the test image.
+pub fn require_engine(engine: Engine) {
+    let ok = engine
+        .docker()
         .args(["info", "--format", "{{.ServerVersion}}"])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "no container engine answers: run `scripts/setup-engine` (or `scripts/test`, which does it) and retry"
+        "{engine:?} does not answer at {}: run `scripts/setup-engine` (or `scripts/test`, which does it)",
+        engine.endpoint()
     );
-    let image = Command::new("docker")
+    let image = engine
+        .docker()
         .args(["image", "inspect", "busybox:latest"])
         .output();
     assert!(
         image.is_ok_and(|o| o.status.success()),
-        "the test image busybox:latest is missing: run `scripts/setup-engine`"
+        "the test image busybox:latest is missing on {engine:?}: run `scripts/setup-engine`"
     );
+}
+
+/// Sorted ids printed by a `docker … -q` invocation.
+fn ids(engine: Engine, args: &[&str]) -> Vec<String> {
+    let out = engine.docker().args(args).output().expect("docker cli");
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
 }
 
 pub struct Daemon {
     pub dir: tempfile::TempDir,
+    pub engine: Engine,
     child: Option<Child>,
 }
 
 impl Daemon {
-    pub fn start() -> Self {
-        require_engine();
+    pub fn start(engine: Engine) -> Self {
+        require_engine(engine);
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut d = Self { dir, child: None };
+        let mut d = Self {
+            dir,
+            engine,
+            child: None,
+        };
         d.spawn();
         d
+    }
+
+    /// The docker CLI pointed at this daemon's engine.
+    pub fn docker(&self) -> Command {
+        self.engine.docker()
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -69,6 +140,7 @@ impl Daemon {
             .arg("--socket")
             .arg(self.socket())
             .args(["serve", "--stop-timeout", "3s", "--resync-interval", "5s"])
+            .args(["--engine", self.engine.endpoint()])
             .arg("--state-dir")
             .arg(self.state_dir())
             .env("ECSD_LOG", "info")
@@ -137,18 +209,13 @@ impl Daemon {
         if let Some(f) = extra_filter {
             args.extend(["--filter", f]);
         }
-        docker_ids(&args)
+        ids(self.engine, &args)
     }
 
     /// Every container (any state) this daemon owns.
     pub fn all_containers(&self) -> Vec<String> {
-        docker_ids(&[
-            "ps",
-            "-aq",
-            "--no-trunc",
-            "--filter",
-            &format!("label=ecsd.owner={}", self.owner()),
-        ])
+        let owner = format!("label=ecsd.owner={}", self.owner());
+        ids(self.engine, &["ps", "-aq", "--no-trunc", "--filter", &owner])
     }
 
     /// Waits for `cond`, failing with the daemon log after `secs`.
@@ -169,6 +236,10 @@ impl Daemon {
     pub fn service(&self, name: &str) -> Value {
         self.json(&["get", "service", name])
     }
+
+    pub fn task(&self, id: &str) -> Value {
+        self.json(&["get", "task", id])
+    }
 }
 
 impl Drop for Daemon {
@@ -179,33 +250,21 @@ impl Drop for Daemon {
         if owner.is_empty() {
             return;
         }
-        let out = Command::new("docker")
-            .args(["ps", "-aq", "--filter", &format!("label=ecsd.owner={owner}")])
-            .output();
-        if let Ok(out) = out {
-            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            if !ids.is_empty() {
-                let _ = Command::new("docker").arg("rm").arg("-f").args(&ids).output();
+        let label = format!("label=ecsd.owner={owner}");
+        let containers = ids(self.engine, &["ps", "-aq", "--filter", &label]);
+        if !containers.is_empty() {
+            let _ = self.docker().args(["rm", "-f"]).args(&containers).output();
+        }
+        for kind in ["volume", "network"] {
+            let names = ids(self.engine, &[kind, "ls", "-q", "--filter", &label]);
+            if !names.is_empty() {
+                let _ = self.docker().args([kind, "rm"]).args(&names).output();
             }
         }
     }
 }
 
-/// Sorted container ids printed by a `docker ps -q` invocation.
-fn docker_ids(args: &[&str]) -> Vec<String> {
-    let out = Command::new("docker").args(args).output().expect("docker ps");
-    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    ids.sort();
-    ids
-}
-
-/// Writes `text` to `name` in a fresh directory inside the daemon's temp dir.
+/// Writes `text` to `name` inside the daemon's temp dir.
 pub fn manifest(d: &Daemon, name: &str, text: &str) -> PathBuf {
     let path = d.dir.path().join(name);
     std::fs::write(&path, text).expect("write manifest");

@@ -1,44 +1,54 @@
-//! Creating one container of a task: deterministic name, adopt on name conflict, start.
+//! Creating one container of a task: pull a missing image, deterministic name, adopt on a
+//! name conflict with our own container, never touch someone else's.
 
 use super::super::ControllerError;
 use super::super::context::Context;
-use crate::model::ContainerDefinition;
+use super::resources::EnvFiles;
+use crate::model::{ContainerDefinition, TaskDefinitionSpec};
 use crate::runtime::{RuntimeError, container_spec, labels};
 use crate::store::TaskRecord;
-use tracing::debug;
+use tracing::{debug, info};
 
-/// Ok(Err(reason)) when the task cannot start for a reason retrying will not fix.
-pub(super) async fn create_and_start(
+/// Creates (without starting) container `def` of `task`; Ok(Err(reason)) when the task cannot
+/// start for a reason retrying will not fix.
+pub(super) async fn create_container(
     ctx: &Context,
     task: &TaskRecord,
+    td: &TaskDefinitionSpec,
     def: &ContainerDefinition,
-) -> Result<Result<(), String>, ControllerError> {
-    let spec = container_spec(def, task, &ctx.owner);
-    let id = match ctx.runtime.create(&spec).await {
-        Ok(id) => {
-            debug!(task = %task.id, container = %spec.name, "created container");
-            id
-        }
-        Err(RuntimeError::NameConflict { name }) => match adopt(ctx, task, &name).await? {
-            Some(id) => id,
-            None => {
-                return Ok(Err(format!(
-                    "CannotCreateContainerError: the name {name} is used by a container ecsd does not own"
-                )));
+    env_files: &EnvFiles,
+) -> Result<Result<String, String>, ControllerError> {
+    let spec = container_spec(def, td, task, &ctx.owner, env_files);
+    let mut pulled = false;
+    loop {
+        match ctx.runtime.create(&spec).await {
+            Ok(id) => {
+                debug!(task = %task.id, container = %spec.name, "created container");
+                return Ok(Ok(id));
             }
-        },
-        Err(RuntimeError::ImageNotFound { image }) => {
-            return Ok(Err(format!(
-                "CannotPullContainerError: image {image} not found (pull it or build it on this machine)"
-            )));
+            Err(RuntimeError::NameConflict { name }) => {
+                return Ok(adopt(ctx, task, &name).await?.ok_or_else(|| {
+                    format!(
+                        "CannotCreateContainerError: the name {name} is used by a container ecsd does not own"
+                    )
+                }));
+            }
+            Err(RuntimeError::ImageNotFound { image }) if !pulled => {
+                info!(task = %task.id, image = %image, "pulling image");
+                if let Err(e) = ctx.runtime.pull(&image).await {
+                    return match e {
+                        RuntimeError::Unreachable { .. } => Err(e.into()),
+                        other => Ok(Err(format!("CannotPullContainerError: {image}: {other}"))),
+                    };
+                }
+                pulled = true;
+            }
+            Err(RuntimeError::ImageNotFound { image }) => {
+                return Ok(Err(format!("CannotPullContainerError: image {image} not found")));
+            }
+            Err(e @ RuntimeError::Unreachable { .. }) => return Err(e.into()),
+            Err(e) => return Ok(Err(format!("CannotCreateContainerError: {e}"))),
         }
-        Err(e @ RuntimeError::Unreachable { .. }) => return Err(e.into()),
-        Err(e) => return Ok(Err(format!("CannotCreateContainerError: {e}"))),
-    };
-    match ctx.runtime.start(&id).await {
-        Ok(()) => Ok(Ok(())),
-        Err(e @ RuntimeError::Unreachable { .. }) => Err(e.into()),
-        Err(e) => Ok(Err(format!("CannotStartContainerError: {}: {e}", def.name))),
     }
 }
 

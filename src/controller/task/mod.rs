@@ -1,16 +1,25 @@
-//! The task reconciler: creates, starts, watches and stops the containers of one task.
+//! The task reconciler: creates, starts (in `dependsOn` order), watches (exits, health) and
+//! stops (in reverse order) the containers of one task.
+
+mod create;
+mod dependencies;
+mod health;
+mod resources;
+mod start;
+mod stop;
 
 use super::context::{Context, ObjectKey};
 use super::{Action, ControllerError};
-use crate::model::{ContainerDefinition, DesiredStatus, StopCode, TaskDefinitionRef, TaskState};
-use crate::runtime::{ContainerInfo, ContainerState, RuntimeError, labels};
+use crate::model::{
+    ContainerDefinition, DesiredStatus, StopCode, TaskDefinitionRef, TaskDefinitionSpec, TaskState,
+};
+use crate::runtime::{ContainerInfo, ContainerState, labels};
 use crate::store::{ContainerStatus, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tracing::info;
 
-mod create;
-use create::create_and_start;
+pub use resources::release as release_task_resources;
 
 /// Containers of one task, by container name.
 type Observed = BTreeMap<String, ContainerInfo>;
@@ -21,12 +30,12 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
         return Ok(Action::Done);
     };
     let before = ctx.catalog.task_status(id)?.unwrap_or_default();
-    let mut status = before.clone();
-    let mut observed = observe(ctx, id).await?;
-    if status.last_status == TaskState::Stopped {
-        remove_all(ctx, &observed).await?;
+    if before.last_status == TaskState::Stopped {
+        // Finished for good; its containers stay for logs until retention removes them.
         return Ok(Action::Done);
     }
+    let mut status = before.clone();
+    let mut observed = observe(ctx, id).await?;
     if task.desired_status == DesiredStatus::Running
         && let Some(service) = &task.service
         && ctx.catalog.service(&task.cluster, service)?.is_none()
@@ -36,44 +45,17 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
             .catalog
             .request_task_stop(id, StopCode::ServiceSchedulerInitiated, &reason)?;
     }
-    let definition = load_definition(ctx, &task)?;
-    let action = match &definition {
+    let action = match load_definition(ctx, &task)? {
         Err(reason) => {
-            fail(&mut status, StopCode::TaskFailedToStart, reason.clone());
-            shut_down(ctx, &task, &mut status, &mut observed, &[]).await?
+            fail(&mut status, StopCode::TaskFailedToStart, reason);
+            finish(ctx, &task, &mut status, &mut observed, None).await?
         }
-        Ok(td) if is_stopping(&task, &status) => {
-            shut_down(
-                ctx,
-                &task,
-                &mut status,
-                &mut observed,
-                &td.spec.container_definitions,
-            )
-            .await?
-        }
-        Ok(td) => {
-            let defs = &td.spec.container_definitions;
-            if advance(ctx, &task, defs, &mut status, &observed).await? {
-                observed = observe(ctx, id).await?;
-            }
-            record_containers(&mut status, defs, &observed);
-            check_essentials(&mut status, defs, &observed);
-            if is_stopping(&task, &status) {
-                shut_down(ctx, &task, &mut status, &mut observed, defs).await?
-            } else {
-                status.last_status = running_state(defs, &observed);
-                if status.last_status == TaskState::Running && status.started_at.is_none() {
-                    status.started_at = Some(ctx.clock.now_millis());
-                }
-                Action::Done
-            }
-        }
+        Ok(td) => run(ctx, &task, &td, &mut status, &mut observed).await?,
     };
     if status != before {
         ctx.catalog.put_task_status(id, &status)?;
-        if status.last_status != before.last_status {
-            info!(task = id, from = %before.last_status, to = %status.last_status, "task state changed");
+        if status.last_status != before.last_status || status.health_status != before.health_status {
+            info!(task = id, from = %before.last_status, to = %status.last_status, health = status.health_status.as_str(), "task state changed");
             if let Some(service) = &task.service {
                 ctx.queue.add(ObjectKey::service(&task.cluster, service));
             }
@@ -82,10 +64,62 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
     Ok(action)
 }
 
+/// Advances a task whose definition is known.
+async fn run(
+    ctx: &Context,
+    task: &TaskRecord,
+    td: &TaskDefinitionRecord,
+    status: &mut TaskStatus,
+    observed: &mut Observed,
+) -> Result<Action, ControllerError> {
+    let defs = &td.spec.container_definitions;
+    let mut recheck = None;
+    if !is_stopping(task, status) {
+        let progress = start::advance(ctx, task, &td.spec, status, observed).await?;
+        if progress.changed {
+            *observed = observe(ctx, &task.id).await?;
+        }
+        recheck = progress.recheck;
+        record_containers(status, defs, observed);
+        check_essentials(status, defs, observed);
+    }
+    if is_stopping(task, status) {
+        return finish(ctx, task, status, observed, Some(&td.spec)).await;
+    }
+    let probe_in = start::check_health(ctx, defs, status, observed).await?;
+    status.health_status = health::task_health(defs, &status.containers);
+    status.last_status = running_state(defs, observed);
+    if status.last_status == TaskState::Running && status.started_at.is_none() {
+        status.started_at = Some(ctx.clock.now_millis());
+    }
+    let next = [recheck, probe_in].into_iter().flatten().min();
+    Ok(next.map_or(Action::Done, Action::RequeueAfter))
+}
+
+/// Stops what still runs and, once nothing does, marks the task STOPPED.
+async fn finish(
+    ctx: &Context,
+    task: &TaskRecord,
+    status: &mut TaskStatus,
+    observed: &mut Observed,
+    td: Option<&TaskDefinitionSpec>,
+) -> Result<Action, ControllerError> {
+    stop::stop_containers(ctx, task, status, observed, td).await?;
+    let defs: &[ContainerDefinition] = td.map_or(&[], |td| &td.container_definitions);
+    record_containers(status, defs, observed);
+    if observed.values().any(|c| c.state == ContainerState::Running) {
+        return Ok(Action::RequeueAfter(Duration::from_secs(1)));
+    }
+    status.last_status = TaskState::Stopped;
+    status.stopped_at.get_or_insert_with(|| ctx.clock.now_millis());
+    Ok(Action::Done)
+}
+
 fn is_stopping(task: &TaskRecord, status: &TaskStatus) -> bool {
     task.desired_status == DesiredStatus::Stopped || status.stop_code.is_some()
 }
 
+/// Records why the task stops, unless a reason was already recorded.
 fn fail(status: &mut TaskStatus, code: StopCode, reason: String) {
     if status.stop_code.is_none() {
         status.stop_code = Some(code);
@@ -108,7 +142,7 @@ fn load_definition(
         .ok_or_else(missing))
 }
 
-/// The task's containers as the engine has them, with exit codes for exited ones.
+/// The task's containers as the engine has them (inspected: exit codes, health, start times).
 async fn observe(ctx: &Context, id: &str) -> Result<Observed, ControllerError> {
     let filters = [
         labels::filter(labels::OWNER, &ctx.owner),
@@ -119,65 +153,12 @@ async fn observe(ctx: &Context, id: &str) -> Result<Observed, ControllerError> {
         let Some(name) = summary.label(labels::CONTAINER).map(str::to_string) else {
             continue;
         };
-        // A list carries no exit code; inspect the few that have exited.
-        let info = if summary.state == ContainerState::Exited {
-            ctx.runtime.inspect(&summary.id).await?.unwrap_or(summary)
-        } else {
-            summary
-        };
-        observed.insert(name, info);
+        // Gone between list and inspect (e.g. `docker rm -f`): treat it as absent.
+        if let Some(info) = ctx.runtime.inspect(&summary.id).await? {
+            observed.insert(name, info);
+        }
     }
     Ok(observed)
-}
-
-/// Creates and starts missing containers; returns whether it changed anything.
-async fn advance(
-    ctx: &Context,
-    task: &TaskRecord,
-    defs: &[ContainerDefinition],
-    status: &mut TaskStatus,
-    observed: &Observed,
-) -> Result<bool, ControllerError> {
-    let mut changed = false;
-    for def in defs {
-        let previously_created = status
-            .containers
-            .iter()
-            .any(|c| c.name == def.name && c.runtime_id.is_some());
-        match observed.get(&def.name) {
-            Some(c) if c.state == ContainerState::Created => {
-                changed = true;
-                if let Err(e) = ctx.runtime.start(&c.id).await {
-                    start_failed(status, &def.name, e)?;
-                    return Ok(true);
-                }
-            }
-            Some(_) => {}
-            None if previously_created => {}
-            None => {
-                changed = true;
-                if let Err(reason) = create_and_start(ctx, task, def).await? {
-                    fail(status, StopCode::TaskFailedToStart, reason);
-                    return Ok(true);
-                }
-            }
-        }
-    }
-    Ok(changed)
-}
-
-fn start_failed(status: &mut TaskStatus, container: &str, err: RuntimeError) -> Result<(), ControllerError> {
-    match err {
-        RuntimeError::Unreachable { .. } => Err(err.into()),
-        other => {
-            fail(
-                status,
-                StopCode::TaskFailedToStart,
-                format!("CannotStartContainerError: {container}: {other}"),
-            );
-            Ok(())
-        }
-    }
 }
 
 fn record_containers(status: &mut TaskStatus, defs: &[ContainerDefinition], observed: &Observed) {
@@ -186,29 +167,30 @@ fn record_containers(status: &mut TaskStatus, defs: &[ContainerDefinition], obse
         .iter()
         .map(|def| {
             let old = previous.iter().find(|c| c.name == def.name);
-            match observed.get(&def.name) {
-                Some(c) => container_status(&def.name, c),
-                None => match old {
-                    Some(old) if old.runtime_id.is_some() && old.last_status != TaskState::Stopped => {
-                        ContainerStatus {
-                            last_status: TaskState::Stopped,
-                            reason: Some("container was removed outside ecsd".into()),
-                            ..old.clone()
-                        }
+            match (observed.get(&def.name), old) {
+                (Some(c), old) => container_status(&def.name, c, old),
+                (None, Some(old)) if old.runtime_id.is_some() => {
+                    let vanished = old.exit_code.is_none() && old.reason.is_none();
+                    ContainerStatus {
+                        last_status: TaskState::Stopped,
+                        reason: vanished
+                            .then(|| "container was removed outside ecsd".to_string())
+                            .or(old.reason.clone()),
+                        ..old.clone()
                     }
-                    Some(old) => old.clone(),
-                    None => ContainerStatus {
-                        name: def.name.clone(),
-                        last_status: TaskState::Pending,
-                        ..Default::default()
-                    },
+                }
+                (None, Some(old)) => old.clone(),
+                (None, None) => ContainerStatus {
+                    name: def.name.clone(),
+                    last_status: TaskState::Pending,
+                    ..Default::default()
                 },
             }
         })
         .collect();
 }
 
-fn container_status(name: &str, c: &ContainerInfo) -> ContainerStatus {
+fn container_status(name: &str, c: &ContainerInfo, old: Option<&ContainerStatus>) -> ContainerStatus {
     let last_status = match c.state {
         ContainerState::Created => TaskState::Pending,
         ContainerState::Running => TaskState::Running,
@@ -219,6 +201,7 @@ fn container_status(name: &str, c: &ContainerInfo) -> ContainerStatus {
     } else {
         c.error.clone()
     };
+    let kept = old.cloned().unwrap_or_default();
     ContainerStatus {
         name: name.to_string(),
         runtime_id: Some(c.id.clone()),
@@ -226,6 +209,7 @@ fn container_status(name: &str, c: &ContainerInfo) -> ContainerStatus {
         exit_code: c.exit_code,
         reason,
         network_bindings: c.ports.clone(),
+        ..kept
     }
 }
 
@@ -268,52 +252,4 @@ fn running_state(defs: &[ContainerDefinition], observed: &Observed) -> TaskState
     } else {
         TaskState::Pending
     }
-}
-
-/// Stops every container, records exit codes, removes the containers, and marks the task STOPPED.
-async fn shut_down(
-    ctx: &Context,
-    task: &TaskRecord,
-    status: &mut TaskStatus,
-    observed: &mut Observed,
-    defs: &[ContainerDefinition],
-) -> Result<Action, ControllerError> {
-    if let (None, Some(code)) = (status.stop_code, task.stop_code) {
-        status.stop_code = Some(code);
-        status.stopped_reason = task.stopped_reason.clone();
-    }
-    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
-    if status.last_status < TaskState::Stopping {
-        status.last_status = TaskState::Stopping;
-    }
-    let running: Vec<&ContainerInfo> = observed
-        .values()
-        .filter(|c| c.state == ContainerState::Running)
-        .collect();
-    if !running.is_empty() {
-        let timeout = ctx.settings.stop_timeout;
-        let stops = running.iter().map(|c| ctx.runtime.stop(&c.id, timeout));
-        for result in futures::future::join_all(stops).await {
-            match result {
-                Ok(()) | Err(RuntimeError::NotFound { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        *observed = observe(ctx, &task.id).await?;
-    }
-    record_containers(status, defs, observed);
-    if observed.values().any(|c| c.state == ContainerState::Running) {
-        return Ok(Action::RequeueAfter(Duration::from_secs(1)));
-    }
-    remove_all(ctx, observed).await?;
-    status.last_status = TaskState::Stopped;
-    status.stopped_at.get_or_insert_with(|| ctx.clock.now_millis());
-    Ok(Action::Done)
-}
-
-async fn remove_all(ctx: &Context, observed: &Observed) -> Result<(), ControllerError> {
-    for c in observed.values() {
-        ctx.runtime.remove(&c.id).await?;
-    }
-    Ok(())
 }

@@ -83,10 +83,13 @@ fn bad_yaml_syntax_is_reported_with_its_line() {
 fn an_ecs_field_not_implemented_yet_says_so_by_name() {
     let text = GOOD.replace(
         "      image: busybox",
-        "      image: busybox\n      privileged: true",
+        "      image: busybox\n      dockerSecurityOptions: [no-new-privileges]",
     );
     let msg = one_error(&text);
-    assert!(msg.contains("spec.containerDefinitions[0].privileged"), "{msg}");
+    assert!(
+        msg.contains("spec.containerDefinitions[0].dockerSecurityOptions"),
+        "{msg}"
+    );
     assert!(msg.contains("not supported yet"), "{msg}");
 }
 

@@ -1,15 +1,23 @@
 //! `ContainerRuntime` over the Docker Engine API (Docker or Podman's compatible socket) via bollard.
 
 mod create;
+mod credentials;
+mod session;
+
+pub use session::ExecSession;
 
 use super::*;
 use crate::model::Protocol;
 use crate::store::NetworkBinding;
+use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
-use bollard::models::{ContainerInspectResponse, ContainerSummary, PortMap};
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, NetworkCreateRequest, PortMap, VolumeCreateRequest,
+};
 use bollard::query_parameters::{
-    CreateContainerOptions, EventsOptions, ListContainersOptions, RemoveContainerOptions,
-    StopContainerOptions,
+    CreateContainerOptions, CreateImageOptions, EventsOptions, ListContainersOptions, LogsOptions,
+    RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
 };
 use bollard::{API_DEFAULT_VERSION, Docker};
 use create::create_body;
@@ -143,7 +151,10 @@ impl ContainerRuntime for DockerRuntime {
             .await
         {
             Ok(created) => Ok(created.id),
-            Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => {
+            // Docker answers 409; Podman answers 500 "… that name is already in use".
+            Err(BollardError::DockerResponseServerError { status_code, message })
+                if status_code == 409 || message.contains("already in use") =>
+            {
                 Err(RuntimeError::NameConflict {
                     name: spec.name.clone(),
                 })
@@ -191,7 +202,8 @@ impl ContainerRuntime for DockerRuntime {
     }
 
     async fn inspect(&self, id_or_name: &str) -> Result<Option<ContainerInfo>, RuntimeError> {
-        match self.client.inspect_container(id_or_name, None).await {
+        let found = past_transient_states(|| self.client.inspect_container(id_or_name, None)).await;
+        match found {
             Ok(found) => Ok(Some(from_inspect(found))),
             Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
             Err(e) => Err(self.engine_error("inspect", id_or_name, e)),
@@ -204,12 +216,179 @@ impl ContainerRuntime for DockerRuntime {
             filters: Some(HashMap::from([("label".to_string(), labels.to_vec())])),
             ..Default::default()
         };
-        let found = self
-            .client
-            .list_containers(Some(options))
+        let found = past_transient_states(|| self.client.list_containers(Some(options.clone())))
             .await
             .map_err(|e| self.engine_error("list", &labels.join(","), e))?;
         Ok(found.into_iter().map(from_summary).collect())
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError> {
+        match self.client.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(false),
+            Err(e) => Err(self.engine_error("inspect image", image, e)),
+        }
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), RuntimeError> {
+        let (name, tag) = split_tag(image);
+        let options = CreateImageOptions {
+            from_image: Some(name.to_string()),
+            tag: Some(tag.to_string()),
+            ..Default::default()
+        };
+        let mut progress = self
+            .client
+            .create_image(Some(options), None, credentials::credentials_for(image));
+        while let Some(item) = progress.next().await {
+            match item {
+                Ok(_) => {}
+                Err(BollardError::DockerResponseServerError { message, .. })
+                | Err(BollardError::DockerStreamError { error: message }) => {
+                    return Err(RuntimeError::Engine {
+                        op: "pull",
+                        id: image.to_string(),
+                        message,
+                    });
+                }
+                Err(e) => return Err(self.engine_error("pull", image, e)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn exec(&self, id: &str, cmd: &[String], timeout: Duration) -> Result<ExecOutput, RuntimeError> {
+        let options = CreateExecOptions {
+            cmd: Some(cmd.to_vec()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let created = self
+            .client
+            .create_exec(id, options)
+            .await
+            .map_err(|e| self.engine_error("exec", id, e))?;
+        let started = self
+            .client
+            .start_exec(&created.id, None)
+            .await
+            .map_err(|e| self.engine_error("exec", id, e))?;
+        let mut output = String::new();
+        if let StartExecResults::Attached {
+            output: mut stream, ..
+        } = started
+        {
+            let collect = async {
+                while let Some(Ok(chunk)) = stream.next().await {
+                    if output.len() < 4096 {
+                        output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+                    }
+                }
+            };
+            if tokio::time::timeout(timeout, collect).await.is_err() {
+                return Ok(ExecOutput {
+                    exit_code: -1,
+                    output: format!("timed out after {}s", timeout.as_secs()),
+                });
+            }
+        }
+        let inspected = self
+            .client
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| self.engine_error("exec", id, e))?;
+        Ok(ExecOutput {
+            exit_code: inspected.exit_code.unwrap_or(-1),
+            output,
+        })
+    }
+
+    fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<LogChunk, RuntimeError>> {
+        let query = LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            since: options.since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)),
+            tail: options.tail.map_or_else(|| "all".to_string(), |t| t.to_string()),
+            ..Default::default()
+        };
+        let client = if options.follow {
+            &self.events_client
+        } else {
+            &self.client
+        };
+        let id = id.to_string();
+        client
+            .logs(&id, Some(query))
+            .map(move |item| match item {
+                Ok(out) => Ok(LogChunk {
+                    stderr: matches!(out, LogOutput::StdErr { .. }),
+                    text: String::from_utf8_lossy(&out.into_bytes()).into_owned(),
+                }),
+                Err(e) => Err(RuntimeError::Engine {
+                    op: "logs",
+                    id: id.clone(),
+                    message: e.to_string(),
+                }),
+            })
+            .boxed()
+    }
+
+    async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<bool, RuntimeError> {
+        match self.client.inspect_volume(&spec.name).await {
+            Ok(_) => return Ok(true),
+            Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => {}
+            Err(e) => return Err(self.engine_error("inspect volume", &spec.name, e)),
+        }
+        if !(spec.autoprovision || spec.task_scoped) {
+            return Ok(false);
+        }
+        let request = VolumeCreateRequest {
+            name: Some(spec.name.clone()),
+            driver: spec.driver.clone(),
+            driver_opts: Some(spec.driver_opts.clone().into_iter().collect()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        self.client
+            .create_volume(request)
+            .await
+            .map_err(|e| self.engine_error("create volume", &spec.name, e))?;
+        Ok(true)
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
+        match self.client.remove_volume(name, None::<RemoveVolumeOptions>).await {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+            Err(e) => Err(self.engine_error("remove volume", name, e)),
+        }
+    }
+
+    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
+        let request = NetworkCreateRequest {
+            name: spec.name.clone(),
+            driver: Some("bridge".into()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        match self.client.create_network(request).await {
+            Ok(_) => Ok(()),
+            // Docker answers 409, Podman 500 "network already exists".
+            Err(BollardError::DockerResponseServerError { status_code, message })
+                if status_code == 409 || message.contains("already exists") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(self.engine_error("create network", &spec.name, e)),
+        }
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
+        match self.client.remove_network(name).await {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+            Err(e) => Err(self.engine_error("remove network", name, e)),
+        }
     }
 
     fn events(&self, label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {
@@ -246,10 +425,51 @@ impl ContainerRuntime for DockerRuntime {
     }
 }
 
-/// Podman says `died` where Docker says `die`; health events carry a suffix on Docker.
+/// Podman briefly reports a container state (`stopped`, between exit and cleanup) that the
+/// Docker API does not define, so the response does not decode; it settles within moments.
+async fn past_transient_states<T, F, Fut>(call: F) -> Result<T, BollardError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BollardError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(BollardError::JsonDataError { message, .. })
+                if message.contains("unknown variant") && attempt < 20 =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `repo:tag` split for the pull API (`latest` when no tag; digests kept whole).
+fn split_tag(image: &str) -> (&str, &str) {
+    if image.contains('@') {
+        return (image, "");
+    }
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
+    }
+}
+
+/// Docker timestamps (RFC 3339, nanoseconds) as ms since the epoch; the zero time is None.
+fn epoch_millis(text: Option<&str>) -> Option<u64> {
+    let t = humantime::parse_rfc3339_weak(text?.trim()).ok()?;
+    let ms = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
+    (ms > 0).then_some(ms)
+}
+
+/// One vocabulary for both engines: older Podman says `died` and Podman says `remove` where
+/// Docker says `die` and `destroy`; Docker's health events carry a `: healthy` suffix.
 fn normalize_action(action: &str) -> String {
     match action {
         "died" => "die".to_string(),
+        "remove" => "destroy".to_string(),
         a if a.starts_with("health_status") => "health_status".to_string(),
         a => a.to_string(),
     }
@@ -292,6 +512,9 @@ fn from_summary(c: ContainerSummary) -> ContainerInfo {
         error: None,
         oom_killed: false,
         ports,
+        health: None,
+        started_at: None,
+        finished_at: None,
     }
 }
 
@@ -319,6 +542,17 @@ fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
         error: st.error.filter(|e| !e.is_empty()),
         oom_killed: st.oom_killed.unwrap_or(false),
         ports: bindings(c.network_settings.and_then(|n| n.ports).unwrap_or_default()),
+        health: st.health.and_then(|h| h.status).and_then(|status| {
+            use bollard::models::HealthStatusEnum as H;
+            match status {
+                H::STARTING => Some(HealthState::Starting),
+                H::HEALTHY => Some(HealthState::Healthy),
+                H::UNHEALTHY => Some(HealthState::Unhealthy),
+                _ => None,
+            }
+        }),
+        started_at: epoch_millis(st.started_at.as_deref()),
+        finished_at: epoch_millis(st.finished_at.as_deref()),
     }
 }
 
@@ -354,8 +588,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn image_references_split_into_name_and_tag_for_pulls() {
+        assert_eq!(split_tag("busybox"), ("busybox", "latest"));
+        assert_eq!(split_tag("busybox:1.36"), ("busybox", "1.36"));
+        assert_eq!(split_tag("localhost:5000/app"), ("localhost:5000/app", "latest"));
+        assert_eq!(split_tag("localhost:5000/app:2"), ("localhost:5000/app", "2"));
+    }
+
+    #[test]
+    fn engine_timestamps_become_epoch_milliseconds_and_the_zero_time_is_none() {
+        assert_eq!(epoch_millis(Some("1970-01-01T00:00:01.5Z")), Some(1500));
+        assert_eq!(epoch_millis(Some("0001-01-01T00:00:00Z")), None);
+        assert_eq!(
+            epoch_millis(Some("2026-11-21T05:43:16.333388123Z")).map(|m| m > 0),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn podman_and_docker_event_names_normalize_to_one_vocabulary() {
         assert_eq!(normalize_action("died"), "die");
+        assert_eq!(normalize_action("remove"), "destroy");
         assert_eq!(normalize_action("die"), "die");
         assert_eq!(normalize_action("health_status: healthy"), "health_status");
     }

@@ -1,0 +1,69 @@
+//! What a task needs before its containers can be created (volumes, its network, environment
+//! files) and the cleanup of what it owned once its containers are gone.
+
+use super::super::ControllerError;
+use super::super::context::Context;
+use crate::model::{TaskDefinitionRef, TaskDefinitionSpec};
+use crate::runtime::{env_file_paths, task_network, task_volumes};
+use crate::store::TaskRecord;
+use std::collections::BTreeMap;
+
+/// Environment-file contents by path, read for the task's containers.
+pub(super) type EnvFiles = BTreeMap<String, String>;
+
+/// Creates the task's volumes and network and reads its environment files; Ok(Err(reason))
+/// when the task cannot start (a missing volume that may not be created, an unreadable file).
+pub(super) async fn prepare(
+    ctx: &Context,
+    task: &TaskRecord,
+    td: &TaskDefinitionSpec,
+) -> Result<Result<EnvFiles, String>, ControllerError> {
+    for volume in task_volumes(td, task, &ctx.owner) {
+        if !ctx.runtime.ensure_volume(&volume).await? {
+            return Ok(Err(format!(
+                "CannotCreateContainerError: volume {} does not exist and autoprovision is false",
+                volume.name
+            )));
+        }
+    }
+    if let Some(network) = task_network(td, task, &ctx.owner) {
+        ctx.runtime.ensure_network(&network).await?;
+    }
+    let mut files = EnvFiles::new();
+    for path in td.container_definitions.iter().flat_map(env_file_paths) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                files.insert(path, text);
+            }
+            Err(e) => {
+                return Ok(Err(format!(
+                    "CannotCreateContainerError: environment file {path}: {e}"
+                )));
+            }
+        }
+    }
+    Ok(Ok(files))
+}
+
+/// Removes the task-scoped volumes and the per-task network (after its containers are gone).
+pub async fn release(ctx: &Context, task: &TaskRecord) -> Result<(), ControllerError> {
+    let Ok(reference) = TaskDefinitionRef::parse(&task.task_definition) else {
+        return Ok(());
+    };
+    let Some(td) = ctx
+        .catalog
+        .task_definition(&reference.family, reference.revision.unwrap_or(0))?
+    else {
+        return Ok(());
+    };
+    if let Some(network) = task_network(&td.spec, task, &ctx.owner) {
+        ctx.runtime.remove_network(&network.name).await?;
+    }
+    for volume in task_volumes(&td.spec, task, &ctx.owner)
+        .into_iter()
+        .filter(|v| v.task_scoped)
+    {
+        ctx.runtime.remove_volume(&volume.name).await?;
+    }
+    Ok(())
+}

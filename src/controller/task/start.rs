@@ -1,0 +1,197 @@
+//! Bringing a task up: create every container, then start each once its `dependsOn`
+//! conditions hold; probe health where the engine does not.
+
+use super::super::ControllerError;
+use super::super::context::Context;
+use super::create::create_container;
+use super::dependencies::{Readiness, readiness};
+use super::health::{container_health, probe_command, record_probe};
+use super::resources::{self, EnvFiles};
+use super::{Observed, fail};
+use crate::model::{ContainerDefinition, HealthStatus, StopCode, TaskDefinitionSpec};
+use crate::runtime::{ContainerState, HealthState, RuntimeError};
+use crate::store::{TaskRecord, TaskStatus};
+use std::time::Duration;
+
+/// What `advance` did, so the caller knows whether to look again and when.
+#[derive(Debug, Default)]
+pub(super) struct Progress {
+    /// Something was created or started: re-observe before recording.
+    pub changed: bool,
+    /// Look again after this long (waiting on a dependency or a probe).
+    pub recheck: Option<Duration>,
+}
+
+/// Creates missing containers and starts those whose dependencies are met.
+pub(super) async fn advance(
+    ctx: &Context,
+    task: &TaskRecord,
+    td: &TaskDefinitionSpec,
+    status: &mut TaskStatus,
+    observed: &Observed,
+) -> Result<Progress, ControllerError> {
+    let mut progress = Progress::default();
+    let mut created = observed.clone();
+    let missing: Vec<&ContainerDefinition> = td
+        .container_definitions
+        .iter()
+        .filter(|def| !observed.contains_key(&def.name) && !was_created(status, def))
+        .collect();
+    let env_files = if missing.is_empty() {
+        EnvFiles::new()
+    } else {
+        match resources::prepare(ctx, task, td).await? {
+            Ok(files) => files,
+            Err(reason) => {
+                fail(status, StopCode::TaskFailedToStart, reason);
+                return Ok(progress);
+            }
+        }
+    };
+    for def in creation_order(missing, &created) {
+        match create_container(ctx, task, td, def, &env_files).await? {
+            Ok(id) => {
+                progress.changed = true;
+                if let Some(info) = ctx.runtime.inspect(&id).await? {
+                    created.insert(def.name.clone(), info);
+                }
+            }
+            Err(reason) => {
+                fail(status, StopCode::TaskFailedToStart, reason);
+                return Ok(progress);
+            }
+        }
+    }
+    // Health as ecsd believes it (its own probes included), not only as the engine reports it.
+    for own in &status.containers {
+        let belief = match own.health_status {
+            HealthStatus::Healthy => Some(HealthState::Healthy),
+            HealthStatus::Unhealthy => Some(HealthState::Unhealthy),
+            HealthStatus::Unknown => None,
+        };
+        if let (Some(belief), Some(info)) = (belief, created.get_mut(&own.name)) {
+            info.health = Some(belief);
+        }
+    }
+    let waited = Duration::from_millis(ctx.clock.now_millis().saturating_sub(task.created_at));
+    for def in &td.container_definitions {
+        let Some(info) = created
+            .get(&def.name)
+            .filter(|c| c.state == ContainerState::Created)
+        else {
+            continue;
+        };
+        let implicit_ready = implicit_start_dependencies(td, def).iter().all(|dep| {
+            created
+                .get(*dep)
+                .is_some_and(|c| c.state == ContainerState::Running)
+        });
+        let verdict = if implicit_ready {
+            readiness(def, &td.container_definitions, &created, waited)
+        } else {
+            Readiness::Waiting
+        };
+        match verdict {
+            Readiness::Ready => {
+                progress.changed = true;
+                if let Err(e) = ctx.runtime.start(&info.id).await {
+                    return match e {
+                        RuntimeError::Unreachable { .. } => Err(e.into()),
+                        other => {
+                            let reason = format!("CannotStartContainerError: {}: {other}", def.name);
+                            fail(status, StopCode::TaskFailedToStart, reason);
+                            Ok(progress)
+                        }
+                    };
+                }
+            }
+            Readiness::Waiting => progress.recheck = Some(Duration::from_secs(1)),
+            Readiness::Failed(reason) => {
+                fail(status, StopCode::TaskFailedToStart, reason);
+                return Ok(progress);
+            }
+        }
+    }
+    Ok(progress)
+}
+
+/// Containers another one needs running before it can start: the namespace holder it joins
+/// (awsvpc, pidMode/ipcMode task) and the targets of its links.
+fn implicit_start_dependencies<'a>(td: &'a TaskDefinitionSpec, def: &'a ContainerDefinition) -> Vec<&'a str> {
+    let mut deps: Vec<&str> = def
+        .links
+        .iter()
+        .map(|l| l.split(':').next().unwrap_or(l))
+        .collect();
+    if let Some(holder) = td.namespace_holder().filter(|h| h.name != def.name) {
+        deps.push(holder.name.as_str());
+    }
+    deps
+}
+
+/// Creation order: a container whose `volumesFrom` sources are not created yet waits for them
+/// (validation has ruled out cycles).
+fn creation_order<'a>(
+    mut missing: Vec<&'a ContainerDefinition>,
+    existing: &Observed,
+) -> Vec<&'a ContainerDefinition> {
+    let mut order: Vec<&ContainerDefinition> = Vec::new();
+    while !missing.is_empty() {
+        let before = missing.len();
+        missing.retain(|def| {
+            let ready = def.volumes_from.iter().all(|v| {
+                existing.contains_key(&v.source_container)
+                    || order.iter().any(|o| o.name == v.source_container)
+            });
+            if ready {
+                order.push(def);
+            }
+            !ready
+        });
+        if missing.len() == before {
+            order.append(&mut missing);
+        }
+    }
+    order
+}
+
+fn was_created(status: &TaskStatus, def: &ContainerDefinition) -> bool {
+    status
+        .containers
+        .iter()
+        .any(|c| c.name == def.name && c.runtime_id.is_some())
+}
+
+/// Updates every container's health, running the probe where the engine stays silent;
+/// returns when the next own probe is due.
+pub(super) async fn check_health(
+    ctx: &Context,
+    defs: &[ContainerDefinition],
+    status: &mut TaskStatus,
+    observed: &Observed,
+) -> Result<Option<Duration>, ControllerError> {
+    let now = ctx.clock.now_millis();
+    let mut next: Option<u64> = None;
+    for def in defs {
+        let Some(own) = status.containers.iter_mut().find(|c| c.name == def.name) else {
+            continue;
+        };
+        let info = observed.get(&def.name);
+        let view = container_health(def.health_check.as_ref(), info, own, now);
+        own.health_status = view.status;
+        let mut due = view.next_probe_at;
+        if let (true, Some(hc), Some(info)) = (view.probe_due, &def.health_check, info) {
+            let result = ctx
+                .runtime
+                .exec(&info.id, &probe_command(hc), hc.timeout().duration())
+                .await;
+            let passed = matches!(result, Ok(ref out) if out.exit_code == 0);
+            record_probe(own, hc, passed, info.started_at.unwrap_or(now), now);
+            due = Some(now + hc.interval().0 * 1000);
+        }
+        if let Some(at) = due {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+    }
+    Ok(next.map(|at| Duration::from_millis(at.saturating_sub(now).max(200))))
+}

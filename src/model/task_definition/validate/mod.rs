@@ -1,0 +1,109 @@
+//! Semantic checks of a task definition, one file per concern; every problem is a
+//! `FieldError` located by its ECS field path (`spec.containerDefinitions[1].dependsOn[0]…`).
+
+mod dependencies;
+mod network;
+mod options;
+mod resources;
+mod storage;
+
+use super::{ContainerDefinition, TaskDefinitionSpec};
+use crate::model::validation::{FieldError, check_name};
+use std::collections::BTreeSet;
+
+/// Checks what the types alone cannot: names, references between containers and volumes,
+/// dependency rules, network-mode rules, resource sums and reserved labels.
+pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    check_containers(spec, &mut errors);
+    for (i, def) in spec.container_definitions.iter().enumerate() {
+        options::check(spec, i, def, &mut errors);
+    }
+    dependencies::check(spec, &mut errors);
+    network::check(spec, &mut errors);
+    storage::check(spec, &mut errors);
+    resources::check(spec, &mut errors);
+    errors
+}
+
+fn check_containers(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
+    let defs = &spec.container_definitions;
+    if defs.is_empty() {
+        errors.push(FieldError::new(
+            "spec.containerDefinitions",
+            "at least one container definition is required",
+        ));
+    }
+    if !defs.is_empty() && !defs.iter().any(ContainerDefinition::is_essential) {
+        errors.push(FieldError::new(
+            "spec.containerDefinitions",
+            "at least one container must be essential",
+        ));
+    }
+    let mut names = BTreeSet::new();
+    for (i, def) in defs.iter().enumerate() {
+        if let Err(why) = check_name(&def.name, 255) {
+            errors.push(FieldError::new(at(i, "name"), why));
+        } else if !names.insert(def.name.as_str()) {
+            errors.push(FieldError::new(
+                at(i, "name"),
+                format!("duplicate container name {:?}", def.name),
+            ));
+        }
+        if def.image.trim().is_empty() {
+            errors.push(FieldError::new(
+                at(i, "image"),
+                "expected a non-empty image reference",
+            ));
+        }
+    }
+}
+
+/// Path of `field` in container definition `i`.
+fn at(i: usize, field: &str) -> String {
+    format!("spec.containerDefinitions[{i}].{field}")
+}
+
+/// The container called `name` when it is another container than number `i`; otherwise why not
+/// (`verb` completes "a container cannot … itself").
+fn other_container<'a>(
+    spec: &'a TaskDefinitionSpec,
+    i: usize,
+    name: &str,
+    verb: &str,
+) -> Result<&'a ContainerDefinition, String> {
+    match spec.container(name) {
+        None => Err(format!("unknown container {name:?}")),
+        Some(_) if spec.container_definitions[i].name == name => {
+            Err(format!("a container cannot {verb} itself"))
+        }
+        Some(other) => Ok(other),
+    }
+}
+
+/// Container paths and host paths must be absolute, as the engine requires.
+fn check_absolute(path: &str, at: String, errors: &mut Vec<FieldError>) {
+    if !path.starts_with('/') {
+        errors.push(FieldError::new(
+            at,
+            format!("expected an absolute path, got {path:?}"),
+        ));
+    }
+}
+
+/// Keys starting with `ecsd.` label what ecsd owns; users may not set them.
+fn check_reserved_labels<'a>(
+    keys: impl IntoIterator<Item = &'a String>,
+    at: String,
+    errors: &mut Vec<FieldError>,
+) {
+    for key in keys.into_iter().filter(|k| k.starts_with("ecsd.")) {
+        errors.push(FieldError::new(
+            at.clone(),
+            format!("label key {key:?} is reserved: keys starting with \"ecsd.\" belong to ecsd"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;

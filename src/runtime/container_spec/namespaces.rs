@@ -1,0 +1,124 @@
+//! Networking and shared namespaces. `awsvpc` gives the task a network of its own: the first
+//! container joins it and every other container shares the first one's network namespace, so
+//! the task's ports are published (on ephemeral host ports) by the first container alone.
+//! `pidMode`/`ipcMode: task` share the first container's namespaces the same way.
+
+use super::{Namespaces, PortSpec, container_name, task_prefix};
+use crate::model::{ContainerDefinition, IpcMode, NetworkMode, PidMode, TaskDefinitionSpec};
+use crate::runtime::labels;
+use crate::store::TaskRecord;
+use std::collections::BTreeMap;
+
+/// A network to ensure before the task's containers are created (bridge driver).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkSpec {
+    /// Network name.
+    pub name: String,
+    /// `ecsd.owner` and `ecsd.task`: remove it once the task has stopped.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The per-task network of an `awsvpc` task, `ecsd-task-<first 12 hex of the task id>`.
+pub fn task_network(td: &TaskDefinitionSpec, task: &TaskRecord, owner: &str) -> Option<NetworkSpec> {
+    (td.network_mode() == NetworkMode::Awsvpc).then(|| NetworkSpec {
+        name: task_network_name(&task.id),
+        labels: BTreeMap::from([
+            (labels::OWNER.to_string(), owner.to_string()),
+            (labels::TASK.to_string(), task.id.clone()),
+        ]),
+    })
+}
+
+fn task_network_name(task_id: &str) -> String {
+    format!("ecsd-task-{}", task_prefix(task_id))
+}
+
+/// Ports `def` publishes under the task's network mode.
+pub(super) fn ports(def: &ContainerDefinition, td: &TaskDefinitionSpec) -> Vec<PortSpec> {
+    let publish = |defs: &[&ContainerDefinition], fixed: bool| {
+        defs.iter()
+            .flat_map(|d| &d.port_mappings)
+            .map(|p| PortSpec {
+                container_port: p.container_port,
+                host_port: if fixed { p.fixed_host_port() } else { None },
+                protocol: p.protocol,
+            })
+            .collect()
+    };
+    match td.network_mode() {
+        NetworkMode::Bridge => publish(&[def], true),
+        // Host networking has nothing to publish; `none` has no network.
+        NetworkMode::Host | NetworkMode::None => Vec::new(),
+        // Each awsvpc task has its own address in ECS, so the same port in two tasks must
+        // not collide here either: the holder publishes the whole task on ephemeral ports.
+        NetworkMode::Awsvpc if is_holder(def, td) => {
+            publish(&td.container_definitions.iter().collect::<Vec<_>>(), false)
+        }
+        NetworkMode::Awsvpc => Vec::new(),
+    }
+}
+
+/// Network, PID and IPC modes, host name, links, hosts entries and DNS of `def`.
+pub(super) fn namespaces(
+    def: &ContainerDefinition,
+    td: &TaskDefinitionSpec,
+    family: &str,
+    task_id: &str,
+) -> Namespaces {
+    let holder = is_holder(def, td);
+    // Joining the holder's namespace; None for the holder itself (the others join it).
+    let join = td
+        .namespace_holder()
+        .filter(|_| !holder)
+        .map(|h| format!("container:{}", container_name(family, &h.name, task_id)));
+    Namespaces {
+        network_mode: network_mode(td, join.clone(), task_id),
+        pid_mode: match td.pid_mode {
+            None => None,
+            Some(PidMode::Host) => Some("host".to_string()),
+            Some(PidMode::Task) => join.clone(),
+        },
+        ipc_mode: match td.ipc_mode {
+            None => None,
+            Some(IpcMode::Host) => Some("host".to_string()),
+            Some(IpcMode::None) => Some("none".to_string()),
+            // The holder must let others join its IPC namespace explicitly.
+            Some(IpcMode::Task) => join.or_else(|| Some("shareable".to_string())),
+        },
+        hostname: def.hostname.clone(),
+        links: links(def, family, task_id),
+        extra_hosts: def
+            .extra_hosts
+            .iter()
+            .map(|h| format!("{}:{}", h.hostname, h.ip_address))
+            .collect(),
+        dns: def.dns_servers.clone(),
+        dns_search: def.dns_search_domains.clone(),
+        network_disabled: def.disable_networking.unwrap_or(false),
+    }
+}
+
+/// `join` is `container:<holder>` for every container but the holder itself.
+fn network_mode(td: &TaskDefinitionSpec, join: Option<String>, task_id: &str) -> Option<String> {
+    match td.network_mode() {
+        NetworkMode::Bridge => None,
+        NetworkMode::Host => Some("host".to_string()),
+        NetworkMode::None => Some("none".to_string()),
+        NetworkMode::Awsvpc => join.or_else(|| Some(task_network_name(task_id))),
+    }
+}
+
+fn is_holder(def: &ContainerDefinition, td: &TaskDefinitionSpec) -> bool {
+    td.namespace_holder().is_some_and(|h| h.name == def.name)
+}
+
+/// `name[:alias]` links as `<engine name of name>:<alias, default name>`.
+fn links(def: &ContainerDefinition, family: &str, task_id: &str) -> Vec<String> {
+    def.links
+        .iter()
+        .map(|link| {
+            let (target, alias) = link.split_once(':').unwrap_or((link, link));
+            format!("{}:{alias}", container_name(family, target, task_id))
+        })
+        .collect()
+}

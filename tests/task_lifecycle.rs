@@ -1,0 +1,171 @@
+//! Step 2 against both engines: multi-container tasks with dependsOn, health, volumes,
+//! essential and non-essential exits, logs and exec.
+
+mod common;
+
+use common::{Daemon, manifest};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MULTI: &str = r#"apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata:
+  name: multi
+spec:
+  volumes:
+    - name: shared
+  containerDefinitions:
+    - name: web
+      image: busybox:latest
+      command: ["sh", "-c", "echo ok > /data/index.html; httpd -f -p 8080 -h /data & trap 'kill $!; exit 0' TERM; wait"]
+      mountPoints:
+        - {sourceVolume: shared, containerPath: /data}
+      portMappings:
+        - containerPort: 8080
+      healthCheck:
+        command: ["CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/ || exit 1"]
+        interval: 5
+        timeout: 2
+        retries: 2
+    - name: sidecar
+      image: busybox:latest
+      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do cat /data/index.html; sleep 1; done"]
+      mountPoints:
+        - {sourceVolume: shared, containerPath: /data, readOnly: true}
+      dependsOn:
+        - {containerName: web, condition: HEALTHY}
+    - name: helper
+      image: busybox:latest
+      essential: false
+      command: ["sh", "-c", "echo helped > /data/helper.txt"]
+      mountPoints:
+        - {sourceVolume: shared, containerPath: /data}
+"#;
+
+fn run_task(d: &Daemon, text: &str, family: &str) -> String {
+    d.apply(&manifest(d, &format!("{family}.yaml"), text));
+    d.ok(&["run-task", family]).trim().to_string()
+}
+
+fn container<'a>(task: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    task["containers"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no container {name} in {task}"))
+}
+
+fn single(name: &str, command: &str, extra: &str) -> String {
+    format!(
+        r#"apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata:
+  name: {name}
+spec:
+  containerDefinitions:
+    - name: main
+      image: busybox:latest
+      command: ["sh", "-c", "{command}"]
+{extra}"#
+    )
+}
+
+on_both_engines! {
+    fn a_multi_container_task_starts_in_dependency_order_shares_volumes_and_reports_health(d) {
+        let id = run_task(d, MULTI, "multi");
+        d.wait_until("the task is RUNNING and HEALTHY", 90, |d| {
+            let t = d.task(&id);
+            t["lastStatus"] == "RUNNING" && t["healthStatus"] == "HEALTHY" && container(&t, "sidecar")["lastStatus"] == "RUNNING"
+        });
+        d.wait_until("the helper's exit is recorded", 30, |d| container(&d.task(&id), "helper")["exitCode"] == 0);
+        let task = d.task(&id);
+        assert_eq!(container(&task, "helper")["lastStatus"], "STOPPED");
+        assert_eq!(task["desiredStatus"], "RUNNING", "a non-essential exit does not stop the task");
+        assert!(task.get("stopCode").is_none());
+        let described = d.ok(&["describe", "task", &id]);
+        assert!(described.contains("HEALTHY"), "{described}");
+        assert!(described.contains("helper"), "{described}");
+        // The sidecar only started once web was healthy.
+        let started = |name: &str| {
+            let rid = container(&task, name)["runtimeId"].as_str().unwrap().to_string();
+            let out = d.docker().args(["inspect", "--format", "{{.State.StartedAt}}", &rid]).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        assert!(started("sidecar") > started("web"), "sidecar {} vs web {}", started("sidecar"), started("web"));
+        // The volume is shared: the sidecar sees what the helper wrote.
+        let out = d.ecsd(&["exec", &id, "-c", "sidecar", "--", "cat", "/data/helper.txt"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "helped");
+    }
+
+    fn killing_the_essential_container_stops_the_task_with_its_exit_code(d) {
+        let text = single("killme", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let id = run_task(d, &text, "killme");
+        d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
+        let rid = container(&d.task(&id), "main")["runtimeId"].as_str().unwrap().to_string();
+        assert!(d.docker().args(["kill", &rid]).output().unwrap().status.success());
+        d.wait_until("the task stops", 60, |d| d.task(&id)["lastStatus"] == "STOPPED");
+        let task = d.task(&id);
+        assert_eq!(task["stopCode"], "EssentialContainerExited");
+        assert!(task["stoppedReason"].as_str().unwrap().contains("Essential container in task exited"));
+        assert_eq!(container(&task, "main")["exitCode"], 137);
+    }
+
+    fn a_failing_health_check_turns_the_task_unhealthy(d) {
+        let extra = "      healthCheck:\n        command: [\"CMD-SHELL\", \"exit 1\"]\n        interval: 5\n        timeout: 2\n        retries: 1\n";
+        let text = single("sick", "trap 'exit 0' TERM; while true; do sleep 1; done", extra);
+        let id = run_task(d, &text, "sick");
+        d.wait_until("the task is UNHEALTHY", 90, |d| d.task(&id)["healthStatus"] == "UNHEALTHY");
+        assert_eq!(container(&d.task(&id), "main")["healthStatus"], "UNHEALTHY");
+    }
+
+    fn logs_print_and_follow_container_output(d) {
+        let text = single("talker", "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.3; done", "");
+        let id = run_task(d, &text, "talker");
+        d.wait_until("it has said something", 60, |d| {
+            String::from_utf8_lossy(&d.ecsd(&["logs", &id]).stdout).contains("line 1")
+        });
+        let tail = d.ok(&["logs", &id, "--tail", "1"]);
+        assert_eq!(tail.lines().count(), 1, "{tail}");
+        let mut follow = Command::new(common::BIN)
+            .arg("--socket")
+            .arg(d.socket())
+            .args(["logs", "-f", &id, "--tail", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        while seen.len() < 3 && Instant::now() < deadline {
+            if let Some(Ok(line)) = lines.next() {
+                seen.push(line);
+            }
+        }
+        let _ = follow.kill();
+        let _ = follow.wait();
+        assert_eq!(seen.len(), 3, "new lines stream in: {seen:?}");
+        assert!(seen.iter().all(|l| l.starts_with("line ")), "{seen:?}");
+    }
+
+    fn exec_runs_a_command_and_passes_its_exit_code_through(d) {
+        let text = single("execme", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let id = run_task(d, &text, "execme");
+        d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
+        let out = d.ecsd(&["exec", &id, "--", "sh", "-c", "echo hi; exit 7"]);
+        assert_eq!(out.status.code(), Some(7));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "hi");
+        let ok = d.ecsd(&["exec", &id[..10], "--", "true"]);
+        assert_eq!(ok.status.code(), Some(0));
+    }
+
+    fn a_missing_image_stops_the_task_with_a_pull_error(d) {
+        let text = single("noimage", "true", "").replace("busybox:latest", "ecsd-test/does-not-exist:1");
+        let id = run_task(d, &text, "noimage");
+        d.wait_until("the task stops", 120, |d| d.task(&id)["lastStatus"] == "STOPPED");
+        let task = d.task(&id);
+        assert_eq!(task["stopCode"], "TaskFailedToStart");
+        let reason = task["stoppedReason"].as_str().unwrap();
+        assert!(reason.starts_with("CannotPullContainerError"), "{reason}");
+    }
+}
