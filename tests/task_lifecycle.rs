@@ -168,4 +168,41 @@ on_both_engines! {
         let reason = task["stoppedReason"].as_str().unwrap();
         assert!(reason.starts_with("CannotPullContainerError"), "{reason}");
     }
+
+    fn exec_forwards_stdin_when_interactive(d) {
+        let text = single("stdin", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let id = run_task(d, &text, "stdin");
+        d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
+        let mut child = Command::new(common::BIN)
+            .arg("--socket")
+            .arg(d.socket())
+            .args(["exec", "-i", &id, "--", "sh", "-c", "read line; echo got $line"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "got hello");
+    }
+
+    fn service_logs_interleave_every_task_with_a_prefix(d) {
+        let text = format!(
+            "{}---\napiVersion: ecsd/v1\nkind: Service\nmetadata: {{name: chatty}}\nspec: {{taskDefinition: chatty, desiredCount: 2}}\n",
+            single("chatty", "trap 'exit 0' TERM; while true; do echo tick; sleep 0.5; done", "")
+        );
+        d.apply(&manifest(d, "chatty.yaml", &text));
+        d.wait_until("both tasks have logged", 60, |d| {
+            let out = String::from_utf8_lossy(&d.ecsd(&["logs", "service/chatty"]).stdout).to_string();
+            let prefixes: std::collections::BTreeSet<&str> =
+                out.lines().filter(|l| l.ends_with("tick")).filter_map(|l| l.split(']').next()).collect();
+            prefixes.len() == 2
+        });
+        let out = d.ok(&["logs", "service/chatty", "--tail", "1"]);
+        for line in out.lines() {
+            assert!(line.starts_with('[') && line.contains("/main] tick"), "{line}");
+        }
+    }
 }

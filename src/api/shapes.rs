@@ -87,7 +87,8 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> Value {
                 TaskDefinitionStatus::Inactive => "INACTIVE",
             }),
         );
-        obj.insert("networkMode".into(), json!("bridge"));
+        let mode = serde_json::to_value(td.spec.network_mode()).unwrap_or_else(|_| json!("bridge"));
+        obj.insert("networkMode".into(), mode);
         obj.insert("compatibilities".into(), json!(["EC2"]));
         obj.insert("registeredAt".into(), seconds(td.registered_at));
         if let Some(at) = td.deregistered_at {

@@ -98,6 +98,16 @@ fn task(t: &Value) {
         field("Stopped reason", text(&t["stoppedReason"]));
     }
     field("Age", age(&t["createdAt"]));
+    for (label, key) in [
+        ("Created", "createdAt"),
+        ("Started", "startedAt"),
+        ("Stopping", "stoppingAt"),
+        ("Stopped", "stoppedAt"),
+    ] {
+        if let Some(at) = t[key].as_f64() {
+            field(label, format!("{} ago ({at:.3})", age(&t[key])));
+        }
+    }
     println!("Containers:");
     for c in t["containers"].as_array().into_iter().flatten() {
         let single = serde_json::json!({"containers": [c]});
@@ -105,6 +115,7 @@ fn task(t: &Value) {
         println!("    Image:       {}", text(&c["image"]));
         println!("    Runtime id:  {}", text(&c["runtimeId"]));
         println!("    Status:      {}", text(&c["lastStatus"]));
+        println!("    Health:      {}", text(&c["healthStatus"]));
         println!("    Exit code:   {}", text(&c["exitCode"]));
         println!("    Reason:      {}", text(&c["reason"]));
         println!("    Ports:       {}", ports(&single));
