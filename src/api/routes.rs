@@ -287,6 +287,8 @@ async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
             service: None,
             group: format!("family:{}", td.family),
             started_by: req.started_by.clone(),
+            deployment: None,
+            start_after: None,
             desired_status: DesiredStatus::Running,
             stop_code: None,
             stopped_reason: None,

@@ -74,6 +74,8 @@ fn adopt_orphan(
         task_definition,
         service,
         started_by: Some("ecsd/adopted".into()),
+        deployment: None,
+        start_after: None,
         desired_status: if state == ContainerState::Running {
             DesiredStatus::Running
         } else {

@@ -113,6 +113,8 @@ mod tests {
             service: None,
             group: group.into(),
             started_by: None,
+            deployment: None,
+            start_after: None,
             desired_status: DesiredStatus::Stopped,
             stop_code: None,
             stopped_reason: None,

@@ -137,6 +137,8 @@ fn start_task(
         service: Some(service.name.clone()),
         group: format!("service:{}", service.name),
         started_by: Some(format!("ecsd/service/{}", service.name)),
+        deployment: None,
+        start_after: None,
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,
@@ -163,6 +165,7 @@ fn write_status(
         pending_count: pending,
         message,
         updated_at: ctx.clock.now_millis(),
+        ..Default::default()
     };
     if let Some(before) = before {
         status.updated_at = before.updated_at;

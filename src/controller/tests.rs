@@ -144,6 +144,8 @@ fn standalone_task() -> TaskRecord {
         service: None,
         group: "family:web".into(),
         started_by: None,
+        deployment: None,
+        start_after: None,
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,

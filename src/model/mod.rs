@@ -16,7 +16,10 @@ pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
 pub use duration::Seconds;
 pub use load::{LoadedManifest, ManifestError, load_paths, manifest_files, parse_text};
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
-pub use service::{SchedulingStrategy, ServiceSpec, TaskDefinitionRef, validate_service};
+pub use service::{
+    CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
+    validate_service,
+};
 pub use task::{DesiredStatus, HealthStatus, StopCode, TaskState, new_task_id, now_millis};
 pub use task_definition::{
     Compatibility, ContainerDefinition, ContainerDependency, CpuUnits, DependencyCondition, Device,

@@ -18,7 +18,7 @@ pub struct ServiceSpec {
     pub task_definition: String,
     /// Number of tasks to keep running (REPLICA).
     pub desired_count: Option<u32>,
-    /// `REPLICA` (default); `DAEMON` is not supported yet.
+    /// `REPLICA` (default) or `DAEMON` (one task per container instance).
     #[serde(default)]
     pub scheduling_strategy: SchedulingStrategy,
     /// ECS field not supported yet.
@@ -39,9 +39,9 @@ pub struct ServiceSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub role: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub deployment_configuration: NotSupported,
+    /// Rolling-deployment limits and the circuit breaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_configuration: Option<DeploymentConfiguration>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub placement_constraints: NotSupported,
@@ -86,6 +86,72 @@ pub struct ServiceSpec {
     pub vpc_lattice_configurations: NotSupported,
 }
 
+/// ECS `DeploymentConfiguration` (rolling updates).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentConfiguration {
+    /// Upper bound on tasks during a deployment, percent of desiredCount (REPLICA default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_percent: Option<u32>,
+    /// Lower bound on healthy tasks during a deployment (REPLICA default 100, DAEMON 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_healthy_percent: Option<u32>,
+    /// Fail (and optionally roll back) a deployment whose tasks keep failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_circuit_breaker: Option<CircuitBreaker>,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub alarms: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub strategy: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub bake_time_in_minutes: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub lifecycle_hooks: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub linear_configuration: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub canary_configuration: NotSupported,
+}
+
+/// ECS `DeploymentCircuitBreaker`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// Turn the breaker on.
+    pub enable: bool,
+    /// Roll back to the last completed deployment when it trips.
+    pub rollback: bool,
+}
+
+impl ServiceSpec {
+    /// `(minimumHealthyPercent, maximumPercent)` with the ECS defaults for the strategy.
+    pub fn deployment_percents(&self) -> (u32, u32) {
+        let config = self.deployment_configuration.clone().unwrap_or_default();
+        let (min, max) = match self.scheduling_strategy {
+            SchedulingStrategy::Replica => (100, 200),
+            SchedulingStrategy::Daemon => (0, 100),
+        };
+        (
+            config.minimum_healthy_percent.unwrap_or(min),
+            config.maximum_percent.unwrap_or(max),
+        )
+    }
+
+    /// The circuit breaker, if enabled.
+    pub fn circuit_breaker(&self) -> Option<CircuitBreaker> {
+        self.deployment_configuration
+            .as_ref()
+            .and_then(|c| c.deployment_circuit_breaker)
+            .filter(|b| b.enable)
+    }
+}
+
 /// How a service places its tasks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -93,7 +159,7 @@ pub enum SchedulingStrategy {
     /// Keep `desiredCount` tasks running.
     #[default]
     Replica,
-    /// One task per container instance (not supported yet).
+    /// Exactly one task on each ACTIVE container instance (here: the local engine).
     Daemon,
 }
 
@@ -141,10 +207,36 @@ pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
             "required for a REPLICA service (expected a number >= 0)",
         )),
         SchedulingStrategy::Replica => {}
-        SchedulingStrategy::Daemon => errors.push(FieldError::new(
-            "spec.schedulingStrategy",
-            "DAEMON is not supported yet by ecsd (use REPLICA)",
+        SchedulingStrategy::Daemon if spec.desired_count.is_some() => errors.push(FieldError::new(
+            "spec.desiredCount",
+            "a DAEMON service runs one task per container instance; remove desiredCount",
         )),
+        SchedulingStrategy::Daemon => {}
+    }
+    let (min, max) = spec.deployment_percents();
+    if max < 100 && spec.scheduling_strategy == SchedulingStrategy::Replica {
+        errors.push(FieldError::new(
+            "spec.deploymentConfiguration.maximumPercent",
+            "expected at least 100",
+        ));
+    }
+    if max > 2000 {
+        errors.push(FieldError::new(
+            "spec.deploymentConfiguration.maximumPercent",
+            "expected at most 2000",
+        ));
+    }
+    if min > 100 {
+        errors.push(FieldError::new(
+            "spec.deploymentConfiguration.minimumHealthyPercent",
+            "expected 0-100",
+        ));
+    }
+    if spec.scheduling_strategy == SchedulingStrategy::Daemon && max > 100 {
+        errors.push(FieldError::new(
+            "spec.deploymentConfiguration.maximumPercent",
+            "a DAEMON service cannot surge: expected at most 100",
+        ));
     }
     errors
 }
@@ -177,12 +269,32 @@ mod tests {
     }
 
     #[test]
-    fn daemon_services_are_rejected_as_not_supported_yet() {
-        let spec = ServiceSpec {
+    fn daemon_services_take_no_desired_count_and_default_to_stop_first() {
+        let mut spec = ServiceSpec {
             task_definition: "web".into(),
             scheduling_strategy: SchedulingStrategy::Daemon,
             ..Default::default()
         };
-        assert!(validate_service(&spec)[0].message.contains("not supported yet"));
+        assert!(validate_service(&spec).is_empty());
+        assert_eq!(spec.deployment_percents(), (0, 100));
+        spec.desired_count = Some(2);
+        assert_eq!(validate_service(&spec)[0].path, "spec.desiredCount");
+    }
+
+    #[test]
+    fn deployment_percents_default_as_in_ecs_and_are_range_checked() {
+        let mut spec = ServiceSpec {
+            task_definition: "web".into(),
+            desired_count: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(spec.deployment_percents(), (100, 200));
+        spec.deployment_configuration = Some(DeploymentConfiguration {
+            maximum_percent: Some(50),
+            minimum_healthy_percent: Some(150),
+            ..Default::default()
+        });
+        let paths: Vec<String> = validate_service(&spec).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths.len(), 2, "{paths:?}");
     }
 }

@@ -11,8 +11,8 @@ mod sled_store;
 pub use catalog::{ApplyOutcome, Catalog, Change};
 pub use memory::MemoryStore;
 pub use records::{
-    ClusterRecord, ContainerStatus, NetworkBinding, ServiceRecord, ServiceStatus, TaskDefinitionRecord,
-    TaskDefinitionStatus, TaskRecord, TaskStatus,
+    ClusterRecord, ContainerStatus, Deployment, DeploymentStatus, NetworkBinding, RolloutState, ServiceEvent,
+    ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
 };
 pub use sled_store::SledStore;
 

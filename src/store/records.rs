@@ -75,17 +75,95 @@ pub struct ServiceRecord {
     /// Set by delete: the service drains its tasks, then disappears.
     #[serde(default)]
     pub deleting: bool,
+    /// Bumped by `rollout restart` / forceNewDeployment: a new deployment of the same revision.
+    #[serde(default)]
+    pub restart_nonce: u64,
 }
 
 impl ServiceRecord {
-    /// Desired number of tasks (0 once deleting).
+    /// Desired number of tasks (0 once deleting; one per container instance for DAEMON).
     pub fn desired_count(&self) -> u32 {
         if self.deleting {
             0
+        } else if self.spec.scheduling_strategy == crate::model::SchedulingStrategy::Daemon {
+            // One ACTIVE container instance today: the local engine.
+            1
         } else {
             self.spec.desired_count.unwrap_or(0)
         }
     }
+}
+
+/// ECS deployment `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeploymentStatus {
+    /// The deployment new tasks belong to.
+    Primary,
+    /// An older deployment whose tasks are being replaced.
+    Active,
+    /// Fully replaced (kept as history).
+    Inactive,
+}
+
+/// ECS `rolloutState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RolloutState {
+    /// Tasks are being started or replaced.
+    InProgress,
+    /// Every desired task runs this deployment, healthy, and nothing else remains.
+    Completed,
+    /// Gave up: the circuit breaker tripped or the progress deadline passed.
+    Failed,
+}
+
+/// One deployment of a service (ECS `Deployment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// `ecs-svc/<19 digits>`; also the `startedBy` and `ecsd.deployment` label of its tasks.
+    pub id: String,
+    /// `family:revision` its tasks run.
+    pub task_definition: String,
+    /// PRIMARY, ACTIVE or INACTIVE.
+    pub status: DeploymentStatus,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    pub rollout_state: RolloutState,
+    /// Why it is in that state.
+    #[serde(default)]
+    pub rollout_state_reason: Option<String>,
+    /// Tasks it should run.
+    pub desired_count: u32,
+    /// Its RUNNING tasks.
+    pub running_count: u32,
+    /// Its tasks not yet RUNNING.
+    pub pending_count: u32,
+    /// Its tasks that failed before becoming healthy (reset by a healthy task).
+    pub failed_tasks: u32,
+    /// `restart_nonce` of the service when it was made.
+    #[serde(default)]
+    pub restart_nonce: u64,
+    /// The deployment this one rolled back from, if it is a rollback.
+    #[serde(default)]
+    pub rollback_from: Option<String>,
+    /// Creation time (ms since epoch).
+    pub created_at: u64,
+    /// Last change (ms since epoch).
+    pub updated_at: u64,
+    /// When it last made progress (a task became healthy), for the progress deadline.
+    #[serde(default)]
+    pub progressed_at: u64,
+}
+
+/// A service event (ECS `ServiceEvent`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceEvent {
+    /// Unique id.
+    pub id: String,
+    /// When (ms since epoch).
+    pub created_at: u64,
+    /// ECS-worded message, e.g. `(service web) has reached a steady state.`
+    pub message: String,
 }
 
 /// A service's observed state, written by the service controller.
@@ -103,6 +181,12 @@ pub struct ServiceStatus {
     /// Why the service cannot progress, if it cannot.
     #[serde(default)]
     pub message: Option<String>,
+    /// Deployments, PRIMARY first; INACTIVE ones are kept as history (bounded).
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+    /// Events, newest first (bounded).
+    #[serde(default)]
+    pub events: Vec<ServiceEvent>,
     /// Last update (ms since epoch).
     pub updated_at: u64,
 }
@@ -124,6 +208,13 @@ pub struct TaskRecord {
     /// Who started it (ECS `startedBy`).
     #[serde(default)]
     pub started_by: Option<String>,
+    /// Deployment the task belongs to, if any.
+    #[serde(default)]
+    pub deployment: Option<String>,
+    /// Create the containers but start them only once this task has STOPPED (an in-place
+    /// replacement on a fixed host port).
+    #[serde(default)]
+    pub start_after: Option<String>,
     /// RUNNING or STOPPED.
     pub desired_status: DesiredStatus,
     /// Why a stop was requested, if it was.

@@ -19,6 +19,8 @@ fn task(service: Option<&str>) -> TaskRecord {
         service: service.map(str::to_string),
         group: "service:web".into(),
         started_by: None,
+        deployment: None,
+        start_after: None,
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,

@@ -307,6 +307,7 @@ impl Catalog {
                         generation: 1,
                         created_at: now_millis(),
                         deleting: false,
+                        restart_nonce: 0,
                     }))
                 }
             },
@@ -324,6 +325,22 @@ impl Catalog {
     pub fn set_desired_count(&self, cluster: &str, name: &str, count: u32) -> Result<(), StoreError> {
         self.update_service(cluster, name, |s| {
             s.spec.desired_count = Some(count);
+            Ok(())
+        })
+    }
+
+    /// Asks for a new deployment of the same revision (`rollout restart`, forceNewDeployment).
+    pub fn restart_service(&self, cluster: &str, name: &str) -> Result<(), StoreError> {
+        self.update_service(cluster, name, |s| {
+            s.restart_nonce += 1;
+            Ok(())
+        })
+    }
+
+    /// Points a service at another task definition (`rollout undo`, ECS UpdateService).
+    pub fn set_service_task_definition(&self, cluster: &str, name: &str, td: &str) -> Result<(), StoreError> {
+        self.update_service(cluster, name, |s| {
+            s.spec.task_definition = td.to_string();
             Ok(())
         })
     }

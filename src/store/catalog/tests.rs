@@ -118,6 +118,8 @@ fn the_first_stop_request_wins() {
         service: None,
         group: "family:web".into(),
         started_by: None,
+        deployment: None,
+        start_after: None,
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,

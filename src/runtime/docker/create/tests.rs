@@ -127,6 +127,8 @@ fn full_container() -> ContainerSpec {
         service: None,
         group: "family:web".into(),
         started_by: None,
+        deployment: None,
+        start_after: None,
         desired_status: DesiredStatus::Running,
         stop_code: None,
         stopped_reason: None,
