@@ -59,6 +59,12 @@ pub struct ControllerSettings {
     pub concurrency: usize,
     /// How long stopped tasks stay visible.
     pub task_retention: Duration,
+    /// A task without a health check counts as healthy after running this long.
+    pub min_healthy_time: Duration,
+    /// A deployment's task that is not healthy after this long is replaced (and counts as failed).
+    pub task_healthy_deadline: Duration,
+    /// A deployment that makes no progress for this long fails.
+    pub progress_deadline: Duration,
 }
 
 impl Default for ControllerSettings {
@@ -68,6 +74,9 @@ impl Default for ControllerSettings {
             resync_interval: Duration::from_secs(30),
             concurrency: 16,
             task_retention: Duration::from_secs(3600),
+            min_healthy_time: Duration::from_secs(10),
+            task_healthy_deadline: Duration::from_secs(300),
+            progress_deadline: Duration::from_secs(600),
         }
     }
 }

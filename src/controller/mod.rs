@@ -5,9 +5,9 @@
 
 mod backoff;
 mod context;
+mod deployment_plan;
 mod engine_watch;
 mod queue;
-mod replica_plan;
 mod restart_backoff;
 mod resync;
 mod retention;
@@ -16,8 +16,8 @@ mod task;
 
 pub use backoff::Backoff;
 pub use context::{Clock, Context, ControllerSettings, ObjectKey};
+pub use deployment_plan::{DeploymentPlan, PlanInput, PlanTask, StopWhy, limits, plan_deployment};
 pub use queue::{Action, WorkQueue};
-pub use replica_plan::{ReplicaPlan, StopWhy, TaskView, plan_replicas};
 pub use restart_backoff::{CRASH_LOOP, restart_delay};
 pub use resync::resync_all;
 pub use retention::{KEEP_STOPPED_CONTAINERS, RetentionPlan, plan_retention};

@@ -40,6 +40,8 @@ pub struct FakeRuntime {
     calls: Mutex<Vec<FakeCall>>,
     missing_images: Mutex<Vec<String>>,
     exec_exit_codes: Mutex<BTreeMap<String, i64>>,
+    crashing_images: Mutex<BTreeMap<String, i64>>,
+    images: Mutex<BTreeMap<String, String>>,
     logs: Mutex<BTreeMap<String, Vec<String>>>,
     volumes: Mutex<Vec<String>>,
     networks: Mutex<Vec<String>>,
@@ -55,6 +57,8 @@ impl Default for FakeRuntime {
             calls: Mutex::default(),
             missing_images: Mutex::default(),
             exec_exit_codes: Mutex::default(),
+            crashing_images: Mutex::default(),
+            images: Mutex::default(),
             logs: Mutex::default(),
             volumes: Mutex::default(),
             networks: Mutex::default(),
@@ -96,6 +100,11 @@ impl FakeRuntime {
             .into_iter()
             .filter(|c| c.state == ContainerState::Running)
             .collect()
+    }
+
+    /// Containers of `image` exit with `code` right after they start (a broken release).
+    pub fn set_image_crashes(&self, image: &str, code: i64) {
+        lock(&self.crashing_images).insert(image.to_string(), code);
     }
 
     /// Makes creates of `image` fail as if the image did not exist.
@@ -199,6 +208,7 @@ impl ContainerRuntime for FakeRuntime {
         }
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let id = format!("{n:064x}");
+        lock(&self.images).insert(id.clone(), spec.image.clone());
         let ports = spec
             .ports
             .iter()
@@ -239,6 +249,10 @@ impl ContainerRuntime for FakeRuntime {
             c.labels.clone()
         };
         self.emit(id, "start", labels);
+        let image = lock(&self.images).get(id).cloned().unwrap_or_default();
+        if let Some(code) = lock(&self.crashing_images).get(&image).copied() {
+            self.exit(id, code);
+        }
         Ok(())
     }
 

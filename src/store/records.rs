@@ -187,6 +187,12 @@ pub struct ServiceStatus {
     /// Events, newest first (bounded).
     #[serde(default)]
     pub events: Vec<ServiceEvent>,
+    /// The `family:revision` the spec asked for when deployments were last decided.
+    #[serde(default)]
+    pub requested_task_definition: Option<String>,
+    /// The `restart_nonce` the spec had when deployments were last decided.
+    #[serde(default)]
+    pub requested_nonce: u64,
     /// Last update (ms since epoch).
     pub updated_at: u64,
 }
@@ -247,6 +253,9 @@ pub struct TaskStatus {
     /// When every essential container was first seen running.
     #[serde(default)]
     pub started_at: Option<u64>,
+    /// When the task was first seen HEALTHY (deployments count it as a success).
+    #[serde(default)]
+    pub healthy_at: Option<u64>,
     /// When shutdown began.
     #[serde(default)]
     pub stopping_at: Option<u64>,

@@ -88,6 +88,9 @@ async fn run(
     }
     let probe_in = start::check_health(ctx, defs, status, observed).await?;
     status.health_status = health::task_health(defs, &status.containers);
+    if status.health_status == crate::model::HealthStatus::Healthy && status.healthy_at.is_none() {
+        status.healthy_at = Some(ctx.clock.now_millis());
+    }
     status.last_status = running_state(defs, observed);
     if status.last_status == TaskState::Running && status.started_at.is_none() {
         status.started_at = Some(ctx.clock.now_millis());

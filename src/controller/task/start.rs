@@ -86,7 +86,14 @@ pub(super) async fn advance(
                 .get(*dep)
                 .is_some_and(|c| c.state == ContainerState::Running)
         });
-        let verdict = if implicit_ready {
+        let predecessor_gone = match &task.start_after {
+            Some(old) => ctx
+                .catalog
+                .task_status(old)?
+                .is_none_or(|s| s.last_status == crate::model::TaskState::Stopped),
+            None => true,
+        };
+        let verdict = if implicit_ready && predecessor_gone {
             readiness(def, &td.container_definitions, &created, waited)
         } else {
             Readiness::Waiting

@@ -248,6 +248,9 @@ fn container_labels(def: &ContainerDefinition, task: &TaskRecord, owner: &str) -
     if let Some(service) = &task.service {
         all.insert(labels::SERVICE.to_string(), service.clone());
     }
+    if let Some(deployment) = &task.deployment {
+        all.insert(labels::DEPLOYMENT.to_string(), deployment.clone());
+    }
     all
 }
 

@@ -377,9 +377,13 @@ fn register_defs(h: &Harness, defs: Vec<ContainerDefinition>) {
 }
 
 fn container(name: &str) -> ContainerDefinition {
+    container_with_image(name, "busybox")
+}
+
+fn container_with_image(name: &str, image: &str) -> ContainerDefinition {
     ContainerDefinition {
         name: name.into(),
-        image: "busybox".into(),
+        image: image.into(),
         ..Default::default()
     }
 }
@@ -578,3 +582,5 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
     assert!(h.fake.networks().is_empty());
     h.shutdown().await;
 }
+
+mod deployments;

@@ -1,0 +1,123 @@
+//! Carrying out a deployment step: start tasks for the PRIMARY, stop tasks, swap in place.
+
+use super::super::ControllerError;
+use super::super::context::Context;
+use super::super::deployment_plan::{DeploymentPlan, StopWhy};
+use super::views::{ServiceTask, is_live};
+use crate::model::{DesiredStatus, StopCode, new_task_id};
+use crate::store::{Deployment, ServiceRecord, TaskDefinitionRecord, TaskRecord};
+use tracing::info;
+
+/// Asks a task to stop on behalf of the service scheduler.
+pub fn stop(ctx: &Context, id: &str, reason: &str) -> Result<(), ControllerError> {
+    ctx.catalog
+        .request_task_stop(id, StopCode::ServiceSchedulerInitiated, reason)?;
+    Ok(())
+}
+
+/// Applies the plan; returns ECS-worded events.
+pub fn apply_plan(
+    ctx: &Context,
+    service: &ServiceRecord,
+    primary: &Deployment,
+    td: &TaskDefinitionRecord,
+    plan: &DeploymentPlan,
+) -> Result<Vec<String>, ControllerError> {
+    let name = &service.name;
+    let mut events = Vec::new();
+    let mut stopped = Vec::new();
+    for (id, why) in &plan.stop {
+        let reason = match why {
+            StopWhy::ScaleIn => format!("Scaling activity initiated by (deployment {})", primary.id),
+            StopWhy::Replaced => format!("Replaced by deployment {}", primary.id),
+        };
+        stop(ctx, id, &reason)?;
+        stopped.push(id.clone());
+    }
+    let mut started = Vec::new();
+    for old in &plan.replace_in_place {
+        let new = start_task(ctx, service, primary, td, Some(old.clone()))?;
+        started.push(new.clone());
+        events.push(format!(
+            "(service {name}) is replacing task {old} in place with task {new}: its fixed host port leaves \
+             no room to start a new task first, so the new task is created, then the old one stops, then \
+             the new one starts."
+        ));
+    }
+    for _ in 0..plan.start {
+        started.push(start_task(ctx, service, primary, td, None)?);
+    }
+    if !stopped.is_empty() {
+        events.push(format!(
+            "(service {name}) has stopped {} running tasks: {}.",
+            stopped.len(),
+            task_list(&stopped)
+        ));
+    }
+    if !started.is_empty() {
+        info!(service = %name, started = started.len(), stopped = stopped.len(), "service scaled");
+        events.push(format!(
+            "(service {name}) has started {} tasks: {}.",
+            started.len(),
+            task_list(&started)
+        ));
+    }
+    Ok(events)
+}
+
+/// Second half of an in-place swap: once the held task's containers exist, stop the task whose
+/// slot (host port) it takes.
+pub fn release_swapped_slots(
+    ctx: &Context,
+    service: &ServiceRecord,
+    tasks: &[ServiceTask],
+    primary_id: &str,
+) -> Result<Vec<String>, ControllerError> {
+    let mut events = Vec::new();
+    for (held, status) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
+        let Some(old) = &held.start_after else { continue };
+        let created =
+            !status.containers.is_empty() && status.containers.iter().all(|c| c.runtime_id.is_some());
+        let old_live = tasks.iter().any(|(t, s)| t.id == *old && is_live(t, s));
+        if created && old_live {
+            stop(ctx, old, &format!("Replaced in place by deployment {primary_id}"))?;
+            events.push(format!(
+                "(service {}) has stopped 1 running tasks: (task {old}).",
+                service.name
+            ));
+        }
+    }
+    Ok(events)
+}
+
+fn task_list(ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| format!("(task {id})"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn start_task(
+    ctx: &Context,
+    service: &ServiceRecord,
+    primary: &Deployment,
+    td: &TaskDefinitionRecord,
+    start_after: Option<String>,
+) -> Result<String, ControllerError> {
+    let task = TaskRecord {
+        id: new_task_id(),
+        cluster: service.cluster.clone(),
+        task_definition: td.reference(),
+        service: Some(service.name.clone()),
+        group: format!("service:{}", service.name),
+        started_by: Some(primary.id.clone()),
+        deployment: Some(primary.id.clone()),
+        start_after,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        created_at: ctx.clock.now_millis(),
+    };
+    ctx.catalog.create_task(&task)?;
+    Ok(task.id)
+}

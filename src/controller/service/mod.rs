@@ -1,0 +1,311 @@
+//! The service reconciler: deployments as ECS models them. Each step decides the PRIMARY
+//! deployment, enforces health deadlines and the circuit breaker, then asks the pure planner
+//! which tasks to start and stop.
+
+mod actions;
+mod deployments;
+mod views;
+
+pub use deployments::breaker_threshold;
+
+use super::context::Context;
+use super::deployment_plan::{PlanInput, PlanTask, plan_deployment};
+use super::restart_backoff::restart_delay;
+use super::retention::remove_task_containers;
+use super::{Action, ControllerError};
+use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
+use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
+use deployments::{complete_if_done, fail_primary, follow_spec, primary, push_event};
+use std::time::Duration;
+use tracing::info;
+use views::{HealthRules, ServiceTask, deployment_of, failed_before_healthy, is_live, service_tasks};
+
+/// One step toward the service's desired state.
+pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Result<Action, ControllerError> {
+    let Some(service) = ctx.catalog.service(cluster, name)? else {
+        return Ok(Action::Done);
+    };
+    let tasks = service_tasks(ctx, &service)?;
+    if service.deleting {
+        return drain(ctx, &service, &tasks).await;
+    }
+    let now = ctx.clock.now_millis();
+    let before = ctx.catalog.service_status(cluster, name)?.unwrap_or_default();
+    let mut status = before.clone();
+    let mut events = Vec::new();
+    let desired = service.desired_count();
+    status.message = None;
+    let target = match resolve_target(ctx, &service)? {
+        Ok(td) => {
+            let id = format!(
+                "ecs-svc/{:019}",
+                now * 1000 + status.deployments.len() as u64 % 1000
+            );
+            events.extend(follow_spec(
+                &mut status,
+                name,
+                &td.reference(),
+                service.restart_nonce,
+                desired,
+                now,
+                id,
+            ));
+            Some(td)
+        }
+        Err(why) => {
+            status.message = Some(why.clone());
+            events.push(format!("(service {name}) {why}"));
+            None
+        }
+    };
+    let action = step(
+        ctx,
+        &service,
+        &tasks,
+        &mut status,
+        target.as_ref(),
+        now,
+        &mut events,
+    )
+    .await?;
+    for e in events {
+        push_event(&mut status, e, now);
+    }
+    status.observed_generation = service.generation;
+    status.task_definition = primary(&status).map(|p| p.task_definition.clone());
+    if status != before {
+        status.updated_at = now;
+        ctx.catalog.put_service_status(cluster, name, &status)?;
+    }
+    Ok(action)
+}
+
+/// Health gates, breaker, planning and counts for a service with a resolved status.
+async fn step(
+    ctx: &Context,
+    service: &ServiceRecord,
+    tasks: &[ServiceTask],
+    status: &mut ServiceStatus,
+    target: Option<&TaskDefinitionRecord>,
+    now: u64,
+    events: &mut Vec<String>,
+) -> Result<Action, ControllerError> {
+    let name = service.name.as_str();
+    let desired = service.desired_count();
+    let Some(p) = primary(status).cloned() else {
+        return Ok(Action::Done);
+    };
+    let mut rules = HealthRules::new(ctx);
+    let mut live = Vec::new();
+    let mut healthy_primary = 0;
+    for (t, s) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
+        let dep = deployment_of(t, &p.id, &p.task_definition);
+        let healthy = rules.is_healthy(t, s, now)?;
+        if s.health_status == crate::model::HealthStatus::Unhealthy {
+            actions::stop(ctx, &t.id, views::UNHEALTHY_REASON)?;
+            continue;
+        }
+        let deadline = ctx.settings.task_healthy_deadline.as_millis() as u64;
+        if dep == p.id && !healthy && now > t.created_at + deadline {
+            let reason = format!("{} {}s", views::DEADLINE_REASON, deadline / 1000);
+            actions::stop(ctx, &t.id, &reason)?;
+            continue;
+        }
+        healthy_primary += usize::from(healthy && dep == p.id);
+        live.push(PlanTask {
+            id: t.id.clone(),
+            deployment: dep,
+            healthy,
+            running: s.last_status == TaskState::Running,
+            created_at: t.created_at,
+        });
+    }
+    judge_primary(ctx, service, tasks, status, now, events);
+    let p = primary(status).cloned().unwrap_or(p);
+    let hold = restart_delay(&tasks.iter().map(|(_, s)| s).collect::<Vec<_>>(), now);
+    let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
+    let (min, max) = service.spec.deployment_percents();
+    let plan = plan_deployment(&PlanInput {
+        desired,
+        min_percent: min,
+        max_percent: max,
+        primary: &p.id,
+        may_start,
+        fixed_host_port: target.is_some_and(uses_fixed_host_port),
+        tasks: &live,
+    });
+    if let (Some(wait), true) = (
+        hold,
+        live.iter().filter(|t| t.deployment == p.id).count() < desired as usize,
+    ) {
+        status.message = Some(format!(
+            "tasks keep failing right after they start; next start in {}s",
+            wait.as_secs().max(1)
+        ));
+        events.push(format!(
+            "(service {name}) {}",
+            status.message.clone().unwrap_or_default()
+        ));
+    }
+    if let Some(td) = target {
+        events.extend(actions::apply_plan(ctx, service, &p, td, &plan)?);
+    }
+    events.extend(actions::release_swapped_slots(ctx, service, tasks, &p.id)?);
+    count(status, tasks, &p.id, &p.task_definition, desired);
+    let stopping = |id: &str| plan.stop.iter().any(|(s, _)| s == id);
+    let others_live = live
+        .iter()
+        .filter(|t| t.deployment != p.id && !stopping(&t.id))
+        .count();
+    events.extend(complete_if_done(
+        status,
+        name,
+        healthy_primary as u32,
+        others_live,
+        now,
+    ));
+    let in_progress = primary(status).is_some_and(|p| p.rollout_state == RolloutState::InProgress);
+    Ok(match (hold, in_progress) {
+        (Some(wait), _) => Action::RequeueAfter(wait),
+        (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
+        (None, false) => Action::Done,
+    })
+}
+
+/// Counts failures of the PRIMARY (reset by a healthy task) and applies the circuit breaker
+/// and the progress deadline.
+fn judge_primary(
+    ctx: &Context,
+    service: &ServiceRecord,
+    tasks: &[ServiceTask],
+    status: &mut ServiceStatus,
+    now: u64,
+    events: &mut Vec<String>,
+) {
+    let Some(p) = primary(status).cloned() else { return };
+    let mine: Vec<&ServiceTask> = tasks
+        .iter()
+        .filter(|(t, _)| deployment_of(t, &p.id, &p.task_definition) == p.id)
+        .collect();
+    let last_success = mine.iter().filter_map(|(_, s)| s.healthy_at).max().unwrap_or(0);
+    let failures = mine
+        .iter()
+        .filter(|(_, s)| failed_before_healthy(s) && s.stopped_at.unwrap_or(0) > last_success)
+        .count() as u32;
+    let progressed_at = last_success.max(p.progressed_at).max(p.created_at);
+    if let Some(d) = status.deployments.iter_mut().find(|d| d.id == p.id) {
+        d.failed_tasks = failures;
+        d.progressed_at = progressed_at;
+    }
+    if p.rollout_state != RolloutState::InProgress {
+        return;
+    }
+    let breaker = service.spec.circuit_breaker();
+    let desired = service.desired_count();
+    if let Some(b) = breaker.filter(|_| failures >= breaker_threshold(desired)) {
+        info!(service = %service.name, failures, "circuit breaker tripped");
+        events.extend(fail_primary(
+            status,
+            &service.name,
+            "tasks failed to start.",
+            b.rollback,
+            now,
+        ));
+        return;
+    }
+    let deadline = ctx.settings.progress_deadline.as_millis() as u64;
+    if now > progressed_at + deadline {
+        let reason = format!("no progress within the progress deadline ({}s).", deadline / 1000);
+        let rollback = breaker.is_some_and(|b| b.rollback);
+        events.extend(fail_primary(status, &service.name, &reason, rollback, now));
+    }
+}
+
+/// Per-deployment and service counts.
+fn count(
+    status: &mut ServiceStatus,
+    tasks: &[ServiceTask],
+    primary_id: &str,
+    primary_td: &str,
+    desired: u32,
+) {
+    let live: Vec<&ServiceTask> = tasks.iter().filter(|(t, s)| is_live(t, s)).collect();
+    for d in &mut status.deployments {
+        let mine = live
+            .iter()
+            .filter(|(t, _)| deployment_of(t, primary_id, primary_td) == d.id);
+        let (running, pending) = mine.fold((0, 0), |(r, p), (_, s)| match s.last_status {
+            TaskState::Running => (r + 1, p),
+            _ => (r, p + 1),
+        });
+        d.running_count = running;
+        d.pending_count = pending;
+        if d.status == DeploymentStatus::Primary {
+            d.desired_count = desired;
+        } else {
+            d.desired_count = running + pending;
+        }
+    }
+    status.running_count = live
+        .iter()
+        .filter(|(_, s)| s.last_status == TaskState::Running)
+        .count() as u32;
+    status.pending_count = live.iter().filter(|(_, s)| s.last_status.is_pending()).count() as u32;
+}
+
+/// Deleting: stop every task, then remove their containers and the service.
+async fn drain(
+    ctx: &Context,
+    service: &ServiceRecord,
+    tasks: &[ServiceTask],
+) -> Result<Action, ControllerError> {
+    for (t, _) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
+        ctx.catalog.request_task_stop(
+            &t.id,
+            StopCode::ServiceSchedulerInitiated,
+            "Service is being deleted",
+        )?;
+    }
+    if tasks.iter().all(|(_, s)| s.last_status == TaskState::Stopped) {
+        for (t, _) in tasks {
+            remove_task_containers(ctx, &t.id).await?;
+        }
+        ctx.catalog.remove_service(&service.cluster, &service.name)?;
+        info!(service = %service.name, cluster = %service.cluster, "service deleted");
+        return Ok(Action::Done);
+    }
+    Ok(Action::RequeueAfter(Duration::from_secs(1)))
+}
+
+/// The revision new tasks should run, or why there is none.
+fn resolve_target(
+    ctx: &Context,
+    service: &ServiceRecord,
+) -> Result<Result<TaskDefinitionRecord, String>, ControllerError> {
+    let Ok(reference) = TaskDefinitionRef::parse(&service.spec.task_definition) else {
+        return Ok(Err(format!(
+            "invalid task definition {:?}",
+            service.spec.task_definition
+        )));
+    };
+    let found = match reference.revision {
+        Some(rev) => ctx.catalog.task_definition(&reference.family, rev)?,
+        None => ctx.catalog.latest_task_definition(&reference.family)?,
+    };
+    Ok(found.ok_or_else(|| {
+        format!(
+            "was unable to place a task because task definition {} has no ACTIVE revision.",
+            service.spec.task_definition
+        )
+    }))
+}
+
+/// Two copies cannot run at once: a fixed host port in bridge mode, or any port in host mode.
+fn uses_fixed_host_port(td: &TaskDefinitionRecord) -> bool {
+    let host_mode = td.spec.network_mode() == NetworkMode::Host;
+    td.spec
+        .container_definitions
+        .iter()
+        .flat_map(|c| &c.port_mappings)
+        .any(|p| host_mode || p.fixed_host_port().is_some())
+}
