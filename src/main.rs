@@ -7,6 +7,13 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        // Like other CLIs, end quietly when the reader of our output goes away (`| head`).
+        // SAFETY: restoring the default disposition of SIGPIPE has no preconditions.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let default_level = if matches!(cli.command, Command::Serve(_)) {
         "info"
     } else {

@@ -4,6 +4,7 @@
 
 pub mod client;
 mod routes;
+mod services;
 pub mod shapes;
 
 pub use routes::router;

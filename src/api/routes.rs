@@ -1,12 +1,13 @@
 //! Routes of the native API.
 
 use super::ApiError;
+use super::services;
 use super::shapes::{self, ArnScope};
 use crate::apply::{ApplyResult, apply_manifests};
 use crate::model::{
     DEFAULT_CLUSTER, DesiredStatus, Manifest, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis,
 };
-use crate::store::{Catalog, TaskRecord, TaskStatus};
+use crate::store::{Catalog, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -22,8 +23,8 @@ pub struct ApiState {
     pub scope: ArnScope,
 }
 
-type Shared = State<Arc<ApiState>>;
-type Reply = Result<Json<Value>, ApiError>;
+pub(super) type Shared = State<Arc<ApiState>>;
+pub(super) type Reply = Result<Json<Value>, ApiError>;
 
 /// The native API router.
 pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
@@ -38,11 +39,19 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
             "/v1/taskdefinitions/{reference}",
             get(get_task_definition).delete(deregister_family),
         )
-        .route("/v1/services", get(list_services))
+        .route("/v1/services", get(services::list_services))
         .route(
             "/v1/services/{cluster}/{name}",
-            get(get_service).delete(delete_service),
+            get(services::get_service).delete(services::delete_service),
         )
+        .route("/v1/services/{cluster}/{name}/scale", post(services::scale))
+        .route("/v1/services/{cluster}/{name}/restart", post(services::restart))
+        .route("/v1/services/{cluster}/{name}/undo", post(services::undo))
+        .route(
+            "/v1/services/{cluster}/{name}/deployments",
+            get(services::deployment_history),
+        )
+        .route("/v1/events", get(services::list_events))
         .route("/v1/tasks", get(list_tasks).post(run_task))
         .route("/v1/tasks/{id}", get(get_task))
         .route("/v1/tasks/{id}/stop", post(stop_task))
@@ -62,7 +71,7 @@ async fn apply(State(s): Shared, Json(req): Json<ApplyRequest>) -> Reply {
     Ok(Json(json!({ "results": results })))
 }
 
-fn items(values: Vec<Value>) -> Json<Value> {
+pub(super) fn items(values: Vec<Value>) -> Json<Value> {
     Json(json!({ "items": values }))
 }
 
@@ -125,12 +134,20 @@ async fn list_task_definitions(State(s): Shared) -> Reply {
 
 async fn get_task_definition(State(s): Shared, Path(reference): Path<String>) -> Reply {
     let r = TaskDefinitionRef::parse(&reference).map_err(ApiError::invalid)?;
-    let found = match r.revision {
-        Some(rev) => s.catalog.task_definition(&r.family, rev)?,
-        None => s.catalog.latest_task_definition(&r.family)?,
-    };
-    let td = found.ok_or_else(|| ApiError::NotFound(format!("task definition {reference} not found")))?;
+    let td = resolve_task_definition(&s.catalog, &r)?
+        .ok_or_else(|| ApiError::NotFound(format!("task definition {reference} not found")))?;
     Ok(Json(shapes::task_definition(&s.scope, &td)))
+}
+
+/// The revision a reference names: the pinned one, or the latest ACTIVE one of the family.
+pub(super) fn resolve_task_definition(
+    catalog: &Catalog,
+    r: &TaskDefinitionRef,
+) -> Result<Option<TaskDefinitionRecord>, ApiError> {
+    Ok(match r.revision {
+        Some(rev) => catalog.task_definition(&r.family, rev)?,
+        None => catalog.latest_task_definition(&r.family)?,
+    })
 }
 
 async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Reply {
@@ -141,34 +158,6 @@ async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Repl
         )));
     }
     Ok(Json(json!({"deregistered": count})))
-}
-
-#[derive(Deserialize)]
-struct ClusterFilter {
-    cluster: Option<String>,
-}
-
-async fn list_services(State(s): Shared, Query(q): Query<ClusterFilter>) -> Reply {
-    let mut out = Vec::new();
-    for svc in s.catalog.services(q.cluster.as_deref())? {
-        let status = s.catalog.service_status(&svc.cluster, &svc.name)?;
-        out.push(shapes::service(&s.scope, &svc, status.as_ref()));
-    }
-    Ok(items(out))
-}
-
-async fn get_service(State(s): Shared, Path((cluster, name)): Path<(String, String)>) -> Reply {
-    let svc = s
-        .catalog
-        .service(&cluster, &name)?
-        .ok_or_else(|| ApiError::NotFound(format!("service {cluster}/{name} not found")))?;
-    let status = s.catalog.service_status(&cluster, &name)?;
-    Ok(Json(shapes::service(&s.scope, &svc, status.as_ref())))
-}
-
-async fn delete_service(State(s): Shared, Path((cluster, name)): Path<(String, String)>) -> Reply {
-    s.catalog.mark_service_deleting(&cluster, &name)?;
-    Ok(Json(json!({"deleting": format!("{cluster}/{name}")})))
 }
 
 fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, TaskStatus)>, ApiError> {
@@ -273,11 +262,8 @@ async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
         return Err(ApiError::NotFound(format!("cluster {cluster} not found")));
     }
     let r = TaskDefinitionRef::parse(&req.task_definition).map_err(ApiError::invalid)?;
-    let td = match r.revision {
-        Some(rev) => s.catalog.task_definition(&r.family, rev)?,
-        None => s.catalog.latest_task_definition(&r.family)?,
-    }
-    .ok_or_else(|| ApiError::NotFound(format!("task definition {} not found", req.task_definition)))?;
+    let td = resolve_task_definition(&s.catalog, &r)?
+        .ok_or_else(|| ApiError::NotFound(format!("task definition {} not found", req.task_definition)))?;
     let mut out = Vec::new();
     for _ in 0..count {
         let task = TaskRecord {

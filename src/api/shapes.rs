@@ -2,8 +2,8 @@
 
 use crate::model::{DesiredStatus, Protocol, TaskState};
 use crate::store::{
-    ClusterRecord, ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord,
-    TaskStatus,
+    ClusterRecord, Deployment, DeploymentStatus, ServiceEvent, ServiceRecord, ServiceStatus,
+    TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
 };
 use serde_json::{Value, json};
 
@@ -98,20 +98,38 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> Value {
     value
 }
 
-/// ECS `Service`, with one PRIMARY deployment describing the revision it converges to.
-pub fn service(scope: &ArnScope, s: &ServiceRecord, status: Option<&ServiceStatus>) -> Value {
+/// At most this many events in a service shape, as ECS returns.
+const MAX_EVENTS: usize = 100;
+
+/// ECS `Service`. `target` is the revision the spec resolves to now (a `family` spec follows
+/// its latest ACTIVE revision). `specObserved` is ecsd's own: whether the controller has acted
+/// on the current spec and that revision, i.e. whether `deployments` describe them yet.
+pub fn service(
+    scope: &ArnScope,
+    s: &ServiceRecord,
+    status: Option<&ServiceStatus>,
+    target: Option<&str>,
+) -> Value {
     let status = status.cloned().unwrap_or_default();
+    let spec_observed = status.observed_generation == s.generation
+        && status.requested_nonce == s.restart_nonce
+        && target.is_some()
+        && status.requested_task_definition.as_deref() == target;
     let td_arn = status
         .task_definition
         .as_deref()
         .map(|r| scope.task_definition_arn(r));
-    let converged = status.observed_generation == s.generation
-        && status.running_count == s.desired_count()
-        && status.pending_count == 0;
-    let events: Vec<Value> = status
-        .message
+    let (min_percent, max_percent) = s.spec.deployment_percents();
+    let breaker = s
+        .spec
+        .deployment_configuration
+        .as_ref()
+        .and_then(|c| c.deployment_circuit_breaker)
+        .unwrap_or_default();
+    let events: Vec<Value> = service_events(s, &status)
         .iter()
-        .map(|m| json!({"id": format!("{}-msg", s.name), "createdAt": seconds(status.updated_at), "message": format!("(service {}) {m}", s.name)}))
+        .take(MAX_EVENTS)
+        .map(event)
         .collect();
     json!({
         "serviceArn": scope.arn(&format!("service/{}/{}", s.cluster, s.name)),
@@ -122,24 +140,112 @@ pub fn service(scope: &ArnScope, s: &ServiceRecord, status: Option<&ServiceStatu
         "runningCount": status.running_count,
         "pendingCount": status.pending_count,
         "launchType": "EC2",
-        "taskDefinition": td_arn.clone().unwrap_or_else(|| s.spec.task_definition.clone()),
-        "schedulingStrategy": "REPLICA",
+        "taskDefinition": td_arn.unwrap_or_else(|| s.spec.task_definition.clone()),
+        "schedulingStrategy": s.spec.scheduling_strategy,
+        "deploymentConfiguration": {
+            "maximumPercent": max_percent,
+            "minimumHealthyPercent": min_percent,
+            "deploymentCircuitBreaker": breaker,
+        },
         "createdAt": seconds(s.created_at),
-        "deployments": [{
-            "id": format!("ecs-svc/{:019}", s.generation),
-            "status": "PRIMARY",
-            "taskDefinition": td_arn,
-            "desiredCount": s.desired_count(),
-            "pendingCount": status.pending_count,
-            "runningCount": status.running_count,
-            "createdAt": seconds(s.created_at),
-            "updatedAt": seconds(status.updated_at.max(s.created_at)),
-            "launchType": "EC2",
-            "rolloutState": if converged { "COMPLETED" } else { "IN_PROGRESS" },
-        }],
+        "deployments": deployments(scope, s, &status, false),
         "events": events,
+        "specObserved": spec_observed,
         "tags": s.labels.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
     })
+}
+
+/// A service's deployments as ECS shapes, PRIMARY first; the INACTIVE ones (history) only
+/// `with_history`. Before the controller has recorded any, one PRIMARY describes the revision
+/// the service converges to.
+pub fn deployments(
+    scope: &ArnScope,
+    s: &ServiceRecord,
+    status: &ServiceStatus,
+    with_history: bool,
+) -> Vec<Value> {
+    if status.deployments.is_empty() {
+        return vec![converging_primary(scope, s, status)];
+    }
+    status
+        .deployments
+        .iter()
+        .filter(|d| with_history || d.status != DeploymentStatus::Inactive)
+        .map(|d| deployment(scope, d))
+        .collect()
+}
+
+/// ECS `Deployment`, plus `rollbackFrom` (the deployment it rolled back from) on a rollback.
+pub fn deployment(scope: &ArnScope, d: &Deployment) -> Value {
+    let mut value = json!({
+        "id": d.id,
+        "status": d.status,
+        "taskDefinition": scope.task_definition_arn(&d.task_definition),
+        "desiredCount": d.desired_count,
+        "pendingCount": d.pending_count,
+        "runningCount": d.running_count,
+        "failedTasks": d.failed_tasks,
+        "createdAt": seconds(d.created_at),
+        "updatedAt": seconds(d.updated_at),
+        "launchType": "EC2",
+        "rolloutState": d.rollout_state,
+        "rolloutStateReason": d.rollout_state_reason,
+        "rollbackFrom": d.rollback_from,
+    });
+    if let Some(obj) = value.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    value
+}
+
+fn converging_primary(scope: &ArnScope, s: &ServiceRecord, status: &ServiceStatus) -> Value {
+    let converged = status.observed_generation == s.generation
+        && status.running_count == s.desired_count()
+        && status.pending_count == 0;
+    json!({
+        "id": format!("ecs-svc/{:019}", s.generation),
+        "status": "PRIMARY",
+        "taskDefinition": status.task_definition.as_deref().map(|r| scope.task_definition_arn(r)),
+        "desiredCount": s.desired_count(),
+        "pendingCount": status.pending_count,
+        "runningCount": status.running_count,
+        "failedTasks": 0,
+        "createdAt": seconds(s.created_at),
+        "updatedAt": seconds(status.updated_at.max(s.created_at)),
+        "launchType": "EC2",
+        "rolloutState": if converged { "COMPLETED" } else { "IN_PROGRESS" },
+    })
+}
+
+/// A service's events, newest first. The controller's current message (why the service cannot
+/// progress) comes first when it is not already the newest event.
+pub fn service_events(s: &ServiceRecord, status: &ServiceStatus) -> Vec<ServiceEvent> {
+    let mut events = status.events.clone();
+    if let Some(message) = &status.message {
+        let text = if message.starts_with("(service ") {
+            message.clone()
+        } else {
+            format!("(service {}) {message}", s.name)
+        };
+        let newest = events.first();
+        if newest.is_none_or(|e| e.message != text) {
+            let created_at = newest.map_or(status.updated_at, |e| e.created_at.max(status.updated_at));
+            events.insert(
+                0,
+                ServiceEvent {
+                    id: format!("{}-msg", s.name),
+                    created_at,
+                    message: text,
+                },
+            );
+        }
+    }
+    events
+}
+
+/// ECS `ServiceEvent`.
+pub fn event(e: &ServiceEvent) -> Value {
+    json!({"id": e.id, "createdAt": seconds(e.created_at), "message": e.message})
 }
 
 /// The task's effective desired status: STOPPED once asked to stop or once it decided to.
@@ -209,4 +315,167 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
         obj.retain(|_, v| !v.is_null());
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ServiceSpec;
+    use crate::store::RolloutState;
+
+    fn record() -> ServiceRecord {
+        ServiceRecord {
+            cluster: "default".into(),
+            name: "web".into(),
+            spec: ServiceSpec {
+                task_definition: "web".into(),
+                desired_count: Some(2),
+                ..Default::default()
+            },
+            labels: Default::default(),
+            generation: 3,
+            created_at: 1_000,
+            deleting: false,
+            restart_nonce: 1,
+        }
+    }
+
+    fn deployment(id: &str, td: &str, status: DeploymentStatus) -> Deployment {
+        Deployment {
+            id: id.into(),
+            task_definition: td.into(),
+            status,
+            rollout_state: RolloutState::Completed,
+            rollout_state_reason: None,
+            desired_count: 2,
+            running_count: 2,
+            pending_count: 0,
+            failed_tasks: 0,
+            restart_nonce: 0,
+            rollback_from: None,
+            created_at: 2_000,
+            updated_at: 3_000,
+            progressed_at: 3_000,
+        }
+    }
+
+    fn event(id: &str, at: u64, message: &str) -> ServiceEvent {
+        ServiceEvent {
+            id: id.into(),
+            created_at: at,
+            message: message.into(),
+        }
+    }
+
+    fn status() -> ServiceStatus {
+        let mut rollback = deployment("d3", "web:1", DeploymentStatus::Primary);
+        rollback.rollback_from = Some("d2".into());
+        ServiceStatus {
+            observed_generation: 3,
+            requested_task_definition: Some("web:2".into()),
+            requested_nonce: 1,
+            deployments: vec![
+                rollback,
+                deployment("d2", "web:2", DeploymentStatus::Active),
+                deployment("d1", "web:1", DeploymentStatus::Inactive),
+            ],
+            events: vec![
+                event("e2", 5_000, "(service web) rolling back to deployment d3."),
+                event("e1", 4_000, "(service web) has begun deployment d2 of web:2."),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_service_lists_its_live_deployments_in_ecs_names_and_hides_the_history() {
+        let shape = service(&ArnScope::default(), &record(), Some(&status()), Some("web:2"));
+        let deployments = shape["deployments"].as_array().unwrap();
+        assert_eq!(deployments.len(), 2);
+        assert_eq!(deployments[0]["id"], "d3");
+        assert_eq!(deployments[0]["status"], "PRIMARY");
+        assert_eq!(deployments[0]["rolloutState"], "COMPLETED");
+        assert_eq!(deployments[0]["rollbackFrom"], "d2");
+        assert_eq!(
+            deployments[0]["taskDefinition"],
+            "arn:aws:ecs:local:000000000000:task-definition/web:1"
+        );
+        assert_eq!(deployments[1]["failedTasks"], 0);
+        assert!(deployments[1].get("rollbackFrom").is_none());
+        let all = super::deployments(&ArnScope::default(), &record(), &status(), true);
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn a_service_echoes_its_strategy_and_deployment_configuration_with_ecs_defaults() {
+        let shape = service(&ArnScope::default(), &record(), None, None);
+        assert_eq!(shape["schedulingStrategy"], "REPLICA");
+        assert_eq!(
+            shape["deploymentConfiguration"],
+            json!({
+                "maximumPercent": 200,
+                "minimumHealthyPercent": 100,
+                "deploymentCircuitBreaker": {"enable": false, "rollback": false},
+            })
+        );
+    }
+
+    #[test]
+    fn events_are_newest_first_with_the_controllers_message_on_top_once() {
+        let mut st = status();
+        st.message = Some("unable to place a task".into());
+        st.updated_at = 6_000;
+        let shape = service(&ArnScope::default(), &record(), Some(&st), Some("web:2"));
+        let messages: Vec<&str> = shape["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "(service web) unable to place a task",
+                "(service web) rolling back to deployment d3.",
+                "(service web) has begun deployment d2 of web:2.",
+            ]
+        );
+        st.events
+            .insert(0, event("e3", 6_000, "(service web) unable to place a task"));
+        assert_eq!(service_events(&record(), &st).len(), 3);
+    }
+
+    #[test]
+    fn the_spec_counts_as_observed_only_once_the_controller_acted_on_it_and_its_revision() {
+        let observed = |st: &ServiceStatus, target: Option<&str>| {
+            service(&ArnScope::default(), &record(), Some(st), target)["specObserved"] == true
+        };
+        assert!(observed(&status(), Some("web:2")));
+        assert!(
+            !observed(&status(), Some("web:3")),
+            "a new revision of the family"
+        );
+        assert!(!observed(&status(), None), "nothing to run");
+        let mut older = status();
+        older.observed_generation = 2;
+        assert!(!observed(&older, Some("web:2")));
+        let mut before_restart = status();
+        before_restart.requested_nonce = 0;
+        assert!(!observed(&before_restart, Some("web:2")));
+    }
+
+    #[test]
+    fn before_the_controller_records_deployments_one_primary_describes_the_convergence() {
+        let st = ServiceStatus {
+            observed_generation: 3,
+            task_definition: Some("web:1".into()),
+            running_count: 1,
+            ..Default::default()
+        };
+        let shape = service(&ArnScope::default(), &record(), Some(&st), Some("web:1"));
+        let deployments = shape["deployments"].as_array().unwrap();
+        assert_eq!(deployments.len(), 1);
+        assert_eq!(deployments[0]["status"], "PRIMARY");
+        assert_eq!(deployments[0]["rolloutState"], "IN_PROGRESS");
+    }
 }

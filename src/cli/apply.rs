@@ -1,10 +1,14 @@
-//! `ecsd apply -f PATH…`: validate every document locally, then send them all at once.
+//! `ecsd apply -f PATH… [--wait]`: validate every document locally, send them all at once,
+//! and optionally wait until every applied service has rolled out.
 
+use super::ServiceName;
+use super::wait::wait_for_rollouts;
 use crate::api::client::{ApiClient, ClientError};
 use crate::model::{Manifest, load_paths};
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Flags of `ecsd apply`.
 #[derive(Debug, Args)]
@@ -15,6 +19,13 @@ pub struct ApplyArgs {
     /// Show what would change without changing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Then wait until every applied service has a completed rollout; fail if one fails or is
+    /// rolled back.
+    #[arg(long, conflicts_with = "dry_run")]
+    wait: bool,
+    /// Give up waiting after this long.
+    #[arg(long, requires = "wait", default_value = "10m", value_parser = humantime::parse_duration)]
+    timeout: Duration,
 }
 
 /// Loads manifests, printing every problem and failing if there is any.
@@ -62,8 +73,9 @@ pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
         }
         other => other?,
     };
+    let results = reply["results"].as_array().cloned().unwrap_or_default();
     let suffix = if args.dry_run { " (dry run)" } else { "" };
-    for r in reply["results"].as_array().into_iter().flatten() {
+    for r in &results {
         let kind = r["kind"].as_str().unwrap_or_default().to_lowercase();
         let detail = r["detail"]
             .as_str()
@@ -75,5 +87,39 @@ pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
             r["outcome"].as_str().unwrap_or_default()
         );
     }
+    if args.wait {
+        wait_for_rollouts(client, &applied_services(&results), args.timeout).await?;
+    }
     Ok(())
+}
+
+/// Every service in apply results (named `cluster/name`), whatever its outcome: even an
+/// unchanged one is waited for, so `--wait` always confirms a steady state.
+fn applied_services(results: &[Value]) -> Vec<ServiceName> {
+    results
+        .iter()
+        .filter(|r| r["kind"] == "Service")
+        .filter_map(|r| r["name"].as_str()?.split_once('/'))
+        .map(|(cluster, name)| ServiceName {
+            cluster: cluster.to_string(),
+            name: name.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_applied_service_is_waited_for_whatever_its_outcome() {
+        let results = [
+            json!({"kind": "TaskDefinition", "name": "web", "outcome": "configured"}),
+            json!({"kind": "Service", "name": "default/web", "outcome": "configured"}),
+            json!({"kind": "Service", "name": "prod/api", "outcome": "unchanged"}),
+            json!({"kind": "Cluster", "name": "prod", "outcome": "created"}),
+        ];
+        let names: Vec<String> = applied_services(&results).iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, ["service/web", "service/prod/api"]);
+    }
 }

@@ -4,18 +4,22 @@ mod apply;
 mod delete;
 mod describe;
 mod engine;
+mod events;
 mod exec;
 mod get;
 mod logs;
 mod output;
+mod rollout;
 mod run_task;
+mod scale;
 mod serve;
 mod stop_task;
 mod terminal;
+mod wait;
 
 use crate::api::client::ApiClient;
 use crate::config::default_socket;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Amazon ECS for one machine: keeps declared services and tasks running on Docker or Podman.
@@ -51,6 +55,12 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Run a command in a task's container (exit code passed through).
     Exec(exec::ExecArgs),
+    /// Change a service's desired count.
+    Scale(scale::ScaleArgs),
+    /// Follow, list, undo or restart a service's deployments.
+    Rollout(rollout::RolloutArgs),
+    /// Service events, oldest first.
+    Events(events::EventsArgs),
 }
 
 impl Cli {
@@ -67,6 +77,9 @@ impl Cli {
             Command::StopTask(args) => stop_task::run(&client, args).await?,
             Command::Logs(args) => logs::run(&client, args).await?,
             Command::Exec(args) => return exec::run(&client, args).await,
+            Command::Scale(args) => scale::run(&client, args).await?,
+            Command::Rollout(args) => rollout::run(&client, args).await?,
+            Command::Events(args) => events::run(&client, args).await?,
         }
         Ok(0)
     }
@@ -106,5 +119,83 @@ pub fn kind_and_name(kind: &str, name: Option<&str>) -> anyhow::Result<(CliKind,
         (Some((k, n)), None) => Ok((CliKind::parse(k)?, Some(n.to_string()))),
         (Some(_), Some(_)) => anyhow::bail!("give either KIND/NAME or KIND NAME, not both"),
         (None, name) => Ok((CliKind::parse(kind)?, name.map(str::to_string))),
+    }
+}
+
+/// A `service/NAME` (or `svc/NAME`) argument and the `--cluster` it lives in.
+#[derive(Debug, Args)]
+pub struct ServiceTarget {
+    /// `service/NAME` or `svc/NAME`.
+    #[arg(value_name = "service/NAME")]
+    target: String,
+    /// Cluster of the service (default `default`).
+    #[arg(long)]
+    cluster: Option<String>,
+}
+
+impl ServiceTarget {
+    /// The service it names.
+    pub fn service(&self) -> anyhow::Result<ServiceName> {
+        ServiceName::parse(&self.target, self.cluster.as_deref())
+    }
+}
+
+/// One service, by cluster and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceName {
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub name: String,
+}
+
+impl ServiceName {
+    /// Parses `service/NAME` or `svc/NAME` in `cluster` (default `default`).
+    pub fn parse(target: &str, cluster: Option<&str>) -> anyhow::Result<Self> {
+        match kind_and_name(target, None) {
+            Ok((CliKind::Service, Some(name))) if !name.is_empty() => Ok(Self {
+                cluster: cluster.unwrap_or(crate::model::DEFAULT_CLUSTER).to_string(),
+                name,
+            }),
+            _ => anyhow::bail!("expected service/NAME, got {target:?}"),
+        }
+    }
+
+    /// Its native API path.
+    pub fn path(&self) -> String {
+        format!("/v1/services/{}/{}", self.cluster, self.name)
+    }
+}
+
+impl std::fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cluster == crate::model::DEFAULT_CLUSTER {
+            write!(f, "service/{}", self.name)
+        } else {
+            write!(f, "service/{}/{}", self.cluster, self.name)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_target_is_service_or_svc_slash_name_in_the_default_cluster() {
+        let web = ServiceName::parse("svc/web", None).unwrap();
+        assert_eq!(web.path(), "/v1/services/default/web");
+        assert_eq!(web.to_string(), "service/web");
+        let api = ServiceName::parse("service/api", Some("prod")).unwrap();
+        assert_eq!(api.path(), "/v1/services/prod/api");
+        assert_eq!(api.to_string(), "service/prod/api");
+    }
+
+    #[test]
+    fn a_bare_name_or_another_kind_is_not_a_service_target() {
+        for text in ["web", "task/abc", "service/", "clusters"] {
+            let err = ServiceName::parse(text, None).unwrap_err().to_string();
+            assert!(err.contains("expected service/NAME"), "{text}: {err}");
+        }
     }
 }

@@ -33,6 +33,9 @@ pub struct PlanInput<'a> {
     pub fixed_host_port: bool,
     /// Live tasks of every deployment.
     pub tasks: &'a [PlanTask],
+    /// Tasks told to stop that have not stopped yet: they still hold their slot (ports,
+    /// memory), so new tasks wait for them.
+    pub stopping: u32,
 }
 
 /// Why the planner stops a task.
@@ -104,9 +107,10 @@ pub fn plan_deployment(input: &PlanInput) -> DeploymentPlan {
         }
     }
 
-    let total = new.len() + kept_old.len();
+    let total = new.len() + kept_old.len() + input.stopping as usize + plan.stop.len();
     let needed = desired.saturating_sub(new.len());
     if input.may_start {
+        // Tasks stopped in this step still hold their slot until they are gone.
         let room = (max_total as usize).saturating_sub(total);
         plan.start = needed.min(room) as u32;
         // No room to surge on a fixed host port: swap one old task in place per step.

@@ -19,6 +19,7 @@ fn input<'a>(desired: u32, min: u32, max: u32, tasks: &'a [PlanTask]) -> PlanInp
         may_start: true,
         fixed_host_port: false,
         tasks,
+        stopping: 0,
     }
 }
 
@@ -67,20 +68,37 @@ fn with_100_200_new_tasks_start_first_and_old_ones_stay_until_new_ones_are_healt
 #[test]
 fn with_50_100_one_old_task_stops_before_a_new_one_starts() {
     let tasks = [
-        task("a", "old", true, 1),
         task("b", "old", true, 2),
         task("c", "old", true, 3),
+        task("a", "old", true, 1),
     ];
     let plan = plan_deployment(&input(3, 50, 100, &tasks));
-    assert_eq!(stopped(&plan), vec!["a"]);
-    assert_eq!(plan.start, 1, "room for one once a is gone");
+    assert_eq!(
+        (stopped(&plan), plan.start),
+        (vec!["a"], 0),
+        "the new one waits for the slot"
+    );
+    let two = [task("b", "old", true, 2), task("c", "old", true, 3)];
+    assert_eq!(
+        plan_deployment(&input(3, 50, 100, &two)).start,
+        1,
+        "room for one once a is gone"
+    );
 }
 
 #[test]
 fn daemon_defaults_stop_the_old_task_first() {
     let tasks = [task("a", "old", true, 1)];
     let plan = plan_deployment(&input(1, 0, 100, &tasks));
-    assert_eq!((stopped(&plan), plan.start), (vec!["a"], 1));
+    assert_eq!((stopped(&plan), plan.start), (vec!["a"], 0));
+    let mut while_stopping = input(1, 0, 100, &[]);
+    while_stopping.stopping = 1;
+    assert_eq!(
+        plan_deployment(&while_stopping).start,
+        0,
+        "not while the old one still stops"
+    );
+    assert_eq!(plan_deployment(&input(1, 0, 100, &[])).start, 1);
 }
 
 #[test]

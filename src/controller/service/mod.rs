@@ -133,6 +133,14 @@ async fn step(
         may_start,
         fixed_host_port: target.is_some_and(uses_fixed_host_port),
         tasks: &live,
+        stopping: tasks
+            .iter()
+            .filter(|(t, s)| {
+                !is_live(t, s)
+                    && s.last_status != TaskState::Stopped
+                    && s.last_status != TaskState::Provisioning
+            })
+            .count() as u32,
     });
     if let (Some(wait), true) = (
         hold,
@@ -152,16 +160,18 @@ async fn step(
     }
     events.extend(actions::release_swapped_slots(ctx, service, tasks, &p.id)?);
     count(status, tasks, &p.id, &p.task_definition, desired);
-    let stopping = |id: &str| plan.stop.iter().any(|(s, _)| s == id);
-    let others_live = live
+    // Complete only once every other deployment's task has fully stopped.
+    let others_remaining = tasks
         .iter()
-        .filter(|t| t.deployment != p.id && !stopping(&t.id))
+        .filter(|(t, s)| {
+            deployment_of(t, &p.id, &p.task_definition) != p.id && s.last_status != TaskState::Stopped
+        })
         .count();
     events.extend(complete_if_done(
         status,
         name,
         healthy_primary as u32,
-        others_live,
+        others_remaining,
         now,
     ));
     let in_progress = primary(status).is_some_and(|p| p.rollout_state == RolloutState::InProgress);

@@ -1,0 +1,45 @@
+//! `ecsd events [service/NAME]`: service events, oldest first.
+
+use super::ServiceName;
+use super::output::{age, print_table, text};
+use crate::api::client::ApiClient;
+use crate::model::DEFAULT_CLUSTER;
+use clap::Args;
+
+/// Flags of `ecsd events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only this service (`service/NAME`).
+    #[arg(value_name = "service/NAME")]
+    target: Option<String>,
+    /// Only services of this cluster (default: all; `default` for a named service).
+    #[arg(long)]
+    cluster: Option<String>,
+}
+
+/// Runs `events`.
+pub async fn run(client: &ApiClient, args: EventsArgs) -> anyhow::Result<()> {
+    let mut query = Vec::new();
+    if let Some(target) = &args.target {
+        let service = ServiceName::parse(target, args.cluster.as_deref())?;
+        query.push(format!("cluster={}", service.cluster));
+        query.push(format!("service={}", service.name));
+    } else if let Some(cluster) = &args.cluster {
+        query.push(format!("cluster={cluster}"));
+    }
+    let reply = client.get(&format!("/v1/events?{}", query.join("&"))).await?;
+    let rows: Vec<Vec<String>> = reply["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let service = match e["cluster"].as_str() {
+                Some(DEFAULT_CLUSTER) | None => text(&e["service"]),
+                Some(cluster) => format!("{cluster}/{}", text(&e["service"])),
+            };
+            vec![age(&e["createdAt"]), service, text(&e["message"])]
+        })
+        .collect();
+    print_table(&["AGE", "SERVICE", "MESSAGE"], &rows);
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! `scale`, `rollout undo` and `events` against a real daemon: the refusals and the spec
+//! changes that need no rollout to finish (rollouts themselves are tested with the controller).
+
+mod common;
+
+use common::{Daemon, manifest, web_service};
+use std::process::Output;
+
+const AGENT: &str = r#"apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata:
+  name: agent
+spec:
+  containerDefinitions:
+    - name: agent
+      image: busybox:latest
+      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+---
+apiVersion: ecsd/v1
+kind: Service
+metadata:
+  name: agent
+spec:
+  taskDefinition: agent
+  schedulingStrategy: DAEMON
+"#;
+
+/// Asserts the verb failed with one line on stderr; returns that line.
+fn one_line_error(d: &Daemon, out: Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "expected a failure, got {}\n--- daemon log ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        d.log()
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    err
+}
+
+on_both_engines! {
+    fn scale_refuses_a_daemon_service_and_leaves_it_alone(d) {
+        d.apply(&manifest(d, "agent.yaml", AGENT));
+        let err = one_line_error(d, d.ecsd(&["scale", "service/agent", "3"]));
+        assert!(err.contains("DAEMON") && err.contains("cannot be scaled"), "{err}");
+        let svc = d.service("agent");
+        assert_eq!(svc["desiredCount"], 1);
+        assert_eq!(svc["schedulingStrategy"], "DAEMON");
+    }
+
+    fn scale_sets_the_desired_count_of_a_replica_service(d) {
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:latest", 1)));
+        let out = d.ok(&["scale", "svc/web", "2"]);
+        assert_eq!(out.trim(), "service/web scaled to 2");
+        assert_eq!(d.service("web")["desiredCount"], 2);
+        let err = one_line_error(d, d.ecsd(&["scale", "service/nope", "2"]));
+        assert!(err.contains("service default/nope not found"), "{err}");
+    }
+
+    fn rollout_undo_without_an_earlier_completed_deployment_is_an_error(d) {
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:latest", 1)));
+        let err = one_line_error(d, d.ecsd(&["rollout", "undo", "service/web"]));
+        assert!(err.contains("no earlier completed deployment to roll back to"), "{err}");
+        let err = one_line_error(d, d.ecsd(&["rollout", "undo", "service/web", "--to-revision", "7"]));
+        assert!(err.contains("task definition web:7 not found"), "{err}");
+    }
+
+    fn events_of_an_unknown_service_are_an_error(d) {
+        let err = one_line_error(d, d.ecsd(&["events", "service/nope"]));
+        assert!(err.contains("service default/nope not found"), "{err}");
+        let table = d.ok(&["events"]);
+        assert!(table.starts_with("AGE"), "{table}");
+    }
+}

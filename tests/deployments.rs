@@ -1,0 +1,245 @@
+//! Step 3 against both engines: rolling deployments within their bounds, the circuit breaker
+//! with rollback, in-place swaps on a fixed host port, crash-loop backoff and DAEMON services.
+
+mod common;
+
+use common::{Daemon, Engine, manifest};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// A task definition `name` running `image` (the command differs per `variant`), with an
+/// optional health check and port mapping, plus its service.
+fn service(name: &str, variant: &str, service_spec: &str, container_extra: &str) -> String {
+    format!(
+        r#"apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata:
+  name: {name}
+spec:
+  containerDefinitions:
+    - name: app
+      image: busybox:latest
+      command: ["sh", "-c", "{variant}"]
+{container_extra}---
+apiVersion: ecsd/v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  taskDefinition: {name}
+{service_spec}"#
+    )
+}
+
+const SERVE: &str = "echo v1 > /tmp/v; trap 'exit 0' TERM; while true; do sleep 1; done";
+const SERVE_V2: &str = "echo v2 > /tmp/v; trap 'exit 0' TERM; while true; do sleep 1; done";
+const CRASH: &str = "echo broken; exit 3";
+const HEALTH: &str = "      healthCheck:\n        command: [\"CMD-SHELL\", \"test -f /tmp/v\"]\n        interval: 5\n        timeout: 2\n        retries: 2\n";
+
+fn tasks(d: &Daemon) -> Vec<Value> {
+    d.json(&["get", "tasks"])["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn revision(t: &Value) -> String {
+    t["taskDefinitionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn healthy_running(ts: &[Value]) -> usize {
+    ts.iter()
+        .filter(|t| t["lastStatus"] == "RUNNING" && t["healthStatus"] == "HEALTHY")
+        .count()
+}
+
+fn primary(d: &Daemon, name: &str) -> Value {
+    d.service(name)["deployments"][0].clone()
+}
+
+fn steady_on(d: &Daemon, name: &str, rev: &str) -> bool {
+    let s = d.service(name);
+    let deps = s["deployments"].as_array().cloned().unwrap_or_default();
+    deps.len() == 1
+        && deps[0]["rolloutState"] == "COMPLETED"
+        && deps[0]["taskDefinition"]
+            .as_str()
+            .is_some_and(|td| td.ends_with(&format!(":{rev}")))
+}
+
+/// Samples every 200 ms until `done`, checking `invariant` each time.
+fn watch(
+    d: &Daemon,
+    what: &str,
+    secs: u64,
+    done: impl Fn(&Daemon) -> bool,
+    invariant: impl Fn(&[Value]) -> Result<(), String>,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        let ts = tasks(d);
+        if let Err(why) = invariant(&ts) {
+            panic!(
+                "while waiting until {what}: {why}\n{ts:#?}\n--- daemon log ---\n{}",
+                d.log()
+            );
+        }
+        if done(d) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out waiting until {what}\n--- daemon log ---\n{}", d.log());
+}
+
+fn events(d: &Daemon, name: &str) -> Vec<String> {
+    d.service(name)["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str().map(str::to_string))
+        .collect()
+}
+
+on_both_engines! {
+    fn a_100_200_rollout_keeps_three_healthy_tasks_at_every_instant(d) {
+        let path = manifest(d, "svc.yaml", &service("roll", SERVE, "  desiredCount: 3\n", HEALTH));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "roll", "1") && healthy_running(&tasks(d)) == 3);
+        std::fs::write(&path, service("roll", SERVE_V2, "  desiredCount: 3\n", HEALTH)).unwrap();
+        d.apply(&path);
+        let status = std::process::Command::new(common::BIN)
+            .arg("--socket")
+            .arg(d.socket())
+            .args(["rollout", "status", "service/roll", "--timeout", "3m"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        watch(d, "revision 2 is steady", 180, |d| steady_on(d, "roll", "2"), |ts| {
+            let healthy = healthy_running(ts);
+            (healthy >= 3).then_some(()).ok_or(format!("only {healthy} healthy tasks"))
+        });
+        let now = tasks(d);
+        assert_eq!(now.len(), 3);
+        assert!(now.iter().all(|t| revision(t) == "2"), "{now:#?}");
+        assert!(events(d, "roll")[0].contains("has reached a steady state"), "{:?}", events(d, "roll"));
+        assert!(status.wait_with_output().unwrap().status.success(), "rollout status exits 0 once COMPLETED");
+        let history = d.ok(&["rollout", "history", "service/roll"]);
+        assert_eq!(history.lines().count(), 3, "header + two deployments: {history}");
+    }
+
+    fn a_50_100_rollout_runs_at_most_three_and_keeps_two_healthy(d) {
+        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    minimumHealthyPercent: 50\n    maximumPercent: 100\n";
+        let path = manifest(d, "svc.yaml", &service("half", SERVE, spec, HEALTH));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "half", "1") && healthy_running(&tasks(d)) == 3);
+        std::fs::write(&path, service("half", SERVE_V2, spec, HEALTH)).unwrap();
+        d.apply(&path);
+        let engine_containers = |d: &Daemon| d.containers(None).len();
+        watch(d, "revision 2 is steady", 180, |d| steady_on(d, "half", "2"), |ts| {
+            // maximumPercent bounds tasks in RUNNING or PENDING (ECS); STOPPING ones are leaving.
+            let live = ts.iter().filter(|t| t["desiredStatus"] == "RUNNING").count();
+            let healthy = healthy_running(ts);
+            if live > 3 {
+                return Err(format!("{live} tasks"));
+            }
+            (healthy >= 2).then_some(()).ok_or(format!("only {healthy} healthy"))
+        });
+        assert!(engine_containers(d) <= 3);
+    }
+
+    fn a_revision_that_exits_at_once_trips_the_breaker_and_rolls_back(d) {
+        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
+        let path = manifest(d, "svc.yaml", &service("brk", SERVE, spec, ""));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "brk", "1"));
+        let old: Vec<String> = d.containers(None);
+        std::fs::write(&path, service("brk", CRASH, spec, "")).unwrap();
+        let wait = std::process::Command::new(common::BIN)
+            .arg("--socket")
+            .arg(d.socket())
+            .args(["apply", "-f", path.to_str().unwrap(), "--wait", "--timeout", "3m"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        watch(d, "the rollback completed", 180, |d| {
+            let p = primary(d, "brk");
+            p["rolloutState"] == "COMPLETED" && p["taskDefinition"].as_str().is_some_and(|t| t.ends_with(":1"))
+                && d.service("brk")["deployments"].as_array().map_or(0, |a| a.len()) == 1
+        }, |ts| {
+            let old_running = ts.iter().filter(|t| revision(t) == "1" && t["lastStatus"] == "RUNNING").count();
+            (old_running >= 3).then_some(()).ok_or(format!("old tasks dropped to {old_running}"))
+        });
+        let out = wait.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "apply --wait must fail on a rollback");
+        assert!(err.contains("rolled back"), "{err}");
+        let history = d.json(&["get", "service", "brk"]);
+        let evs = events(d, "brk");
+        assert!(evs.iter().any(|e| e.contains("deployment failed: tasks failed to start")), "{evs:?}\n{history:#}");
+        assert!(evs.iter().any(|e| e.contains("rolling back to deployment")), "{evs:?}");
+        assert_eq!(d.containers(None), old, "the old tasks were kept, never replaced");
+    }
+
+    fn a_fixed_host_port_service_is_swapped_in_place_and_says_so(d) {
+        let port = if d.engine == Engine::Docker { 18431 } else { 18432 };
+        let ports = format!("      portMappings:\n        - {{containerPort: 8080, hostPort: {port}}}\n");
+        let path = manifest(d, "svc.yaml", &service("fixed", SERVE, "  desiredCount: 1\n", &ports));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "fixed", "1"));
+        std::fs::write(&path, service("fixed", SERVE_V2, "  desiredCount: 1\n", &ports)).unwrap();
+        d.apply(&path);
+        watch(d, "revision 2 is steady", 120, |d| steady_on(d, "fixed", "2"), |ts| {
+            let running = ts.iter().filter(|t| t["lastStatus"] == "RUNNING").count();
+            (running <= 1).then_some(()).ok_or(format!("{running} tasks hold port {port}"))
+        });
+        let evs = events(d, "fixed");
+        assert!(evs.iter().any(|e| e.contains("in place")), "{evs:?}");
+        let all = d.json(&["get", "tasks", "--all"]);
+        let items = all["items"].as_array().unwrap();
+        let old = items.iter().find(|t| revision(t) == "1").unwrap();
+        let new = items.iter().find(|t| revision(t) == "2").unwrap();
+        assert!(new["createdAt"].as_f64() < old["stoppedAt"].as_f64(), "created before the old one stopped");
+        assert!(new["startedAt"].as_f64() >= old["stoppedAt"].as_f64(), "started after it stopped");
+    }
+
+    fn a_crash_looping_service_is_restarted_with_growing_delays(d) {
+        let path = manifest(d, "svc.yaml", &service("loop", CRASH, "  desiredCount: 1\n", ""));
+        d.apply(&path);
+        d.wait_until("three attempts were made", 120, |d| {
+            d.json(&["get", "tasks", "--all"])["items"].as_array().map_or(0, |a| a.len()) >= 3
+        });
+        let all = d.json(&["get", "tasks", "--all"]);
+        let mut created: Vec<f64> = all["items"].as_array().unwrap().iter().filter_map(|t| t["createdAt"].as_f64()).collect();
+        created.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let gaps: Vec<f64> = created.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps[0] >= 9.0, "first retry waited about 10 s: {gaps:?}");
+        assert!(gaps[1] >= gaps[0] * 1.5, "the delay grows: {gaps:?}");
+        assert!(events(d, "loop").iter().any(|e| e.contains("keep failing")), "{:?}", events(d, "loop"));
+    }
+
+    fn a_daemon_service_runs_one_task_and_redeploys_stop_first(d) {
+        let path = manifest(d, "svc.yaml", &service("daemon", SERVE, "  schedulingStrategy: DAEMON\n", ""));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "daemon", "1"));
+        assert_eq!(d.containers(None).len(), 1);
+        std::fs::write(&path, service("daemon", SERVE_V2, "  schedulingStrategy: DAEMON\n", "")).unwrap();
+        d.apply(&path);
+        watch(d, "revision 2 is steady", 120, |d| steady_on(d, "daemon", "2"), |ts| {
+            let running = ts.iter().filter(|t| t["lastStatus"] == "RUNNING").count();
+            (running <= 1).then_some(()).ok_or(format!("{running} daemon tasks"))
+        });
+        let all = d.json(&["get", "tasks", "--all"]);
+        let items = all["items"].as_array().unwrap();
+        let old = items.iter().find(|t| revision(t) == "1").unwrap();
+        let new = items.iter().find(|t| revision(t) == "2").unwrap();
+        assert!(new["startedAt"].as_f64() >= old["stoppedAt"].as_f64(), "stop-first");
+    }
+}
