@@ -214,6 +214,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             progressed_at: at,
+            images_ready: false,
         }
     }
 

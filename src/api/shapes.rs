@@ -356,6 +356,7 @@ mod tests {
             created_at: 2_000,
             updated_at: 3_000,
             progressed_at: 3_000,
+            images_ready: false,
         }
     }
 

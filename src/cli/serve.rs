@@ -26,6 +26,15 @@ pub struct ServeArgs {
     /// How long stopped tasks stay visible (`get tasks --all`).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     task_retention: Duration,
+    /// A task without a health check counts as healthy after running this long.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    min_healthy_time: Duration,
+    /// A deployment's task not healthy after this long is replaced and counts as failed.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    task_healthy_deadline: Duration,
+    /// A deployment without progress for this long fails (and rolls back if its breaker says so).
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    progress_deadline: Duration,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -38,6 +47,9 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
             stop_timeout: args.stop_timeout,
             resync_interval: args.resync_interval,
             task_retention: args.task_retention,
+            min_healthy_time: args.min_healthy_time,
+            task_healthy_deadline: args.task_healthy_deadline,
+            progress_deadline: args.progress_deadline,
             ..Default::default()
         },
     };

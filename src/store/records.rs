@@ -153,6 +153,10 @@ pub struct Deployment {
     /// When it last made progress (a task became healthy), for the progress deadline.
     #[serde(default)]
     pub progressed_at: u64,
+    /// Every image of its task definition is present (pulled or verified) — the preflight
+    /// that must pass before any old task is stopped.
+    #[serde(default)]
+    pub images_ready: bool,
 }
 
 /// A service event (ECS `ServiceEvent`).

@@ -99,7 +99,8 @@ pub fn plan_deployment(input: &PlanInput) -> DeploymentPlan {
     let mut healthy = new.iter().filter(|t| t.healthy).count() + old_healthy.len();
     let mut kept_old = Vec::new();
     for t in old_healthy {
-        if healthy > min_healthy as usize {
+        // A PRIMARY that may not start (failed, backing off, images missing) replaces nothing.
+        if input.may_start && healthy > min_healthy as usize {
             plan.stop.push((t.id.clone(), StopWhy::Replaced));
             healthy -= 1;
         } else {

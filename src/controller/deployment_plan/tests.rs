@@ -197,3 +197,15 @@ fn the_plan_respects_both_bounds_for_every_small_mix() {
         }
     }
 }
+
+#[test]
+fn a_primary_that_may_not_start_never_drains_healthy_old_tasks() {
+    let tasks = [
+        task("a", "old", true, 1),
+        task("b", "old", true, 2),
+        task("c", "old", true, 3),
+    ];
+    let mut i = input(3, 50, 100, &tasks);
+    i.may_start = false;
+    assert!(plan_deployment(&i).stop.is_empty());
+}

@@ -70,6 +70,7 @@ pub fn follow_spec(
             created_at: now,
             updated_at: now,
             progressed_at: now,
+            images_ready: false,
         },
     );
     if first {

@@ -121,6 +121,13 @@ async fn step(
         });
     }
     judge_primary(ctx, service, tasks, status, now, events);
+    if let Some(td) = target
+        && !preflight(ctx, service, td, status, now, events).await?
+    {
+        // Images missing: change nothing (in particular, stop no old task) until they are here.
+        count(status, tasks, &p.id, &p.task_definition, desired);
+        return Ok(Action::RequeueAfter(Duration::from_secs(5)));
+    }
     let p = primary(status).cloned().unwrap_or(p);
     let hold = restart_delay(&tasks.iter().map(|(_, s)| s).collect::<Vec<_>>(), now);
     let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
@@ -146,10 +153,22 @@ async fn step(
         hold,
         live.iter().filter(|t| t.deployment == p.id).count() < desired as usize,
     ) {
-        status.message = Some(format!(
-            "tasks keep failing right after they start; next start in {}s",
-            wait.as_secs().max(1)
-        ));
+        // ECS's wording when tasks never reach RUNNING; ours when they crash right after.
+        let never_ran = tasks
+            .iter()
+            .filter(|(_, s)| s.last_status == TaskState::Stopped)
+            .all(|(_, s)| s.started_at.is_none());
+        status.message = Some(if never_ran {
+            format!(
+                "is unable to consistently start tasks successfully; next attempt in {}s.",
+                wait.as_secs().max(1)
+            )
+        } else {
+            format!(
+                "tasks keep failing right after they start; next start in {}s.",
+                wait.as_secs().max(1)
+            )
+        });
         events.push(format!(
             "(service {name}) {}",
             status.message.clone().unwrap_or_default()
@@ -180,6 +199,40 @@ async fn step(
         (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
         (None, false) => Action::Done,
     })
+}
+
+/// Pulls or verifies every image of the PRIMARY's task definition before its rollout may stop
+/// anything; a pull failure fails the deployment (and rolls back when the breaker says so).
+async fn preflight(
+    ctx: &Context,
+    service: &ServiceRecord,
+    td: &TaskDefinitionRecord,
+    status: &mut ServiceStatus,
+    now: u64,
+    events: &mut Vec<String>,
+) -> Result<bool, ControllerError> {
+    let Some(p) = primary(status).cloned() else {
+        return Ok(true);
+    };
+    if p.images_ready || p.rollout_state != RolloutState::InProgress || p.task_definition != td.reference() {
+        return Ok(true);
+    }
+    for def in &td.spec.container_definitions {
+        if ctx.runtime.image_exists(&def.image).await? {
+            continue;
+        }
+        info!(service = %service.name, image = %def.image, "pulling image before the rollout");
+        if let Err(e) = ctx.runtime.pull(&def.image).await {
+            let reason = format!("CannotPullContainerError: {}: {e}", def.image);
+            let rollback = service.spec.circuit_breaker().is_some_and(|b| b.rollback);
+            events.extend(fail_primary(status, &service.name, &reason, rollback, now));
+            return Ok(false);
+        }
+    }
+    if let Some(d) = status.deployments.iter_mut().find(|d| d.id == p.id) {
+        d.images_ready = true;
+    }
+    Ok(true)
 }
 
 /// Counts failures of the PRIMARY (reset by a healthy task) and applies the circuit breaker

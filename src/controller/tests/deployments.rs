@@ -301,3 +301,34 @@ async fn changing_only_desired_count_does_not_start_a_deployment() {
     .await;
     h.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_image_that_cannot_be_pulled_fails_the_deployment_before_any_old_task_stops() {
+    let h = Harness::new();
+    h.register("busybox:1");
+    apply(&h, Some(3), percents(50, 100, None), SchedulingStrategy::Replica);
+    h.until("revision 1 completed", |h| completed_on(h, "web:1"))
+        .await;
+    let calls_before = h.fake.calls().len();
+    h.fake.set_image_missing("busybox:gone");
+    h.register("busybox:gone");
+    h.until("the deployment failed", |h| {
+        status(h)
+            .deployments
+            .first()
+            .is_some_and(|d| d.rollout_state == RolloutState::Failed)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let later = &h.fake.calls()[calls_before..];
+    assert!(
+        !later
+            .iter()
+            .any(|c| matches!(c, FakeCall::Stop(_) | FakeCall::Create(_))),
+        "{later:?}"
+    );
+    assert_eq!(h.fake.running().len(), 3);
+    let reason = status(&h).deployments[0].rollout_state_reason.clone().unwrap();
+    assert!(reason.starts_with("CannotPullContainerError"), "{reason}");
+    h.shutdown().await;
+}

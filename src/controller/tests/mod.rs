@@ -360,7 +360,10 @@ async fn a_crash_looping_service_restarts_with_growing_delays() {
             .service_status("default", "web")
             .unwrap()
             .unwrap_or_default();
-        status.message.unwrap_or_default().contains("keep failing")
+        {
+            let m = status.message.unwrap_or_default();
+            m.contains("keep failing") || m.contains("unable to consistently start tasks")
+        }
     })
     .await;
     h.shutdown().await;
