@@ -107,18 +107,9 @@ mod tests {
 
     fn task(id: &str, group: &str) -> TaskRecord {
         TaskRecord {
-            id: id.into(),
-            cluster: "default".into(),
-            task_definition: "web:1".into(),
-            service: None,
             group: group.into(),
-            started_by: None,
-            deployment: None,
-            start_after: None,
             desired_status: DesiredStatus::Stopped,
-            stop_code: None,
-            stopped_reason: None,
-            created_at: 0,
+            ..TaskRecord::standalone(id, "web:1")
         }
     }
 

@@ -237,6 +237,28 @@ pub struct TaskRecord {
     pub created_at: u64,
 }
 
+impl TaskRecord {
+    /// A standalone task of `task_definition` (`family:revision`) in the default cluster, to
+    /// be shaped further by the caller; used where tests and callers need a plain task.
+    pub fn standalone(id: &str, task_definition: &str) -> Self {
+        let family = task_definition.split(':').next().unwrap_or(task_definition);
+        TaskRecord {
+            id: id.to_string(),
+            cluster: crate::model::DEFAULT_CLUSTER.to_string(),
+            task_definition: task_definition.to_string(),
+            service: None,
+            group: format!("family:{family}"),
+            started_by: None,
+            deployment: None,
+            start_after: None,
+            desired_status: DesiredStatus::Running,
+            stop_code: None,
+            stopped_reason: None,
+            created_at: 0,
+        }
+    }
+}
+
 /// A task's observed state, written only by the task controller.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskStatus {

@@ -1,9 +1,7 @@
 //! Controller behaviour on the fake engine and the in-memory store, on a paused clock.
 
 use super::*;
-use crate::model::{
-    ContainerDefinition, DesiredStatus, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
-};
+use crate::model::{ContainerDefinition, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState};
 use crate::runtime::{ContainerInfo, FakeCall, FakeRuntime, labels};
 use crate::store::{MemoryStore, TaskRecord};
 use std::collections::BTreeMap;
@@ -137,20 +135,7 @@ impl Harness {
 }
 
 fn standalone_task() -> TaskRecord {
-    TaskRecord {
-        id: crate::model::new_task_id(),
-        cluster: "default".into(),
-        task_definition: "web:1".into(),
-        service: None,
-        group: "family:web".into(),
-        started_by: None,
-        deployment: None,
-        start_after: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
-    }
+    TaskRecord::standalone(&crate::model::new_task_id(), "web:1")
 }
 
 fn service_running(h: &Harness, n: usize) -> bool {

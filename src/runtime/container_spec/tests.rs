@@ -1,30 +1,21 @@
 //! The mapping from container definitions to engine-neutral specs, volumes and networks.
 
 use super::*;
+use crate::model::EnvironmentFile;
 use crate::model::{
     CpuUnits, Device, DevicePermission, DockerVolumeConfiguration, HealthCheck, HostEntry, HostVolume,
     IpcMode, KernelCapabilities, KeyValuePair, LinuxParameters, LogConfiguration, Mebibytes, MountPoint,
     NetworkMode, PidMode, PortMapping, Seconds, Tmpfs, Volume, VolumeFrom, VolumeScope,
 };
-use crate::model::{DesiredStatus, EnvironmentFile};
 use std::time::Duration;
 
 const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
 
 fn task(service: Option<&str>) -> TaskRecord {
     TaskRecord {
-        id: TASK_ID.into(),
-        cluster: "default".into(),
-        task_definition: "web:3".into(),
         service: service.map(str::to_string),
         group: "service:web".into(),
-        started_by: None,
-        deployment: None,
-        start_after: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
+        ..TaskRecord::standalone(TASK_ID, "web:3")
     }
 }
 

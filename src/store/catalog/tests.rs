@@ -111,20 +111,7 @@ fn a_draining_service_blocks_re_creation_under_the_same_name() {
 #[test]
 fn the_first_stop_request_wins() {
     let c = catalog();
-    let task = TaskRecord {
-        id: "a".repeat(32),
-        cluster: "default".into(),
-        task_definition: "web:1".into(),
-        service: None,
-        group: "family:web".into(),
-        started_by: None,
-        deployment: None,
-        start_after: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
-    };
+    let task = TaskRecord::standalone(&"a".repeat(32), "web:1");
     c.create_task(&task).unwrap();
     c.request_task_stop(&task.id, StopCode::UserInitiated, "first")
         .unwrap();

@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::HostEntry;
 use crate::model::{
-    ContainerDefinition, DesiredStatus, Device, HealthCheck, HostVolume, KernelCapabilities, LinuxParameters,
+    ContainerDefinition, Device, HealthCheck, HostVolume, KernelCapabilities, LinuxParameters,
     LogConfiguration, MountPoint, PortMapping, Protocol, Seconds, TaskDefinitionSpec, Tmpfs, Ulimit, Volume,
 };
 use crate::runtime::{PortSpec, container_spec};
@@ -120,20 +120,7 @@ fn full_container() -> ContainerSpec {
         ],
         ..Default::default()
     };
-    let task = TaskRecord {
-        id: "0123456789abcdef0123456789abcdef".into(),
-        cluster: "default".into(),
-        task_definition: "web:3".into(),
-        service: None,
-        group: "family:web".into(),
-        started_by: None,
-        deployment: None,
-        start_after: None,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        created_at: 0,
-    };
+    let task = TaskRecord::standalone("0123456789abcdef0123456789abcdef", "web:3");
     container_spec(&app, &td, &task, "owner1", &BTreeMap::new())
 }
 
