@@ -74,12 +74,25 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let controllers = tokio::spawn(controller::run(ctx, wait(stop_rx.clone())));
+    let mut watchers = Vec::new();
+    for dir in &config.watch {
+        let task = crate::watch::watch_folder(
+            catalog.clone(),
+            dir.clone(),
+            config.watch_settings.clone(),
+            wait(stop_rx.clone()),
+        );
+        watchers.push(tokio::spawn(task));
+    }
     let app = api::router(catalog, ArnScope::default(), engine);
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))
         .await;
     let _ = controllers.await;
+    for w in watchers {
+        let _ = w.await;
+    }
     let _ = std::fs::remove_file(&config.socket);
     served.map_err(|e| AppError::Socket {
         path: config.socket.display().to_string(),

@@ -14,6 +14,10 @@ pub struct Config {
     pub engine: Option<String>,
     /// Controller tunables.
     pub settings: ControllerSettings,
+    /// Folders kept in sync (GitOps).
+    pub watch: Vec<PathBuf>,
+    /// How they are watched.
+    pub watch_settings: crate::watch::WatchSettings,
 }
 
 fn is_root() -> bool {

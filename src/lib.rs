@@ -25,3 +25,4 @@ pub mod controller;
 pub mod model;
 pub mod runtime;
 pub mod store;
+pub mod watch;

@@ -3,9 +3,9 @@
 use super::ApiError;
 use super::services;
 use super::shapes::{self, ArnScope};
-use crate::apply::{ApplyResult, apply_manifests};
+use crate::apply::{ApplyOptions, ApplyResult, Document, apply_documents};
 use crate::model::{
-    DEFAULT_CLUSTER, DesiredStatus, Manifest, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis,
+    DEFAULT_CLUSTER, DesiredStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis,
 };
 use crate::store::{Catalog, TaskDefinitionRecord, TaskRecord, TaskStatus};
 use axum::extract::{Path, Query, State};
@@ -52,6 +52,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
             get(services::deployment_history),
         )
         .route("/v1/events", get(services::list_events))
+        .route("/v1/sync", get(sync_status))
         .route("/v1/tasks", get(list_tasks).post(run_task))
         .route("/v1/tasks/{id}", get(get_task))
         .route("/v1/tasks/{id}/stop", post(stop_task))
@@ -61,14 +62,19 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ApplyRequest {
-    manifests: Vec<Manifest>,
-    #[serde(default)]
-    dry_run: bool,
+    documents: Vec<Document>,
+    #[serde(flatten)]
+    options: ApplyOptions,
 }
 
 async fn apply(State(s): Shared, Json(req): Json<ApplyRequest>) -> Reply {
-    let results: Vec<ApplyResult> = apply_manifests(&s.catalog, &req.manifests, req.dry_run)?;
+    let results: Vec<ApplyResult> = apply_documents(&s.catalog, &req.documents, &req.options)?;
     Ok(Json(json!({ "results": results })))
+}
+
+async fn sync_status(State(s): Shared) -> Reply {
+    let folders = s.catalog.folder_syncs()?;
+    Ok(items(folders.iter().map(shapes::folder_sync).collect()))
 }
 
 pub(super) fn items(values: Vec<Value>) -> Json<Value> {

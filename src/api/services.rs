@@ -185,6 +185,17 @@ pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) 
             out.push((e.created_at, value));
         }
     }
+    if q.service.is_none() {
+        // Folder sync events appear beside service events, under the folder's path.
+        for folder in s.catalog.folder_syncs()? {
+            for e in folder.events.iter().rev() {
+                let mut value = shapes::event(e);
+                value["service"] = json!(format!("sync:{}", folder.root));
+                value["cluster"] = json!("-");
+                out.push((e.created_at, value));
+            }
+        }
+    }
     if let (Some(name), false) = (&q.service, found) {
         let cluster = q.cluster.as_deref().map(|c| format!("{c}/")).unwrap_or_default();
         return Err(ApiError::NotFound(format!("service {cluster}{name} not found")));

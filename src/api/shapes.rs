@@ -317,6 +317,30 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
     value
 }
 
+/// A watched folder's sync state (ecsd's own shape; ECS has none).
+pub fn folder_sync(f: &crate::store::FolderSync) -> Value {
+    let files: Vec<Value> = f
+        .files
+        .iter()
+        .map(|(file, state)| {
+            json!({
+                "file": file,
+                "state": state.state,
+                "hash": state.hash,
+                "appliedHash": state.applied_hash,
+                "appliedAt": state.applied_at.map(seconds),
+                "errors": state.errors,
+            })
+        })
+        .collect();
+    json!({
+        "folder": f.root,
+        "scannedAt": seconds(f.scanned_at),
+        "error": f.error,
+        "files": files,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,12 @@
 use super::ServiceName;
 use super::wait::wait_for_rollouts;
 use crate::api::client::{ApiClient, ClientError};
-use crate::model::{Manifest, load_paths};
+use crate::apply::Document;
+use crate::model::{Manifest, load_folder, parse_text};
+use crate::store::Origin;
 use clap::Args;
 use serde_json::{Value, json};
+use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -16,9 +19,12 @@ pub struct ApplyArgs {
     /// Manifest files or directories (recursive); `-` reads stdin.
     #[arg(short = 'f', long = "filename", required = true)]
     files: Vec<PathBuf>,
-    /// Show what would change without changing anything.
+    /// Show what would change (with a field-level diff) without changing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Also delete what was applied from this folder before and is no longer in it (one -f).
+    #[arg(long)]
+    prune: bool,
     /// Then wait until every applied service has a completed rollout; fail if one fails or is
     /// rolled back.
     #[arg(long, conflicts_with = "dry_run")]
@@ -28,38 +34,87 @@ pub struct ApplyArgs {
     timeout: Duration,
 }
 
-/// Loads manifests, printing every problem and failing if there is any.
-pub fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Manifest>> {
-    match load_paths(files, &mut std::io::stdin()) {
-        Ok(loaded) => Ok(loaded.into_iter().map(|l| l.manifest).collect()),
-        Err(errors) => {
-            for e in errors.iter().skip(1) {
-                eprintln!("error: {e}");
-            }
-            let more = if errors.len() > 1 {
-                format!(" (and {} more above)", errors.len() - 1)
-            } else {
-                String::new()
+/// Loads every document with its origin, printing every problem and failing if there is any.
+pub fn load_documents(files: &[PathBuf]) -> anyhow::Result<Vec<Document>> {
+    let mut docs = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    for arg in files {
+        if arg.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text)?;
+            let (mut loaded, mut problems) = (Vec::new(), Vec::new());
+            parse_text("<stdin>", &text, &mut loaded, &mut problems);
+            errors.extend(problems.iter().map(ToString::to_string));
+            let origin = Origin {
+                root: "<stdin>".into(),
+                file: String::new(),
             };
-            anyhow::bail!("{}{more}", errors[0])
+            docs.extend(loaded.into_iter().map(|l| Document {
+                manifest: l.manifest,
+                origin: origin.clone(),
+            }));
+            continue;
+        }
+        let root =
+            std::fs::canonicalize(arg).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", arg.display()))?;
+        match load_folder(&root) {
+            Err(e) => errors.push(e.to_string()),
+            Ok(loads) => {
+                for file in loads {
+                    match file.result {
+                        Err(problems) => errors.extend(problems.iter().map(ToString::to_string)),
+                        Ok(manifests) => docs.extend(manifests.into_iter().map(|manifest| Document {
+                            manifest,
+                            origin: Origin {
+                                root: root.display().to_string(),
+                                file: file.file.clone(),
+                            },
+                        })),
+                    }
+                }
+            }
         }
     }
+    if let Some(first) = errors.first() {
+        for e in errors.iter().skip(1) {
+            eprintln!("error: {e}");
+        }
+        let more = if errors.len() > 1 {
+            format!(" (and {} more above)", errors.len() - 1)
+        } else {
+            String::new()
+        };
+        anyhow::bail!("{first}{more}");
+    }
+    Ok(docs)
 }
 
-/// Runs `apply`.
-pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
-    let manifests = load(&args.files)?;
-    if manifests.is_empty() {
-        anyhow::bail!(
-            "no manifests found in {}",
-            args.files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+/// Loads manifests (origins dropped), printing every problem and failing if there is any.
+pub fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Manifest>> {
+    Ok(load_documents(files)?.into_iter().map(|d| d.manifest).collect())
+}
+
+/// Sends documents to the daemon; every per-document problem is printed.
+pub async fn send(
+    client: &ApiClient,
+    files: &[PathBuf],
+    dry_run: bool,
+    prune: bool,
+) -> anyhow::Result<Vec<Value>> {
+    let documents = load_documents(files)?;
+    if documents.is_empty() && !prune {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        anyhow::bail!("no manifests found in {}", names.join(", "));
     }
-    let body = json!({"manifests": manifests, "dryRun": args.dry_run});
+    let prune_root = if prune {
+        match files {
+            [one] if one.as_os_str() != "-" => Some(std::fs::canonicalize(one)?.display().to_string()),
+            _ => anyhow::bail!("--prune needs exactly one -f folder (or file)"),
+        }
+    } else {
+        None
+    };
+    let body = json!({"documents": documents, "dryRun": dry_run, "prune": prune_root});
     let reply = match client.post("/v1/apply", &body).await {
         Err(ClientError::Api { details, .. }) if details.len() > 1 => {
             for d in &details[1..] {
@@ -73,9 +128,12 @@ pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
         }
         other => other?,
     };
-    let results = reply["results"].as_array().cloned().unwrap_or_default();
-    let suffix = if args.dry_run { " (dry run)" } else { "" };
-    for r in &results {
+    Ok(reply["results"].as_array().cloned().unwrap_or_default())
+}
+
+/// One line per object (`service/default/web configured`), then its field changes when asked.
+pub fn print_results(results: &[Value], suffix: &str, with_changes: bool) {
+    for r in results {
         let kind = r["kind"].as_str().unwrap_or_default().to_lowercase();
         let detail = r["detail"]
             .as_str()
@@ -86,7 +144,22 @@ pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
             r["name"].as_str().unwrap_or_default(),
             r["outcome"].as_str().unwrap_or_default()
         );
+        if with_changes {
+            for change in r["changes"].as_array().into_iter().flatten() {
+                println!("    {}", change.as_str().unwrap_or_default());
+            }
+        }
     }
+}
+
+/// Runs `apply`.
+pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
+    let results = send(client, &args.files, args.dry_run, args.prune).await?;
+    print_results(
+        &results,
+        if args.dry_run { " (dry run)" } else { "" },
+        args.dry_run,
+    );
     if args.wait {
         wait_for_rollouts(client, &applied_services(&results), args.timeout).await?;
     }

@@ -3,6 +3,7 @@
 mod apply;
 mod delete;
 mod describe;
+mod diff;
 mod engine;
 mod events;
 mod exec;
@@ -14,6 +15,7 @@ mod run_task;
 mod scale;
 mod serve;
 mod stop_task;
+mod sync;
 mod terminal;
 mod wait;
 
@@ -41,6 +43,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Create or update objects from manifest files, directories or stdin (`-f -`).
     Apply(apply::ApplyArgs),
+    /// Show what `apply` would change, field by field, and what a prune would remove.
+    Diff(diff::DiffArgs),
+    /// Watched folders (GitOps): `ecsd sync status`.
+    Sync(sync::SyncArgs),
     /// List objects: clusters, taskdefinitions (td), services (svc), tasks.
     Get(get::GetArgs),
     /// Show one object in detail.
@@ -70,6 +76,8 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve::run(args, self.socket).await?,
             Command::Apply(args) => apply::run(&client, args).await?,
+            Command::Diff(args) => diff::run(&client, args).await?,
+            Command::Sync(args) => sync::run(&client, args).await?,
             Command::Get(args) => get::run(&client, args).await?,
             Command::Describe(args) => describe::run(&client, args).await?,
             Command::Delete(args) => delete::run(&client, args).await?,

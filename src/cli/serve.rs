@@ -13,6 +13,14 @@ pub struct ServeArgs {
     /// State directory (sled database and daemon id).
     #[arg(long, env = "ECSD_STATE_DIR", default_value_os_t = default_state_dir())]
     state_dir: PathBuf,
+    /// Keep ecsd matching the manifests in this folder (repeatable): apply on change, prune
+    /// what is removed, keep the last good version of broken files.
+    #[arg(long = "watch", value_name = "DIR")]
+    watch: Vec<PathBuf>,
+    /// Let a watched folder that became empty prune everything it applied (off: an unmounted
+    /// disk or a failed checkout must not delete services).
+    #[arg(long)]
+    watch_prune_empty: bool,
     /// Engine endpoint (unix:///path or tcp://host:port); default $DOCKER_HOST, then the
     /// Docker socket, then the Podman socket.
     #[arg(long)]
@@ -52,6 +60,12 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
             progress_deadline: args.progress_deadline,
             ..Default::default()
         },
+        watch_settings: crate::watch::WatchSettings {
+            interval: args.resync_interval,
+            allow_empty_prune: args.watch_prune_empty,
+            ..Default::default()
+        },
+        watch: args.watch,
     };
     app::run(config, shutdown_signal()).await?;
     Ok(())

@@ -14,7 +14,10 @@ mod validation;
 
 pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
 pub use duration::Seconds;
-pub use load::{LoadedManifest, ManifestError, load_paths, manifest_files, parse_text};
+pub use load::{
+    FileLoad, LoadedManifest, ManifestError, content_hash, load_folder, load_paths, manifest_files,
+    parse_text,
+};
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{
     CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,

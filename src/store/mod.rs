@@ -11,8 +11,9 @@ mod sled_store;
 pub use catalog::{ApplyOutcome, Catalog, Change};
 pub use memory::MemoryStore;
 pub use records::{
-    ClusterRecord, ContainerStatus, Deployment, DeploymentStatus, NetworkBinding, RolloutState, ServiceEvent,
-    ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
+    ClusterRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync, FileSyncState, FolderSync,
+    NetworkBinding, Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, TaskDefinitionRecord,
+    TaskDefinitionStatus, TaskRecord, TaskStatus,
 };
 pub use sled_store::SledStore;
 

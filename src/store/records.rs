@@ -332,3 +332,83 @@ pub struct NetworkBinding {
     /// tcp or udp.
     pub protocol: Protocol,
 }
+
+/// Where an object's manifest came from: a folder (or file) given to `apply -f` or watched by
+/// `serve --watch`, and the file inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// Absolute folder (or file) path given to apply/watch; `<stdin>` for `-f -`.
+    pub root: String,
+    /// File relative to `root` (empty when `root` is the file itself).
+    pub file: String,
+}
+
+impl Origin {
+    /// The manifest file as one path.
+    pub fn path(&self) -> String {
+        if self.file.is_empty() {
+            self.root.clone()
+        } else {
+            format!("{}/{}", self.root.trim_end_matches('/'), self.file)
+        }
+    }
+
+    /// Two origins are the same source when one's root contains the other's file (applying a
+    /// file of a watched folder by hand is not a conflict with that folder).
+    pub fn same_source(&self, other: &Origin) -> bool {
+        let inside = |root: &str, path: &str| {
+            path == root || path.starts_with(&format!("{}/", root.trim_end_matches('/')))
+        };
+        self.root == other.root || inside(&self.root, &other.path()) || inside(&other.root, &self.path())
+    }
+}
+
+/// Sync state of one file of a watched folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSync {
+    /// Synced, Error or Pending.
+    pub state: FileSyncState,
+    /// Hash of the content last read.
+    pub hash: String,
+    /// Problems (file:line: path: message), when in error.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// When its content was last applied successfully (ms since epoch).
+    #[serde(default)]
+    pub applied_at: Option<u64>,
+    /// Hash of the content last applied successfully.
+    #[serde(default)]
+    pub applied_hash: Option<String>,
+    /// The manifests of the last good version, kept while the file is broken.
+    #[serde(default)]
+    pub last_good: Vec<crate::model::Manifest>,
+}
+
+/// State of a file in folder sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileSyncState {
+    /// The file's objects match the store.
+    Synced,
+    /// The file cannot be applied; its last good version stays in force.
+    Error,
+    /// Seen but not applied yet.
+    Pending,
+}
+
+/// Sync state of one watched folder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FolderSync {
+    /// Absolute folder path.
+    pub root: String,
+    /// Last full scan (ms since epoch).
+    pub scanned_at: u64,
+    /// Why the last scan could not complete (nothing was pruned), if it could not.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Per-file state, by path relative to the folder.
+    #[serde(default)]
+    pub files: BTreeMap<String, FileSync>,
+    /// Recent sync events, newest first (bounded).
+    #[serde(default)]
+    pub events: Vec<ServiceEvent>,
+}

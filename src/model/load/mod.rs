@@ -101,6 +101,66 @@ fn file_error(file: &str, message: String) -> ManifestError {
     }
 }
 
+/// One manifest file of a folder, parsed on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileLoad {
+    /// Path relative to the folder (empty when the folder is the file itself).
+    pub file: String,
+    /// Hash of the file's content, to tell whether it changed.
+    pub hash: String,
+    /// Its manifests, or every problem found in it.
+    pub result: Result<Vec<Manifest>, Vec<ManifestError>>,
+}
+
+/// Reads every manifest file under `root` (a folder, or a single file), each on its own so a
+/// broken file does not hide the others. Fails only when `root` itself cannot be listed.
+pub fn load_folder(root: &Path) -> Result<Vec<FileLoad>, ManifestError> {
+    let files = manifest_files(root)?;
+    let root_is_file = root.is_file();
+    let mut out = Vec::new();
+    for path in files {
+        let relative = if root_is_file {
+            String::new()
+        } else {
+            path.strip_prefix(root).unwrap_or(&path).display().to_string()
+        };
+        let name = path.display().to_string();
+        let (hash, result) = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let mut loaded = Vec::new();
+                let mut errors = Vec::new();
+                parse_text(&name, &text, &mut loaded, &mut errors);
+                let result = if errors.is_empty() {
+                    Ok(loaded.into_iter().map(|l| l.manifest).collect())
+                } else {
+                    Err(errors)
+                };
+                (content_hash(&text), result)
+            }
+            Err(e) => (
+                String::new(),
+                Err(vec![file_error(&name, format!("cannot read: {e}"))]),
+            ),
+        };
+        out.push(FileLoad {
+            file: relative,
+            hash,
+            result,
+        });
+    }
+    Ok(out)
+}
+
+/// A stable hash of a file's content (FNV-1a, 64 bit, hex).
+pub fn content_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 /// The manifest files a path names: the file itself, or a directory's `*.yaml|*.yml|*.json`
 /// files, recursively, sorted, skipping hidden entries (such as `.git`).
 pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, ManifestError> {

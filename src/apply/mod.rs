@@ -1,8 +1,25 @@
-//! Writing desired state from manifests: validate every document first, then write them all
-//! (clusters, then task definitions, then services), or write nothing.
+//! Writing desired state from manifests: validate every document first (including who owns
+//! each object), then write them all (clusters, then task definitions, then services) or
+//! nothing; optionally prune what the same source no longer declares.
+
+mod diff;
+mod ownership;
+
+pub use diff::changes;
+
+/// Removes (or, with `dry_run`, reports) objects owned by source `root` whose keys are not in
+/// `keep`; see `ownership::prune`.
+pub fn prune_absent(
+    catalog: &Catalog,
+    root: &str,
+    keep: &BTreeSet<String>,
+    dry_run: bool,
+) -> Result<Vec<ApplyResult>, ApplyError> {
+    ownership::prune(catalog, root, keep, dry_run)
+}
 
 use crate::model::{DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef};
-use crate::store::{ApplyOutcome, Catalog, StoreError};
+use crate::store::{ApplyOutcome, Catalog, Origin, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -24,31 +41,93 @@ pub struct ApplyResult {
     pub kind: Kind,
     /// Object name (`cluster/name` for services).
     pub name: String,
-    /// created, configured or unchanged.
+    /// created, configured, unchanged or pruned.
     pub outcome: ApplyOutcome,
     /// Extra detail, e.g. the registered revision.
     pub detail: Option<String>,
+    /// Field-level changes (`spec.desiredCount: 2 -> 3`) for configured objects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }
 
-/// Validates all manifests against each other and the store, then (unless `dry_run`) writes them.
+/// A manifest and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// The object.
+    pub manifest: Manifest,
+    /// Its source folder (or file) and file.
+    pub origin: Origin,
+}
+
+/// How to apply a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyOptions {
+    /// Only report what would change.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Delete objects owned by this source root that the batch no longer declares.
+    #[serde(default)]
+    pub prune: Option<String>,
+}
+
+/// The identity an owner record is kept under (`Service/default/web`, `TaskDefinition/web`).
+pub fn object_key(m: &Manifest) -> String {
+    match m {
+        Manifest::Service(d) => format!("Service/{}/{}", m.cluster(), d.metadata.name),
+        _ => format!("{}/{}", m.kind(), m.metadata().name),
+    }
+}
+
+/// Validates all documents against each other, the store and their owners, then (unless
+/// `dry_run`) writes them and records their origin; with `prune`, also removes what that
+/// source owned and no longer declares.
+pub fn apply_documents(
+    catalog: &Catalog,
+    docs: &[Document],
+    options: &ApplyOptions,
+) -> Result<Vec<ApplyResult>, ApplyError> {
+    let mut docs = docs.to_vec();
+    let mut manifests: Vec<Manifest> = docs.iter().map(|d| d.manifest.clone()).collect();
+    check(catalog, &mut manifests)?;
+    for (doc, m) in docs.iter_mut().zip(manifests) {
+        doc.manifest = m;
+    }
+    ownership::check_owners(catalog, &docs)?;
+    docs.sort_by_key(|d| d.manifest.kind());
+    let mut results = Vec::new();
+    for doc in &docs {
+        results.push(if options.dry_run {
+            preview(catalog, &doc.manifest)?
+        } else {
+            write(catalog, doc)?
+        });
+    }
+    if let Some(root) = &options.prune {
+        let keep: BTreeSet<String> = docs.iter().map(|d| object_key(&d.manifest)).collect();
+        results.extend(ownership::prune(catalog, root, &keep, options.dry_run)?);
+    }
+    Ok(results)
+}
+
+/// `apply_documents` for manifests with no particular origin (tests, tools).
 pub fn apply_manifests(
     catalog: &Catalog,
     manifests: &[Manifest],
     dry_run: bool,
 ) -> Result<Vec<ApplyResult>, ApplyError> {
-    let mut manifests = manifests.to_vec();
-    check(catalog, &mut manifests)?;
-    manifests.sort_by_key(Manifest::kind);
-    manifests
+    let origin = Origin {
+        root: "<api>".into(),
+        file: String::new(),
+    };
+    let docs: Vec<Document> = manifests
         .iter()
-        .map(|m| {
-            if dry_run {
-                preview(catalog, m)
-            } else {
-                write(catalog, m)
-            }
+        .map(|m| Document {
+            manifest: m.clone(),
+            origin: origin.clone(),
         })
-        .collect()
+        .collect();
+    apply_documents(catalog, &docs, &ApplyOptions { dry_run, prune: None })
 }
 
 fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError> {
@@ -118,11 +197,14 @@ fn result(m: &Manifest, outcome: ApplyOutcome, detail: Option<String>) -> ApplyR
         name,
         outcome,
         detail,
+        changes: Vec::new(),
     }
 }
 
-fn write(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
-    Ok(match m {
+fn write(catalog: &Catalog, doc: &Document) -> Result<ApplyResult, ApplyError> {
+    let m = &doc.manifest;
+    let changes = preview(catalog, m)?.changes;
+    let mut applied = match m {
         Manifest::Cluster(d) => result(
             m,
             catalog.apply_cluster(&d.metadata.name, d.metadata.labels.clone())?,
@@ -138,36 +220,46 @@ fn write(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
                 catalog.apply_service(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?;
             result(m, outcome, None)
         }
-    })
+    };
+    applied.changes = changes;
+    catalog.set_owner(&object_key(m), &doc.origin)?;
+    Ok(applied)
 }
 
+/// What applying `m` would do, with a field-level diff against what is stored.
 fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
-    let changed = |exists: bool, same: bool| match (exists, same) {
-        (false, _) => ApplyOutcome::Created,
-        (true, true) => ApplyOutcome::Unchanged,
-        (true, false) => ApplyOutcome::Configured,
+    let current: Option<serde_json::Value> = match m {
+        Manifest::Cluster(d) => catalog
+            .cluster(&d.metadata.name)?
+            .map(|c| serde_json::json!({"metadata": {"labels": c.labels}, "spec": {}})),
+        Manifest::TaskDefinition(d) => catalog
+            .latest_task_definition(&d.metadata.name)?
+            .map(|l| serde_json::json!({"metadata": {"labels": l.labels}, "spec": l.spec})),
+        Manifest::Service(d) => catalog
+            .service(m.cluster(), &d.metadata.name)?
+            .map(|s| serde_json::json!({"metadata": {"labels": s.labels}, "spec": s.spec})),
     };
-    Ok(match m {
-        Manifest::Cluster(d) => {
-            let current = catalog.cluster(&d.metadata.name)?;
-            let same = current.as_ref().is_some_and(|c| c.labels == d.metadata.labels);
-            result(m, changed(current.is_some(), same), None)
-        }
+    let wanted = match m {
+        Manifest::Cluster(d) => serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": {}}),
         Manifest::TaskDefinition(d) => {
-            let latest = catalog.latest_task_definition(&d.metadata.name)?;
-            let same = latest
-                .as_ref()
-                .is_some_and(|l| l.spec == d.spec && l.labels == d.metadata.labels);
-            result(m, changed(latest.is_some(), same), None)
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
         Manifest::Service(d) => {
-            let current = catalog.service(m.cluster(), &d.metadata.name)?;
-            let same = current
-                .as_ref()
-                .is_some_and(|s| s.spec == d.spec && s.labels == d.metadata.labels);
-            result(m, changed(current.is_some(), same), None)
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
-    })
+    };
+    let Some(current) = current else {
+        return Ok(result(m, ApplyOutcome::Created, None));
+    };
+    let changes = diff::changes(&current, &wanted);
+    let outcome = if changes.is_empty() {
+        ApplyOutcome::Unchanged
+    } else {
+        ApplyOutcome::Configured
+    };
+    let mut r = result(m, outcome, None);
+    r.changes = changes;
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -1,0 +1,33 @@
+//! `ecsd diff -f PATH`: what applying (and pruning) the manifests would change, field by
+//! field, without changing anything.
+
+use super::apply::{print_results, send};
+use crate::api::client::ApiClient;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `ecsd diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Manifest files or directories (recursive); `-` reads stdin.
+    #[arg(short = 'f', long = "filename", required = true)]
+    files: Vec<PathBuf>,
+    /// Do not list what a prune of this folder would remove.
+    #[arg(long)]
+    no_prune: bool,
+}
+
+/// Runs `diff`.
+pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<()> {
+    let prune = !args.no_prune && args.files.len() == 1 && args.files[0].as_os_str() != "-";
+    let results = send(client, &args.files, true, prune).await?;
+    let changed: Vec<serde_json::Value> = results
+        .into_iter()
+        .filter(|r| r["outcome"] != "unchanged")
+        .collect();
+    if changed.is_empty() {
+        println!("no changes");
+    }
+    print_results(&changed, "", true);
+    Ok(())
+}
