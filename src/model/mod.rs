@@ -15,8 +15,8 @@ mod validation;
 pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
 pub use duration::Seconds;
 pub use load::{
-    FileLoad, LoadedManifest, ManifestError, content_hash, load_folder, load_paths, manifest_files,
-    parse_text,
+    FileLoad, LoadedManifest, ManifestError, content_hash, is_manifest_file, load_folder, load_paths,
+    manifest_files, parse_text,
 };
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{

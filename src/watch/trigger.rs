@@ -24,6 +24,9 @@ const LIVENESS_INTERVAL: Duration = Duration::from_secs(5);
 /// Bound on re-watching while the tree keeps changing under us; the liveness check retries.
 const SETTLE_ATTEMPTS: usize = 8;
 
+/// Events as the platform watcher reports them, before filtering and debouncing.
+type RawEvents = mpsc::UnboundedReceiver<notify::Result<Event>>;
+
 /// Why a sync should run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
@@ -102,17 +105,7 @@ impl FolderWatcher {
             path: dir.to_path_buf(),
             source,
         })?;
-        // The handler runs on notify's own thread and must not block; the task drains the queue
-        // as fast as events arrive, so an unbounded channel stays short.
-        let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let watcher = notify::recommended_watcher(move |event| {
-            // Fails only once the task has stopped, when nobody wants the event any more.
-            let _ = event_tx.send(event);
-        })
-        .map_err(|source| WatchError::CreateWatcher {
-            path: root.clone(),
-            source,
-        })?;
+        let (watcher, event_rx) = platform_watcher(&root)?;
         // One slot is enough: a trigger still waiting in it already promises a full rescan that
         // will see every later change, so later triggers are dropped while it waits.
         let (trigger_tx, trigger_rx) = mpsc::channel(1);
@@ -135,6 +128,22 @@ impl FolderWatcher {
             trigger_rx,
         ))
     }
+}
+
+/// The OS watcher (inotify, FSEvents, ...) feeding its events into a tokio channel.
+fn platform_watcher(root: &Path) -> Result<(RecommendedWatcher, RawEvents), WatchError> {
+    // The handler runs on notify's own thread and must not block; the task drains the queue
+    // as fast as events arrive, so an unbounded channel stays short.
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let watcher = notify::recommended_watcher(move |event| {
+        // Fails only once the task has stopped, when nobody wants the event any more.
+        let _ = event_tx.send(event);
+    })
+    .map_err(|source| WatchError::CreateWatcher {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    Ok((watcher, event_rx))
 }
 
 /// Whether a path can affect the manifests: `*.yaml|*.yml|*.json` files and directories, never
@@ -172,12 +181,9 @@ fn is_hidden_or_backup(name: &OsStr) -> bool {
         || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
 }
 
-/// The same rule as the manifest loader (`model::load`): exact, lowercase extensions.
+/// The manifest loader's own rule, so watching and loading never disagree.
 fn has_manifest_extension(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(OsStr::to_str),
-        Some("yaml" | "yml" | "json")
-    )
+    crate::model::is_manifest_file(path)
 }
 
 /// Whether an event inside the watched folder can affect the manifests.

@@ -93,6 +93,8 @@ fn ids(engine: Engine, args: &[&str]) -> Vec<String> {
 pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub engine: Engine,
+    /// Extra `serve` flags (e.g. `--watch DIR`).
+    pub serve_args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -103,10 +105,35 @@ impl Daemon {
         let mut d = Self {
             dir,
             engine,
+            serve_args: Vec::new(),
             child: None,
         };
         d.spawn();
         d
+    }
+
+    /// A daemon watching `<its temp dir>/deploy` (created empty), not started yet when
+    /// `start_now` is false (to test changes made while it is down).
+    pub fn watching(engine: Engine, start_now: bool) -> Self {
+        require_engine(engine);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let deploy = dir.path().join("deploy");
+        std::fs::create_dir_all(&deploy).expect("deploy dir");
+        let mut d = Self {
+            dir,
+            engine,
+            serve_args: vec!["--watch".into(), deploy.display().to_string()],
+            child: None,
+        };
+        if start_now {
+            d.spawn();
+        }
+        d
+    }
+
+    /// The watched folder of a `watching` daemon.
+    pub fn deploy_dir(&self) -> PathBuf {
+        self.dir.path().join("deploy")
     }
 
     /// The docker CLI pointed at this daemon's engine.
@@ -141,6 +168,7 @@ impl Daemon {
             .arg(self.socket())
             .args(["serve", "--stop-timeout", "3s", "--resync-interval", "5s"])
             .args(["--engine", self.engine.endpoint()])
+            .args(&self.serve_args)
             .arg("--state-dir")
             .arg(self.state_dir())
             .env("ECSD_LOG", "info")

@@ -191,7 +191,8 @@ pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, ManifestError> {
     Ok(files)
 }
 
-fn is_manifest_file(path: &Path) -> bool {
+/// Whether a file name is a manifest: `*.yaml`, `*.yml` or `*.json`.
+pub fn is_manifest_file(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")
