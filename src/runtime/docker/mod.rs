@@ -1,5 +1,6 @@
 //! `ContainerRuntime` over the Docker Engine API (Docker or Podman's compatible socket) via bollard.
 
+mod convert;
 mod create;
 mod credentials;
 mod session;
@@ -7,19 +8,16 @@ mod session;
 pub use session::ExecSession;
 
 use super::*;
-use crate::model::Protocol;
-use crate::store::NetworkBinding;
 use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
-use bollard::models::{
-    ContainerInspectResponse, ContainerSummary, NetworkCreateRequest, PortMap, VolumeCreateRequest,
-};
+use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, EventsOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
 };
 use bollard::{API_DEFAULT_VERSION, Docker};
+use convert::{from_inspect, from_summary, normalize_action};
 use create::create_body;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -457,132 +455,6 @@ fn split_tag(image: &str) -> (&str, &str) {
     }
 }
 
-/// Docker timestamps (RFC 3339, nanoseconds) as ms since the epoch; the zero time is None.
-fn epoch_millis(text: Option<&str>) -> Option<u64> {
-    let t = humantime::parse_rfc3339_weak(text?.trim()).ok()?;
-    let ms = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
-    (ms > 0).then_some(ms)
-}
-
-/// One vocabulary for both engines: older Podman says `died` and Podman says `remove` where
-/// Docker says `die` and `destroy`; Docker's health events carry a `: healthy` suffix.
-fn normalize_action(action: &str) -> String {
-    match action {
-        "died" => "die".to_string(),
-        "remove" => "destroy".to_string(),
-        a if a.starts_with("health_status") => "health_status".to_string(),
-        a => a.to_string(),
-    }
-}
-
-fn from_summary(c: ContainerSummary) -> ContainerInfo {
-    use bollard::models::ContainerSummaryStateEnum as S;
-    let state = match c.state {
-        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
-        Some(S::CREATED) => ContainerState::Created,
-        Some(S::REMOVING) => ContainerState::Removing,
-        _ => ContainerState::Exited,
-    };
-    let ports = c
-        .ports
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| {
-            Some(NetworkBinding {
-                bind_ip: p.ip.unwrap_or_default(),
-                container_port: p.private_port,
-                host_port: p.public_port?,
-                protocol: match p.typ {
-                    Some(bollard::models::PortSummaryTypeEnum::UDP) => Protocol::Udp,
-                    _ => Protocol::Tcp,
-                },
-            })
-        })
-        .collect();
-    ContainerInfo {
-        id: c.id.unwrap_or_default(),
-        name: c
-            .names
-            .and_then(|n| n.into_iter().next())
-            .map(|n| n.trim_start_matches('/').to_string())
-            .unwrap_or_default(),
-        labels: c.labels.unwrap_or_default().into_iter().collect(),
-        state,
-        exit_code: None,
-        error: None,
-        oom_killed: false,
-        ports,
-        health: None,
-        started_at: None,
-        finished_at: None,
-    }
-}
-
-fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
-    use bollard::models::ContainerStateStatusEnum as S;
-    let st = c.state.unwrap_or_default();
-    let state = match st.status {
-        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
-        Some(S::CREATED) => ContainerState::Created,
-        Some(S::REMOVING) => ContainerState::Removing,
-        _ => ContainerState::Exited,
-    };
-    let exited = state == ContainerState::Exited;
-    ContainerInfo {
-        id: c.id.unwrap_or_default(),
-        name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
-        labels: c
-            .config
-            .and_then(|cfg| cfg.labels)
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        state,
-        exit_code: if exited { st.exit_code } else { None },
-        error: st.error.filter(|e| !e.is_empty()),
-        oom_killed: st.oom_killed.unwrap_or(false),
-        ports: bindings(c.network_settings.and_then(|n| n.ports).unwrap_or_default()),
-        health: st.health.and_then(|h| h.status).and_then(|status| {
-            use bollard::models::HealthStatusEnum as H;
-            match status {
-                H::STARTING => Some(HealthState::Starting),
-                H::HEALTHY => Some(HealthState::Healthy),
-                H::UNHEALTHY => Some(HealthState::Unhealthy),
-                _ => None,
-            }
-        }),
-        started_at: epoch_millis(st.started_at.as_deref()),
-        finished_at: epoch_millis(st.finished_at.as_deref()),
-    }
-}
-
-fn bindings(ports: PortMap) -> Vec<NetworkBinding> {
-    let mut out = Vec::new();
-    for (key, binds) in ports {
-        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
-        let Ok(container_port) = port.parse() else {
-            continue;
-        };
-        let protocol = if proto == "udp" {
-            Protocol::Udp
-        } else {
-            Protocol::Tcp
-        };
-        for b in binds.unwrap_or_default() {
-            if let Some(host_port) = b.host_port.and_then(|p| p.parse().ok()) {
-                out.push(NetworkBinding {
-                    bind_ip: b.host_ip.unwrap_or_default(),
-                    container_port,
-                    host_port,
-                    protocol,
-                });
-            }
-        }
-    }
-    out.sort_by_key(|b| (b.container_port, b.host_port, b.bind_ip.clone()));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,6 +466,8 @@ mod tests {
         assert_eq!(split_tag("localhost:5000/app"), ("localhost:5000/app", "latest"));
         assert_eq!(split_tag("localhost:5000/app:2"), ("localhost:5000/app", "2"));
     }
+
+    use super::convert::epoch_millis;
 
     #[test]
     fn engine_timestamps_become_epoch_milliseconds_and_the_zero_time_is_none() {

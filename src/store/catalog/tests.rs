@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{ContainerDefinition, TaskDefinitionSpec};
+use crate::model::{ContainerDefinition, ServiceSpec, StopCode, TaskDefinitionSpec};
 use crate::store::{MemoryStore, SledStore};
 
 fn spec(image: &str) -> TaskDefinitionSpec {
