@@ -166,4 +166,25 @@ on_both_engines! {
         assert_eq!(services(d), vec!["web"]);
         assert!(running(d).get("web").is_some_and(|t| t.len() == 1));
     }
+
+    fn diff_and_dry_run_prune_preview_changes_without_making_them(d) {
+        let folder = d.dir.path().join("preview");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("a.yaml"), service("a", "latest")).unwrap();
+        std::fs::write(folder.join("b.yaml"), service("b", "latest")).unwrap();
+        d.ok(&["apply", "-f", folder.to_str().unwrap()]);
+        std::fs::write(folder.join("a.yaml"), service("a", "latest").replace("desiredCount: 1", "desiredCount: 2")).unwrap();
+        std::fs::remove_file(folder.join("b.yaml")).unwrap();
+        let diff = d.ok(&["diff", "-f", folder.to_str().unwrap()]);
+        assert!(diff.contains("service/default/a configured"), "{diff}");
+        assert!(diff.contains("spec.desiredCount: 1 -> 2"), "{diff}");
+        assert!(diff.contains("service/default/b pruned"), "{diff}");
+        let dry = d.ok(&["apply", "-f", folder.to_str().unwrap(), "--dry-run", "--prune"]);
+        assert!(dry.contains("service/default/b pruned (dry run)"), "{dry}");
+        assert_eq!(d.service("a")["desiredCount"], 1, "nothing changed");
+        assert_eq!(d.service("b")["status"], "ACTIVE");
+        d.ok(&["apply", "-f", folder.to_str().unwrap(), "--prune"]);
+        assert_eq!(d.service("a")["desiredCount"], 2);
+        d.wait_until("b is drained", 60, |d| !services(d).contains(&"b".to_string()));
+    }
 }
