@@ -86,6 +86,12 @@ fn adopt_orphan(
         created_at: ctx.clock.now_millis(),
     };
     info!(task = %task.id, "adopted a running container with no task record");
+    // Not a fresh task: its containers exist, so the task reconciler must look before creating.
+    let status = crate::store::TaskStatus {
+        last_status: TaskState::Pending,
+        ..Default::default()
+    };
+    ctx.catalog.put_task_status(&task.id, &status)?;
     ctx.catalog.create_task(&task)?;
     Ok(())
 }

@@ -35,7 +35,6 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
         return Ok(Action::Done);
     }
     let mut status = before.clone();
-    let mut observed = observe(ctx, id).await?;
     if task.desired_status == DesiredStatus::Running
         && let Some(service) = &task.service
         && ctx.catalog.service(&task.cluster, service)?.is_none()
@@ -45,7 +44,19 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
             .catalog
             .request_task_stop(id, StopCode::ServiceSchedulerInitiated, &reason)?;
     }
-    let action = match load_definition(ctx, &task)? {
+    let definition = load_definition(ctx, &task)?;
+    let defs: &[ContainerDefinition] = definition
+        .as_ref()
+        .map_or(&[], |td| &td.spec.container_definitions);
+    // A brand-new task has no containers yet: skip the listing (a container left by a crash
+    // between create and this record is adopted on its name conflict instead).
+    let fresh = before == TaskStatus::default() && task.desired_status == DesiredStatus::Running;
+    let mut observed = if fresh {
+        Observed::new()
+    } else {
+        observe(ctx, id, defs).await?
+    };
+    let action = match definition {
         Err(reason) => {
             fail(&mut status, StopCode::TaskFailedToStart, reason);
             finish(ctx, &task, &mut status, &mut observed, None).await?
@@ -77,7 +88,7 @@ async fn run(
     if !is_stopping(task, status) {
         let progress = start::advance(ctx, task, &td.spec, status, observed).await?;
         if progress.changed {
-            *observed = observe(ctx, &task.id).await?;
+            *observed = observe(ctx, &task.id, defs).await?;
         }
         recheck = progress.recheck;
         record_containers(status, defs, observed);
@@ -145,17 +156,25 @@ fn load_definition(
         .ok_or_else(missing))
 }
 
-/// The task's containers as the engine has them (inspected: exit codes, health, start times).
-async fn observe(ctx: &Context, id: &str) -> Result<Observed, ControllerError> {
+/// The task's containers as the engine has them. Exited containers are inspected (exit
+/// codes), and so are running ones with a health check (health, start time); the rest need
+/// only the list.
+async fn observe(ctx: &Context, id: &str, defs: &[ContainerDefinition]) -> Result<Observed, ControllerError> {
     let filters = [
         labels::filter(labels::OWNER, &ctx.owner),
         labels::filter(labels::TASK, id),
     ];
+    let checked = |name: &str| defs.iter().any(|d| d.name == name && d.health_check.is_some());
     let mut observed = Observed::new();
     for summary in ctx.runtime.list(&filters).await? {
         let Some(name) = summary.label(labels::CONTAINER).map(str::to_string) else {
             continue;
         };
+        let needs_inspect = summary.state == ContainerState::Exited || checked(&name);
+        if !needs_inspect {
+            observed.insert(name, summary);
+            continue;
+        }
         // Gone between list and inspect (e.g. `docker rm -f`): treat it as absent.
         if let Some(info) = ctx.runtime.inspect(&summary.id).await? {
             observed.insert(name, info);

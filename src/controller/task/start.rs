@@ -9,7 +9,7 @@ use super::health::{container_health, probe_command, record_probe};
 use super::resources::{self, EnvFiles};
 use super::{Observed, fail};
 use crate::model::{ContainerDefinition, HealthStatus, StopCode, TaskDefinitionSpec};
-use crate::runtime::{ContainerState, HealthState, RuntimeError};
+use crate::runtime::{ContainerInfo, ContainerState, HealthState, RuntimeError};
 use crate::store::{TaskRecord, TaskStatus};
 use std::time::Duration;
 
@@ -52,9 +52,8 @@ pub(super) async fn advance(
         match create_container(ctx, task, td, def, &env_files).await? {
             Ok(id) => {
                 progress.changed = true;
-                if let Some(info) = ctx.runtime.inspect(&id).await? {
-                    created.insert(def.name.clone(), info);
-                }
+                // Just created: nothing to ask the engine that we do not already know.
+                created.insert(def.name.clone(), just_created(id, def));
             }
             Err(reason) => {
                 fail(status, StopCode::TaskFailedToStart, reason);
@@ -160,6 +159,22 @@ fn creation_order<'a>(
         }
     }
     order
+}
+
+fn just_created(id: String, def: &ContainerDefinition) -> ContainerInfo {
+    ContainerInfo {
+        id,
+        name: def.name.clone(),
+        labels: Default::default(),
+        state: ContainerState::Created,
+        exit_code: None,
+        error: None,
+        oom_killed: false,
+        ports: Vec::new(),
+        health: None,
+        started_at: None,
+        finished_at: None,
+    }
 }
 
 fn was_created(status: &TaskStatus, def: &ContainerDefinition) -> bool {

@@ -60,7 +60,7 @@ pub(super) async fn stop_containers(
                 Err(e) => return Err(e.into()),
             }
         }
-        *observed = observe(ctx, &task.id).await?;
+        *observed = observe(ctx, &task.id, defs).await?;
     }
     Ok(())
 }
