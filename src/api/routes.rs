@@ -273,18 +273,10 @@ async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
     let mut out = Vec::new();
     for _ in 0..count {
         let task = TaskRecord {
-            id: new_task_id(),
             cluster: cluster.clone(),
-            task_definition: td.reference(),
-            service: None,
-            group: format!("family:{}", td.family),
             started_by: req.started_by.clone(),
-            deployment: None,
-            start_after: None,
-            desired_status: DesiredStatus::Running,
-            stop_code: None,
-            stopped_reason: None,
             created_at: now_millis(),
+            ..TaskRecord::standalone(&new_task_id(), &td.reference())
         };
         s.catalog.create_task(&task)?;
         out.push(task_shape(&s, &task, &TaskStatus::default())?);
