@@ -30,6 +30,14 @@ pub enum AppError {
     /// The engine endpoint is malformed.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// The ECS endpoint may not or could not listen on its address.
+    #[error("ecs endpoint {addr}: {message}")]
+    Listen {
+        /// `--listen` address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        message: String,
+    },
     /// The API socket could not be bound.
     #[error("socket {path}: {message}")]
     Socket {
@@ -56,6 +64,10 @@ pub async fn run(
     let runtime = DockerRuntime::connect(config.engine.as_deref())?;
     let engine = runtime.endpoint().to_string();
     info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
+    let ecs_listener = match config.listen {
+        Some(addr) => Some(bind_ecs(addr).await?),
+        None => None,
+    };
     let listener = bind_socket(&config.socket)?;
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
@@ -84,13 +96,22 @@ pub async fn run(
         );
         watchers.push(tokio::spawn(task));
     }
+    let ecs_server = ecs_listener.map(|tcp| {
+        let ecs = api::ecs::router(catalog.clone(), api::ecs::default_scope());
+        let stop = wait(stop_rx.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(tcp, ecs).with_graceful_shutdown(stop).await {
+                error!(error = %e, "ecs endpoint failed");
+            }
+        })
+    });
     let app = api::router(catalog, ArnScope::default(), engine);
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))
         .await;
     let _ = controllers.await;
-    for w in watchers {
+    for w in watchers.into_iter().chain(ecs_server) {
         let _ = w.await;
     }
     let _ = std::fs::remove_file(&config.socket);
@@ -135,6 +156,21 @@ fn open_store(path: &Path) -> Result<SledStore, AppError> {
             Ok(SledStore::open(path)?)
         }
     }
+}
+
+/// Binds the ECS endpoint, on loopback only while SigV4 is not verified.
+async fn bind_ecs(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, AppError> {
+    if let Some(message) = api::ecs::refuse_listen_address(addr) {
+        return Err(AppError::Listen { addr, message });
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| AppError::Listen {
+            addr,
+            message: e.to_string(),
+        })?;
+    info!(addr = %addr, "ecs endpoint listening");
+    Ok(listener)
 }
 
 fn bind_socket(path: &Path) -> Result<UnixListener, AppError> {

@@ -1,6 +1,7 @@
 //! Daemon configuration and the default locations of DESIGN.md §5.
 
 use crate::controller::ControllerSettings;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Everything `ecsd serve` needs.
@@ -18,6 +19,8 @@ pub struct Config {
     pub watch: Vec<PathBuf>,
     /// How they are watched.
     pub watch_settings: crate::watch::WatchSettings,
+    /// TCP address of the ECS-compatible endpoint, if it is served.
+    pub listen: Option<SocketAddr>,
 }
 
 fn is_root() -> bool {

@@ -3,6 +3,7 @@
 //! Handlers are thin: they parse, call `apply`/`Catalog`, and render ECS shapes.
 
 pub mod client;
+pub mod ecs;
 mod routes;
 mod services;
 pub mod shapes;

@@ -4,6 +4,7 @@ use crate::app;
 use crate::config::{Config, default_state_dir};
 use crate::controller::ControllerSettings;
 use clap::Args;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub struct ServeArgs {
     /// Docker socket, then the Podman socket.
     #[arg(long)]
     engine: Option<String>,
+    /// Serve the ECS API (AWS JSON 1.1, for the aws CLI and SDKs) on this loopback address.
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: Option<SocketAddr>,
     /// Grace period between SIGTERM and SIGKILL when stopping containers.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     stop_timeout: Duration,
@@ -51,6 +55,7 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
         state_dir: args.state_dir,
         socket,
         engine: args.engine,
+        listen: args.listen,
         settings: ControllerSettings {
             stop_timeout: args.stop_timeout,
             resync_interval: args.resync_interval,

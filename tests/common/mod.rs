@@ -112,6 +112,19 @@ impl Daemon {
         d
     }
 
+    /// A started daemon with extra `serve` flags (e.g. `--listen 127.0.0.1:PORT`).
+    pub fn with_args(engine: Engine, args: &[&str]) -> Self {
+        require_engine(engine);
+        let mut d = Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            engine,
+            serve_args: args.iter().map(|a| a.to_string()).collect(),
+            child: None,
+        };
+        d.spawn();
+        d
+    }
+
     /// A daemon watching `<its temp dir>/deploy` (created empty), not started yet when
     /// `start_now` is false (to test changes made while it is down).
     pub fn watching(engine: Engine, start_now: bool) -> Self {

@@ -1,0 +1,220 @@
+//! Operation name → the function that serves it.
+
+use super::{EcsError, clusters, services, task_definitions, tasks};
+use crate::api::routes::ApiState;
+use serde_json::Value;
+
+/// Runs the ECS operation `op` (the part of `X-Amz-Target` after the prefix) on `input`.
+pub fn dispatch(s: &ApiState, op: &str, input: Value) -> Result<Value, EcsError> {
+    match op {
+        "CreateCluster" => clusters::create(s, input),
+        "DescribeClusters" => clusters::describe(s, input),
+        "ListClusters" => clusters::list(s, input),
+        "RegisterTaskDefinition" => task_definitions::register(s, input),
+        "DescribeTaskDefinition" => task_definitions::describe(s, input),
+        "ListTaskDefinitions" => task_definitions::list(s, input),
+        "DeregisterTaskDefinition" => task_definitions::deregister(s, input),
+        "RunTask" => tasks::run(s, input),
+        "DescribeTasks" => tasks::describe(s, input),
+        "ListTasks" => tasks::list(s, input),
+        "StopTask" => tasks::stop(s, input),
+        "CreateService" => services::create(s, input),
+        "UpdateService" => services::update(s, input),
+        "DescribeServices" => services::describe(s, input),
+        "ListServices" => services::list(s, input),
+        "DeleteService" => services::delete(s, input),
+        other => Err(EcsError::UnsupportedFeature(format!(
+            "operation {other} is not supported by ecsd"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Catalog, MemoryStore};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn state() -> ApiState {
+        ApiState {
+            catalog: Catalog::new(Arc::new(MemoryStore::new())),
+            scope: super::super::default_scope(),
+        }
+    }
+
+    fn call(s: &ApiState, op: &str, input: Value) -> Value {
+        dispatch(s, op, input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
+    }
+
+    fn code(s: &ApiState, op: &str, input: Value) -> &'static str {
+        dispatch(s, op, input).unwrap_err().status_and_code().1
+    }
+
+    fn register_web(s: &ApiState) -> Value {
+        call(
+            s,
+            "RegisterTaskDefinition",
+            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "busybox"}]}),
+        )
+    }
+
+    #[test]
+    fn an_unknown_operation_is_unsupported_and_named() {
+        let err = dispatch(&state(), "CreateCapacityProvider", json!({})).unwrap_err();
+        assert_eq!(err.status_and_code().1, "UnsupportedFeatureException");
+        assert!(err.to_string().contains("CreateCapacityProvider"), "{err}");
+    }
+
+    #[test]
+    fn registering_twice_with_a_change_makes_revision_two_and_family_means_latest() {
+        let s = state();
+        assert_eq!(register_web(&s)["taskDefinition"]["revision"], 1);
+        call(
+            &s,
+            "RegisterTaskDefinition",
+            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx"}]}),
+        );
+        let td = call(&s, "DescribeTaskDefinition", json!({"taskDefinition": "web"}));
+        assert_eq!(td["taskDefinition"]["revision"], 2);
+        assert_eq!(
+            td["taskDefinition"]["taskDefinitionArn"],
+            "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2"
+        );
+        let listed = call(&s, "ListTaskDefinitions", json!({"maxResults": 1}));
+        assert_eq!(listed["taskDefinitionArns"].as_array().unwrap().len(), 1);
+        assert_eq!(listed["nextToken"], "1");
+    }
+
+    #[test]
+    fn an_invalid_task_definition_is_a_client_exception() {
+        let s = state();
+        let input = json!({"family": "web", "containerDefinitions": [{"name": "web"}]});
+        assert_eq!(code(&s, "RegisterTaskDefinition", input), "ClientException");
+        assert_eq!(
+            code(&s, "DescribeTaskDefinition", json!({"taskDefinition": "nope"})),
+            "ClientException"
+        );
+    }
+
+    #[test]
+    fn run_task_creates_count_tasks_and_list_tasks_finds_them_by_started_by() {
+        let s = state();
+        register_web(&s);
+        let run = call(
+            &s,
+            "RunTask",
+            json!({"taskDefinition": "web", "count": 2, "startedBy": "me"}),
+        );
+        assert_eq!(run["tasks"].as_array().unwrap().len(), 2);
+        assert_eq!(run["tasks"][0]["group"], "family:web");
+        let listed = call(&s, "ListTasks", json!({"startedBy": "me"}));
+        assert_eq!(listed["taskArns"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            code(&s, "RunTask", json!({"taskDefinition": "web", "count": 11})),
+            "InvalidParameterException"
+        );
+        assert_eq!(
+            code(&s, "RunTask", json!({"taskDefinition": "web", "cluster": "nope"})),
+            "ClusterNotFoundException"
+        );
+    }
+
+    #[test]
+    fn a_stopped_task_leaves_the_default_listing_and_describe_reports_missing_ones() {
+        let s = state();
+        register_web(&s);
+        let arn = call(&s, "RunTask", json!({"taskDefinition": "web"}))["tasks"][0]["taskArn"].clone();
+        let stopped = call(&s, "StopTask", json!({"task": arn, "reason": "done"}));
+        assert_eq!(stopped["task"]["desiredStatus"], "STOPPED");
+        assert_eq!(stopped["task"]["stoppedReason"], "done");
+        assert!(
+            call(&s, "ListTasks", json!({}))["taskArns"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let all = call(&s, "ListTasks", json!({"desiredStatus": "STOPPED"}));
+        assert_eq!(all["taskArns"].as_array().unwrap().len(), 1);
+        let described = call(&s, "DescribeTasks", json!({"tasks": [arn, "0123"]}));
+        assert_eq!(described["tasks"].as_array().unwrap().len(), 1);
+        assert_eq!(described["failures"][0]["reason"], "MISSING");
+    }
+
+    #[test]
+    fn a_service_scaled_above_zero_is_deleted_only_with_force() {
+        let s = state();
+        register_web(&s);
+        let created = call(
+            &s,
+            "CreateService",
+            json!({"serviceName": "web", "taskDefinition": "web", "desiredCount": 1}),
+        );
+        assert_eq!(created["service"]["desiredCount"], 1);
+        assert_eq!(
+            code(
+                &s,
+                "CreateService",
+                json!({"serviceName": "web", "taskDefinition": "web"})
+            ),
+            "InvalidParameterException"
+        );
+        let err = dispatch(&s, "DeleteService", json!({"service": "web"})).unwrap_err();
+        assert_eq!(
+            err,
+            EcsError::InvalidParameter("The service cannot be stopped while it is scaled above 0.".into())
+        );
+        let deleted = call(&s, "DeleteService", json!({"service": "web", "force": true}));
+        assert_eq!(deleted["service"]["status"], "DRAINING");
+        assert_eq!(
+            code(&s, "UpdateService", json!({"service": "web", "desiredCount": 2})),
+            "ServiceNotActiveException"
+        );
+    }
+
+    #[test]
+    fn update_service_changes_count_and_revision_and_describe_reports_missing_services() {
+        let s = state();
+        register_web(&s);
+        call(
+            &s,
+            "CreateService",
+            json!({"serviceName": "web", "taskDefinition": "web:1", "desiredCount": 1}),
+        );
+        let updated = call(
+            &s,
+            "UpdateService",
+            json!({"service": "web", "desiredCount": 3, "forceNewDeployment": true}),
+        );
+        assert_eq!(updated["service"]["desiredCount"], 3);
+        assert_eq!(
+            code(&s, "UpdateService", json!({"service": "nope"})),
+            "ServiceNotFoundException"
+        );
+        let described = call(&s, "DescribeServices", json!({"services": ["web", "nope"]}));
+        assert_eq!(described["services"][0]["serviceName"], "web");
+        assert_eq!(
+            described["failures"][0],
+            json!({"arn": "arn:aws:ecs:us-east-1:000000000000:service/default/nope", "reason": "MISSING"})
+        );
+        let listed = call(&s, "ListServices", json!({}));
+        assert_eq!(
+            listed["serviceArns"],
+            json!(["arn:aws:ecs:us-east-1:000000000000:service/default/web"])
+        );
+    }
+
+    #[test]
+    fn clusters_are_created_listed_and_described_with_default_always_present() {
+        let s = state();
+        let created = call(&s, "CreateCluster", json!({"clusterName": "prod"}));
+        assert_eq!(created["cluster"]["clusterName"], "prod");
+        let listed = call(&s, "ListClusters", json!({}));
+        assert_eq!(listed["clusterArns"].as_array().unwrap().len(), 2);
+        let described = call(&s, "DescribeClusters", json!({"clusters": ["prod", "nope"]}));
+        assert_eq!(described["clusters"][0]["status"], "ACTIVE");
+        assert_eq!(described["failures"][0]["reason"], "MISSING");
+        let default = call(&s, "DescribeClusters", json!({}));
+        assert_eq!(default["clusters"][0]["clusterName"], "default");
+    }
+}

@@ -1,0 +1,113 @@
+//! ECS errors: the codes botocore's ECS model declares, each mapped to its HTTP status in one
+//! place, and the conversions from the store, apply and native-API errors.
+
+use crate::api::ApiError;
+use crate::apply::ApplyError;
+use crate::store::StoreError;
+use axum::http::StatusCode;
+
+/// An ECS operation failure; the variant is the `__type` a client sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EcsError {
+    /// The caller asked for something in a wrong state or referenced a bad object.
+    #[error("{0}")]
+    Client(String),
+    /// A parameter is malformed or out of range.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// The named cluster does not exist.
+    #[error("{0}")]
+    ClusterNotFound(String),
+    /// The named service does not exist.
+    #[error("{0}")]
+    ServiceNotFound(String),
+    /// The named service is being deleted.
+    #[error("{0}")]
+    ServiceNotActive(String),
+    /// The operation or feature is not implemented by ecsd.
+    #[error("{0}")]
+    UnsupportedFeature(String),
+    /// ecsd itself failed.
+    #[error("{0}")]
+    Server(String),
+}
+
+impl EcsError {
+    /// The HTTP status and the ECS error code (`__type`).
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            EcsError::Client(_) => (StatusCode::BAD_REQUEST, "ClientException"),
+            EcsError::InvalidParameter(_) => (StatusCode::BAD_REQUEST, "InvalidParameterException"),
+            EcsError::ClusterNotFound(_) => (StatusCode::BAD_REQUEST, "ClusterNotFoundException"),
+            EcsError::ServiceNotFound(_) => (StatusCode::BAD_REQUEST, "ServiceNotFoundException"),
+            EcsError::ServiceNotActive(_) => (StatusCode::BAD_REQUEST, "ServiceNotActiveException"),
+            EcsError::UnsupportedFeature(_) => (StatusCode::BAD_REQUEST, "UnsupportedFeatureException"),
+            EcsError::Server(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerException"),
+        }
+    }
+}
+
+impl From<StoreError> for EcsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => EcsError::Client(format!("{what} not found")),
+            StoreError::Conflict(why) => EcsError::Client(why),
+            e @ (StoreError::Open { .. } | StoreError::Io { .. } | StoreError::Decode { .. }) => {
+                EcsError::Server(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<ApplyError> for EcsError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Invalid(problems) => EcsError::Client(problems.join("; ")),
+            ApplyError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ApiError> for EcsError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Invalid(problems) => EcsError::InvalidParameter(problems.join("; ")),
+            ApiError::NotFound(what) | ApiError::Conflict(what) => EcsError::Client(what),
+            ApiError::Internal(why) => EcsError::Server(why),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_server_exceptions_are_http_500() {
+        let all = [
+            EcsError::Client(String::new()),
+            EcsError::InvalidParameter(String::new()),
+            EcsError::ClusterNotFound(String::new()),
+            EcsError::ServiceNotFound(String::new()),
+            EcsError::ServiceNotActive(String::new()),
+            EcsError::UnsupportedFeature(String::new()),
+        ];
+        for e in all {
+            assert_eq!(e.status_and_code().0, StatusCode::BAD_REQUEST, "{e:?}");
+        }
+        let server = EcsError::Server("boom".into()).status_and_code();
+        assert_eq!(server, (StatusCode::INTERNAL_SERVER_ERROR, "ServerException"));
+    }
+
+    #[test]
+    fn a_store_failure_is_a_server_exception_and_a_conflict_a_client_exception() {
+        let decode = StoreError::Decode {
+            tree: "tasks",
+            key: "t1".into(),
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+        };
+        assert_eq!(EcsError::from(decode).status_and_code().1, "ServerException");
+        let conflict = StoreError::Conflict("busy".into());
+        assert_eq!(EcsError::from(conflict), EcsError::Client("busy".into()));
+    }
+}

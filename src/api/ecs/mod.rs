@@ -1,0 +1,258 @@
+//! The ECS-compatible endpoint: AWS JSON 1.1 on `POST /` (`X-Amz-Target:
+//! AmazonEC2ContainerServiceV20141113.<Op>`), over the same `Catalog` as the native API, so
+//! objects made either way appear in both.
+//!
+//! `dispatch` maps operation names to one function per operation, grouped by resource in
+//! `clusters`, `task_definitions`, `tasks` and `services`; every failure is an `EcsError`.
+//! SigV4 signatures are not checked: the listener is refused on non-loopback addresses.
+
+mod clusters;
+mod dispatch;
+mod errors;
+mod services;
+mod task_definitions;
+mod tasks;
+
+pub use dispatch::dispatch;
+pub use errors::EcsError;
+
+use super::routes::ApiState;
+use super::shapes::ArnScope;
+use crate::model::DEFAULT_CLUSTER;
+use crate::store::Catalog;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// `X-Amz-Target` prefix of every ECS operation.
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+
+/// The ECS endpoint's router.
+pub fn router(catalog: Catalog, scope: ArnScope) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .with_state(Arc::new(ApiState { catalog, scope }))
+}
+
+/// ARN region and account of the ECS endpoint until they are configurable: the SDKs' usual
+/// default region and LocalStack's account.
+pub fn default_scope() -> ArnScope {
+    ArnScope {
+        region: "us-east-1".into(),
+        account: "000000000000".into(),
+    }
+}
+
+/// Why the ECS endpoint may not listen on `addr`; `None` when it may.
+pub fn refuse_listen_address(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        "only loopback addresses are supported until SigV4 credentials are (anyone who can reach \
+         the port could run containers)"
+            .to_string()
+    })
+}
+
+async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let result = match target.strip_prefix(TARGET_PREFIX) {
+        Some(op) => parse_body(&body).and_then(|input| dispatch(&s, op, input)),
+        None => Err(EcsError::UnsupportedFeature(format!(
+            "missing or foreign X-Amz-Target {target:?}: expected {TARGET_PREFIX}<Operation>"
+        ))),
+    };
+    match result {
+        Ok(output) => reply(StatusCode::OK, output),
+        Err(e) => {
+            let (status, code) = e.status_and_code();
+            tracing::debug!(target = %target, code, error = %e, "ecs request failed");
+            reply(status, json!({"__type": code, "message": e.to_string()}))
+        }
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, EcsError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| EcsError::InvalidParameter(format!("request body is not JSON: {e}")))
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+    response
+}
+
+/// A fresh request id in UUID form, as AWS prints them.
+fn request_id() -> String {
+    let hex = crate::model::new_task_id();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Decodes an operation's input, naming the offending member on failure.
+pub(crate) fn input<T: DeserializeOwned>(body: Value) -> Result<T, EcsError> {
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        EcsError::InvalidParameter(format!("{path}: {}", e.into_inner()))
+    })
+}
+
+/// The last segment of an ARN's resource (`…:service/prod/web` → `web`), or `text` itself.
+pub(crate) fn short_name(text: &str) -> &str {
+    if text.starts_with("arn:") {
+        text.rsplit('/').next().unwrap_or(text)
+    } else {
+        text
+    }
+}
+
+/// The cluster a request names (name or ARN; `default` when omitted), which must exist.
+pub(crate) fn existing_cluster(s: &ApiState, cluster: Option<&str>) -> Result<String, EcsError> {
+    let name = short_name(cluster.unwrap_or(DEFAULT_CLUSTER)).to_string();
+    if name != DEFAULT_CLUSTER && s.catalog.cluster(&name)?.is_none() {
+        return Err(EcsError::ClusterNotFound("Cluster not found.".into()));
+    }
+    Ok(name)
+}
+
+/// ECS `Failure` for an object that does not exist.
+pub(crate) fn missing(arn: &str) -> Value {
+    json!({"arn": arn, "reason": "MISSING"})
+}
+
+/// One page of `items` from the offset in `next_token`, with the token of the next page.
+pub(crate) fn page<T>(
+    items: Vec<T>,
+    next_token: Option<&str>,
+    max_results: Option<u32>,
+    default_size: usize,
+) -> Result<(Vec<T>, Option<String>), EcsError> {
+    let size = match max_results {
+        None => default_size,
+        Some(n @ 1..=100) => n as usize,
+        Some(n) => {
+            return Err(EcsError::InvalidParameter(format!(
+                "maxResults must be between 1 and 100, got {n}"
+            )));
+        }
+    };
+    let start: usize = match next_token {
+        None | Some("") => 0,
+        Some(token) => token
+            .parse()
+            .map_err(|_| EcsError::InvalidParameter("Invalid nextToken.".into()))?,
+    };
+    let total = items.len();
+    let end = start.saturating_add(size).min(total);
+    let next = (end < total).then(|| end.to_string());
+    Ok((items.into_iter().skip(start).take(size).collect(), next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn call(target: &str, body: &'static str) -> (StatusCode, HeaderMap, Value) {
+        let state = Arc::new(ApiState {
+            catalog: Catalog::new(Arc::new(crate::store::MemoryStore::new())),
+            scope: default_scope(),
+        });
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-target", HeaderValue::from_str(target).unwrap());
+        let response = handle(State(state), headers, Bytes::from_static(body.as_bytes())).await;
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            serde_json::from_slice(&bytes).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn responses_are_aws_json_with_a_request_id_and_an_empty_body_means_no_input() {
+        let (status, headers, body) = call(&format!("{TARGET_PREFIX}ListClusters"), "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/x-amz-json-1.1");
+        assert_eq!(headers["x-amzn-requestid"].len(), 36);
+        assert_eq!(
+            body["clusterArns"][0],
+            "arn:aws:ecs:us-east-1:000000000000:cluster/default"
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_carry_the_ecs_code_in_type_and_a_message() {
+        let (status, headers, body) = call(&format!("{TARGET_PREFIX}DeleteCluster"), "{}").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(headers.contains_key("x-amzn-requestid"));
+        assert_eq!(body["__type"], "UnsupportedFeatureException");
+        assert!(body["message"].as_str().unwrap().contains("DeleteCluster"));
+        let (_, _, body) = call("Other.ListClusters", "{}").await;
+        assert_eq!(body["__type"], "UnsupportedFeatureException");
+        let (status, _, body) = call(&format!("{TARGET_PREFIX}RunTask"), "{not json").await;
+        assert_eq!(
+            (status, &body["__type"]),
+            (StatusCode::BAD_REQUEST, &json!("InvalidParameterException"))
+        );
+    }
+
+    #[test]
+    fn pages_walk_the_list_with_offset_tokens_until_none_is_left() {
+        let items: Vec<u32> = (0..5).collect();
+        let (first, token) = page(items.clone(), None, Some(2), 100).unwrap();
+        assert_eq!((first, token.as_deref()), (vec![0, 1], Some("2")));
+        let (last, token) = page(items.clone(), Some("4"), Some(2), 100).unwrap();
+        assert_eq!((last, token), (vec![4], None));
+        let (all, token) = page(items, None, None, 100).unwrap();
+        assert_eq!((all.len(), token), (5, None));
+    }
+
+    #[test]
+    fn a_bad_token_or_page_size_is_an_invalid_parameter() {
+        let bad = |token: Option<&str>, max| page(vec![1], token, max, 10).unwrap_err().status_and_code();
+        assert_eq!(bad(Some("x"), None).1, "InvalidParameterException");
+        assert_eq!(bad(None, Some(0)).1, "InvalidParameterException");
+        assert_eq!(bad(None, Some(101)).1, "InvalidParameterException");
+    }
+
+    #[test]
+    fn arns_and_names_both_name_an_object() {
+        assert_eq!(short_name("arn:aws:ecs:us-east-1:0:service/prod/web"), "web");
+        assert_eq!(short_name("arn:aws:ecs:us-east-1:0:cluster/prod"), "prod");
+        assert_eq!(short_name("web"), "web");
+    }
+
+    #[test]
+    fn only_loopback_addresses_may_serve_the_ecs_endpoint_without_sigv4() {
+        assert!(refuse_listen_address("127.0.0.1:4000".parse().unwrap()).is_none());
+        assert!(refuse_listen_address("[::1]:4000".parse().unwrap()).is_none());
+        let why = refuse_listen_address("0.0.0.0:4000".parse().unwrap()).unwrap();
+        assert!(why.contains("SigV4"), "{why}");
+    }
+}

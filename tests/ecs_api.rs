@@ -1,0 +1,183 @@
+//! The ECS-compatible endpoint driven by the real boto3 (from PyPI, in `target/aws-venv`,
+//! installed by `scripts/setup-aws`), including its waiters.
+
+mod common;
+
+use common::{Daemon, Engine};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The venv's python, or a loud failure naming the script that installs it.
+fn aws_python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/aws-venv/bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", "import boto3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "boto3 is not installed in {}: run `scripts/setup-aws` (or `scripts/test`, which does it)",
+        python.display()
+    );
+    python
+}
+
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe");
+    probe.local_addr().expect("probe addr").port()
+}
+
+/// Runs `script` with boto3 against the daemon's ECS endpoint; returns its stdout.
+fn boto3(d: &Daemon, port: u16, script: &str) -> String {
+    let path = d.dir.path().join("script.py");
+    std::fs::write(&path, format!("{PRELUDE}\n{script}")).expect("write script");
+    let out = Command::new(aws_python())
+        .arg(&path)
+        .env("AWS_ACCESS_KEY_ID", "x")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("ECSD_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "boto3 script failed:\n{}\n{}\n--- daemon log ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        d.log()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const PRELUDE: &str = r#"
+import json, os, boto3, botocore, botocore.validate
+ecs = boto3.client("ecs", endpoint_url=os.environ["ECSD_ENDPOINT"])
+FAST = {"Delay": 1, "MaxAttempts": 90}
+CHECKED = []
+def validate_output(parsed, model, **kwargs):
+    # Every response must satisfy botocore's own ECS output shape: required members, types.
+    if model.output_shape is None or "Error" in parsed:
+        return
+    body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = botocore.validate.ParamValidator().validate(body, model.output_shape)
+    if report.has_errors():
+        raise SystemExit(model.name + " response does not match the ECS model: " + report.generate_report())
+    CHECKED.append(model.name)
+ecs.meta.events.register("after-call.ecs", validate_output)
+def check(cond, what):
+    if not cond:
+        raise SystemExit("check failed: " + what)
+"#;
+
+const LIFECYCLE: &str = r#"
+td_json = {
+    "family": "sleeper",
+    "containerDefinitions": [
+        {"name": "main", "image": "busybox:latest", "command": ["sleep", "3600"], "memory": 64}
+    ],
+}
+td = ecs.register_task_definition(**td_json)["taskDefinition"]
+check(td["revision"] == 1, "first revision")
+check(td["taskDefinitionArn"].endswith("task-definition/sleeper:1"), td["taskDefinitionArn"])
+described = ecs.describe_task_definition(taskDefinition="sleeper")["taskDefinition"]
+check(described["containerDefinitions"][0]["image"] == "busybox:latest", "described image")
+arns = ecs.list_task_definitions(familyPrefix="sleeper")["taskDefinitionArns"]
+check(arns == [td["taskDefinitionArn"]], str(arns))
+
+run = ecs.run_task(taskDefinition="sleeper", count=2, startedBy="boto3")
+check(run["failures"] == [], str(run["failures"]))
+tasks = [t["taskArn"] for t in run["tasks"]]
+check(len(tasks) == 2, "two tasks")
+ecs.get_waiter("tasks_running").wait(tasks=tasks, WaiterConfig=FAST)
+listed = ecs.list_tasks(startedBy="boto3")["taskArns"]
+check(sorted(listed) == sorted(tasks), str(listed))
+for arn in tasks:
+    stopped = ecs.stop_task(task=arn, reason="test over")["task"]
+    check(stopped["desiredStatus"] == "STOPPED", stopped["desiredStatus"])
+ecs.get_waiter("tasks_stopped").wait(tasks=tasks, WaiterConfig=FAST)
+final = ecs.describe_tasks(tasks=tasks)["tasks"]
+check(all(t["stoppedReason"] == "test over" for t in final), str(final))
+
+svc = ecs.create_service(serviceName="web", taskDefinition="sleeper", desiredCount=1)["service"]
+check(svc["serviceName"] == "web", "service name")
+ecs.get_waiter("services_stable").wait(services=["web"], WaiterConfig=FAST)
+stable = ecs.describe_services(services=["web"])["services"][0]
+check(stable["runningCount"] == 1, str(stable["runningCount"]))
+
+try:
+    ecs.delete_service(service="web")
+    raise SystemExit("deleting a service scaled above 0 without force succeeded")
+except ecs.exceptions.InvalidParameterException as e:
+    check("scaled above 0" in str(e), str(e))
+
+td_json["containerDefinitions"][0]["command"] = ["sleep", "3601"]
+ecs.register_task_definition(**td_json)
+updated = ecs.update_service(service="web", taskDefinition="sleeper:2")["service"]
+ecs.get_waiter("services_stable").wait(services=["web"], WaiterConfig=FAST)
+stable = ecs.describe_services(services=["web"])["services"][0]
+check(stable["taskDefinition"].endswith("sleeper:2"), stable["taskDefinition"])
+ecs.update_service(service="web", desiredCount=0)
+ecs.delete_service(service="web")
+check(ecs.list_services()["serviceArns"] in ([], [stable["serviceArn"]]), "service deleted")
+
+cluster = ecs.create_cluster(clusterName="prod")["cluster"]
+check(cluster["clusterName"] == "prod", str(cluster))
+clusters = ecs.describe_clusters(clusters=["prod", "gone"])
+check(clusters["clusters"][0]["status"] == "ACTIVE", str(clusters))
+check(clusters["failures"][0]["reason"] == "MISSING", str(clusters))
+pages = ecs.get_paginator("list_clusters").paginate(PaginationConfig={"PageSize": 1})
+check(sum(len(p["clusterArns"]) for p in pages) == 2, "two clusters over two pages")
+
+missing = ecs.describe_services(services=["nope"])
+check(missing["services"] == [], "no services")
+check(missing["failures"][0]["reason"] == "MISSING", str(missing["failures"]))
+check(missing["failures"][0]["arn"].endswith("service/default/nope"), str(missing["failures"]))
+
+try:
+    ecs.create_capacity_provider(name="x", autoScalingGroupProvider={"autoScalingGroupArn": "a"})
+    raise SystemExit("an unsupported operation succeeded")
+except ecs.exceptions.UnsupportedFeatureException as e:
+    check("CreateCapacityProvider" in str(e), str(e))
+check(len(set(CHECKED)) >= 15, "responses validated: " + str(sorted(set(CHECKED))))
+print("ok")
+"#;
+
+#[test]
+fn boto3_registers_runs_waits_for_and_stops_tasks_and_waits_for_a_stable_service() {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
+    let out = boto3(&d, port, LIFECYCLE);
+    assert!(out.contains("ok"), "{out}");
+    // The native API sees what the ECS endpoint made.
+    let clusters = d.json(&["get", "clusters"]);
+    let names: Vec<&str> = clusters["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["clusterName"].as_str())
+        .collect();
+    assert!(names.contains(&"prod"), "{clusters}");
+}
+
+#[test]
+fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(common::BIN)
+        .arg("--socket")
+        .arg(dir.path().join("ecsd.sock"))
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--engine",
+            Engine::Docker.endpoint(),
+        ])
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .output()
+        .expect("run ecsd serve");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SigV4"), "{stderr}");
+}
