@@ -12,12 +12,11 @@ pub const CRASH_LOOP: Backoff = Backoff {
     max: Duration::from_secs(300),
 };
 
-/// A task that ran at least this long before stopping "ran well".
-const RAN_WELL: Duration = Duration::from_secs(10);
-
 /// How long to wait before starting replacements, given the statuses of the service's
 /// tasks; None when starts may go ahead now.
-pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64) -> Option<Duration> {
+/// A task that became HEALTHY, or ran at least `ran_well` (the minimum healthy time), "ran
+/// well": its stop is not a crash loop.
+pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64, ran_well: Duration) -> Option<Duration> {
     let mut stopped: Vec<&TaskStatus> = statuses
         .iter()
         .copied()
@@ -36,7 +35,7 @@ pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64) -> Option<Durati
             (Some(start), Some(stop)) => Duration::from_millis(stop.saturating_sub(start)),
             _ => Duration::ZERO,
         };
-        failure && ran < RAN_WELL
+        failure && ran < ran_well && s.healthy_at.is_none()
     };
     let failures = stopped.iter().copied().take_while(failed_fast).count() as u32;
     let last = stopped.first()?.stopped_at?;
@@ -50,6 +49,8 @@ pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64) -> Option<Durati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TEN: Duration = Duration::from_secs(10);
 
     fn stopped(code: StopCode, started: Option<u64>, stopped: u64) -> TaskStatus {
         TaskStatus {
@@ -68,7 +69,7 @@ mod tests {
     #[test]
     fn a_task_that_ran_well_is_replaced_at_once() {
         let s = stopped(StopCode::EssentialContainerExited, Some(0), 60_000);
-        assert_eq!(restart_delay(&[&s], 60_001), None);
+        assert_eq!(restart_delay(&[&s], 60_001, TEN), None);
     }
 
     #[test]
@@ -79,7 +80,7 @@ mod tests {
             let at = i * 1_000_000;
             statuses.push(stopped(StopCode::EssentialContainerExited, Some(at), at + 500));
             let refs: Vec<&TaskStatus> = statuses.iter().collect();
-            delays.push(restart_delay(&refs, at + 500).unwrap().as_secs());
+            delays.push(restart_delay(&refs, at + 500, TEN).unwrap().as_secs());
         }
         assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300, 300]);
     }
@@ -87,22 +88,29 @@ mod tests {
     #[test]
     fn the_delay_runs_from_the_last_failure() {
         let s = stopped(StopCode::TaskFailedToStart, None, 100_000);
-        assert_eq!(restart_delay(&[&s], 104_000), Some(Duration::from_secs(6)));
-        assert_eq!(restart_delay(&[&s], 110_000), None);
+        assert_eq!(restart_delay(&[&s], 104_000, TEN), Some(Duration::from_secs(6)));
+        assert_eq!(restart_delay(&[&s], 110_000, TEN), None);
     }
 
     #[test]
     fn a_container_removed_from_outside_is_not_a_crash() {
         let mut s = stopped(StopCode::EssentialContainerExited, Some(0), 100);
         s.containers[0].exit_code = None;
-        assert_eq!(restart_delay(&[&s], 200), None);
+        assert_eq!(restart_delay(&[&s], 200, TEN), None);
+    }
+
+    #[test]
+    fn a_task_that_became_healthy_ran_well_however_short_its_run() {
+        let mut s = stopped(StopCode::EssentialContainerExited, Some(0), 500);
+        s.healthy_at = Some(400);
+        assert_eq!(restart_delay(&[&s], 600, TEN), None);
     }
 
     #[test]
     fn user_stops_and_scale_in_never_delay_starts() {
         let a = stopped(StopCode::UserInitiated, None, 100);
         let b = stopped(StopCode::ServiceSchedulerInitiated, None, 200);
-        assert_eq!(restart_delay(&[&a, &b], 300), None);
+        assert_eq!(restart_delay(&[&a, &b], 300, TEN), None);
     }
 
     #[test]
@@ -110,7 +118,7 @@ mod tests {
         let old_fail = stopped(StopCode::EssentialContainerExited, Some(0), 100);
         let good = stopped(StopCode::EssentialContainerExited, Some(1_000), 900_000);
         let new_fail = stopped(StopCode::EssentialContainerExited, Some(900_100), 900_200);
-        let d = restart_delay(&[&old_fail, &good, &new_fail], 900_200).unwrap();
+        let d = restart_delay(&[&old_fail, &good, &new_fail], 900_200, TEN).unwrap();
         assert_eq!(d.as_secs(), 10, "one failure since the good run");
     }
 }

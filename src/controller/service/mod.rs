@@ -129,7 +129,8 @@ async fn step(
         return Ok(Action::RequeueAfter(Duration::from_secs(5)));
     }
     let p = primary(status).cloned().unwrap_or(p);
-    let hold = restart_delay(&tasks.iter().map(|(_, s)| s).collect::<Vec<_>>(), now);
+    let statuses: Vec<&crate::store::TaskStatus> = tasks.iter().map(|(_, s)| s).collect();
+    let hold = restart_delay(&statuses, now, ctx.settings.min_healthy_time);
     let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
     let (min, max) = service.spec.deployment_percents();
     let plan = plan_deployment(&PlanInput {

@@ -1,0 +1,79 @@
+//! Scenario 1, scale-up: a service from 0 to N tasks until ecsd reports all RUNNING, against
+//! the same N containers created and started directly with ecsd's concurrency.
+
+use crate::Bench;
+use crate::daemon::{BenchDaemon, ServeOptions};
+use crate::manifests;
+use crate::report::{Figure, ScenarioReport};
+use ecsd::controller::ControllerSettings;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Runs the trials, ecsd and direct alternating which goes first.
+pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> {
+    let n = bench.options.n;
+    let concurrency = ControllerSettings::default().concurrency;
+    out.note(format!(
+        "N={n}; direct baseline: create+start through bollard, {concurrency} at a time (ecsd's reconcile concurrency)"
+    ));
+    let (mut ecsd, mut direct, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for trial in 0..bench.options.trials {
+        let (e, d) = if trial % 2 == 0 {
+            let e = ecsd_scale_up(n).await?;
+            (e, direct_scale_up(bench, n, concurrency, trial).await?)
+        } else {
+            let d = direct_scale_up(bench, n, concurrency, trial).await?;
+            (ecsd_scale_up(n).await?, d)
+        };
+        eprintln!("  trial {trial}: ecsd {e:.2} s, direct {d:.2} s");
+        ecsd.push(e);
+        direct.push(d);
+        ratios.push(e / d);
+    }
+    out.figure(Figure::measured(
+        "ecsd",
+        format!("ecsd: service 0->{n} all RUNNING"),
+        "s",
+        &ecsd,
+    ));
+    out.figure(Figure::measured(
+        "direct",
+        format!("direct: {n} create+start"),
+        "s",
+        &direct,
+    ));
+    out.figure(Figure::measured(
+        "ratio",
+        "ratio ecsd/direct (per trial)",
+        "x",
+        &ratios,
+    ));
+    Ok(())
+}
+
+/// Seconds from `ecsd scale service/NAME N` until the service reports N RUNNING, on a fresh
+/// daemon whose service already exists with 0 tasks.
+pub async fn ecsd_scale_up(n: usize) -> anyhow::Result<f64> {
+    let daemon = BenchDaemon::start(ServeOptions::default()).await?;
+    daemon
+        .apply("scale.yaml", &manifests::service("scale", 0, "1"))
+        .await?;
+    daemon.wait_running("scale", 0, Duration::from_secs(30)).await?;
+    let started = Instant::now();
+    daemon.cli(&["scale", "service/scale", &n.to_string()]).await?;
+    daemon.wait_running("scale", n, Duration::from_secs(600)).await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Seconds to create and start `n` containers directly; removes them afterwards.
+async fn direct_scale_up(bench: &Bench, n: usize, concurrency: usize, trial: usize) -> anyhow::Result<f64> {
+    let names: Vec<String> = (0..n)
+        .map(|i| format!("ecsd-bench-{}-scale{trial}-{i}", bench.engine.run_id()))
+        .collect();
+    let started = Instant::now();
+    let created = bench.engine.create_and_start(&names, concurrency).await;
+    let secs = started.elapsed().as_secs_f64();
+    bench.engine.remove_run_containers().await?;
+    created?;
+    Ok(secs)
+}

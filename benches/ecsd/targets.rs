@@ -1,0 +1,196 @@
+//! The targets of issue 7, judged against this run's figures: met, missed, or not measured.
+
+use crate::options::Scenario;
+use crate::report::Report;
+use crate::stats::Summary;
+use serde_json::{Value, json};
+
+/// Which statistic of a figure a target bounds.
+#[derive(Debug, Clone, Copy)]
+enum Stat {
+    Median,
+    P99,
+    Max,
+}
+
+/// One target: a figure's statistic must stay at or below `limit` (strictly below when `strict`).
+struct Target {
+    text: &'static str,
+    scenario: Scenario,
+    key: &'static str,
+    stat: Stat,
+    limit: f64,
+    strict: bool,
+}
+
+const TARGETS: [Target; 11] = [
+    Target::at_most(
+        "scale-up: ecsd/direct ratio (median) <= 1.15",
+        Scenario::ScaleUp,
+        "ratio",
+        Stat::Median,
+        1.15,
+    ),
+    Target {
+        strict: true,
+        ..Target::at_most(
+            "scale-up: below Swarm, ecsd/Swarm (median) < 1",
+            Scenario::Peer,
+            "ratio",
+            Stat::Median,
+            1.0,
+        )
+    },
+    Target::at_most(
+        "reaction: watched save -> create, p99 beyond the debounce <= 250 ms",
+        Scenario::Reaction,
+        "watch_beyond_debounce",
+        Stat::P99,
+        250.0,
+    ),
+    Target::at_most(
+        "reaction: container killed -> replacement RUNNING, p99 <= 250 ms",
+        Scenario::Reaction,
+        "kill_replaced",
+        Stat::P99,
+        250.0,
+    ),
+    Target::at_most(
+        "adoption: ready after restart (median) <= 1 s",
+        Scenario::Adoption,
+        "ready",
+        Stat::Median,
+        1.0,
+    ),
+    Target::at_most(
+        "adoption: 0 containers created or stopped (max)",
+        Scenario::Adoption,
+        "changes",
+        Stat::Max,
+        0.0,
+    ),
+    Target::at_most(
+        "footprint: idle CPU <= 0.5 %",
+        Scenario::Footprint,
+        "cpu",
+        Stat::Median,
+        0.5,
+    ),
+    Target::at_most(
+        "footprint: peak RSS <= 40 MiB",
+        Scenario::Footprint,
+        "peak_rss",
+        Stat::Max,
+        40.0,
+    ),
+    Target::at_most(
+        "api: `get tasks -o json` p99 <= 20 ms",
+        Scenario::Api,
+        "cli_get",
+        Stat::P99,
+        20.0,
+    ),
+    Target::at_most(
+        "api: `get tasks --all -o json` (every task) p99 <= 20 ms",
+        Scenario::Api,
+        "cli_get_all",
+        Stat::P99,
+        20.0,
+    ),
+    Target::at_most(
+        "api: DescribeTasks (100 per call) p99 <= 20 ms",
+        Scenario::Api,
+        "describe",
+        Stat::P99,
+        20.0,
+    ),
+];
+
+impl Target {
+    const fn at_most(
+        text: &'static str,
+        scenario: Scenario,
+        key: &'static str,
+        stat: Stat,
+        limit: f64,
+    ) -> Self {
+        Self {
+            text,
+            scenario,
+            key,
+            stat,
+            limit,
+            strict: false,
+        }
+    }
+
+    fn value(&self, s: Summary) -> f64 {
+        match self.stat {
+            Stat::Median => s.median,
+            Stat::P99 => s.p99,
+            Stat::Max => s.max,
+        }
+    }
+}
+
+/// One target's verdict.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// The target as the issue words it.
+    pub target: &'static str,
+    /// The bounded statistic with its unit, or why there is none.
+    pub measured: String,
+    /// None when it was not measured in this run.
+    pub met: Option<bool>,
+}
+
+/// Judges every target against `report`.
+pub fn judge(report: &Report) -> Vec<Verdict> {
+    TARGETS
+        .iter()
+        .map(|t| {
+            let scenario = report.scenario(t.scenario);
+            let figure = scenario.and_then(|s| s.figures.iter().find(|f| f.key == t.key));
+            match figure.and_then(|f| f.summary.map(|s| (f, s))) {
+                Some((f, s)) => {
+                    let v = t.value(s);
+                    Verdict {
+                        target: t.text,
+                        measured: format!("{v:.3} {}", f.unit).trim_end().to_string(),
+                        met: Some(if t.strict { v < t.limit } else { v <= t.limit }),
+                    }
+                }
+                None => Verdict {
+                    target: t.text,
+                    measured: "not measured in this run".into(),
+                    met: None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The verdicts as a table.
+pub fn table(verdicts: &[Verdict]) -> String {
+    let mut out = format!("{:<68} {:<10} {}\n", "target", "verdict", "measured");
+    for v in verdicts {
+        out.push_str(&format!("{:<68} {:<10} {}\n", v.target, word(v.met), v.measured));
+    }
+    out
+}
+
+/// The verdicts as JSON.
+pub fn to_json(verdicts: &[Verdict]) -> Value {
+    verdicts
+        .iter()
+        .map(|v| json!({"target": v.target, "verdict": word(v.met), "measured": v.measured}))
+        .collect()
+}
+
+fn word(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "n/a",
+    }
+}
