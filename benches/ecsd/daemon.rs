@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// The daemon binary cargo built for this benchmark.
 pub const BIN: &str = env!("CARGO_BIN_EXE_ecsd");
@@ -30,6 +31,7 @@ pub struct BenchDaemon {
     dir: tempfile::TempDir,
     options: ServeOptions,
     child: Option<Child>,
+    spawned_at: Instant,
     client: ApiClient,
     owner: String,
 }
@@ -44,6 +46,7 @@ impl BenchDaemon {
             dir,
             options,
             child: None,
+            spawned_at: Instant::now(),
             client,
             owner: String::new(),
         };
@@ -80,6 +83,11 @@ impl BenchDaemon {
         self.child.as_ref().map(Child::id)
     }
 
+    /// When the running process was started (its timers, such as the resync, count from here).
+    pub fn spawned_at(&self) -> Instant {
+        self.spawned_at
+    }
+
     /// Starts the process (again, after `kill_hard`) without waiting for it.
     pub fn spawn(&mut self) -> anyhow::Result<()> {
         let log = std::fs::OpenOptions::new()
@@ -102,6 +110,7 @@ impl BenchDaemon {
             .spawn()
             .with_context(|| format!("starting {BIN} serve"))?;
         self.child = Some(child);
+        self.spawned_at = Instant::now();
         Ok(())
     }
 
