@@ -75,6 +75,7 @@ pub async fn run(
         owner,
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),
+        exits: Default::default(),
         clock: Clock::new(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -111,6 +111,18 @@ on_both_engines! {
         assert_eq!(container(&task, "main")["exitCode"], 137);
     }
 
+    fn a_killed_container_is_noticed_from_the_engine_event_without_waiting_for_a_resync(d) {
+        // No resync within the test: only the engine's `die` event can reveal the kill.
+        d.restart_with(&["--resync-interval", "1h"]);
+        let text = single("eventkill", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let id = run_task(d, &text, "eventkill");
+        d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
+        let rid = container(&d.task(&id), "main")["runtimeId"].as_str().unwrap().to_string();
+        assert!(d.docker().args(["kill", &rid]).output().unwrap().status.success());
+        d.wait_until("the task stops", 60, |d| d.task(&id)["lastStatus"] == "STOPPED");
+        assert_eq!(container(&d.task(&id), "main")["exitCode"], 137);
+    }
+
     fn a_failing_health_check_turns_the_task_unhealthy(d) {
         let extra = "      healthCheck:\n        command: [\"CMD-SHELL\", \"exit 1\"]\n        interval: 5\n        timeout: 2\n        retries: 1\n";
         let text = single("sick", "trap 'exit 0' TERM; while true; do sleep 1; done", extra);

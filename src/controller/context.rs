@@ -1,5 +1,6 @@
 //! What every reconciler shares: state, engine, identity, settings and the queue.
 
+use super::exit_hints::ExitHints;
 use super::queue::WorkQueue;
 use crate::runtime::ContainerRuntime;
 use crate::store::Catalog;
@@ -124,4 +125,6 @@ pub struct Context {
     pub settings: ControllerSettings,
     /// Where reconcilers enqueue follow-up work.
     pub queue: Arc<WorkQueue<ObjectKey>>,
+    /// Containers that died moments ago (their listed state may lag).
+    pub exits: ExitHints,
 }

@@ -7,7 +7,7 @@ use super::resync::resync_all;
 use crate::runtime::{EngineEvent, labels};
 use futures::StreamExt;
 use std::sync::Arc;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Blocks until the engine answers and a first full listing has been loaded, then opens the
 /// queue's readiness gate.
@@ -26,6 +26,7 @@ pub async fn wait_until_ready(ctx: &Context) {
             Err(e) => warn!(error = %e, "waiting for the container engine"),
         }
         failures += 1;
+        warn!(failures, "engine event stream ended; reconnecting");
         tokio::time::sleep(Backoff::RECONNECT.delay(failures)).await;
     }
 }
@@ -55,6 +56,10 @@ pub async fn watch_engine(ctx: Arc<Context>) {
             match item {
                 Ok(event) => {
                     failures = 0;
+                    debug!(container = %event.container_id, action = %event.action, "engine event");
+                    if event.action == "die" {
+                        ctx.exits.died(&event.container_id);
+                    }
                     for key in event_keys(&event) {
                         ctx.queue.add(key);
                     }
@@ -66,6 +71,7 @@ pub async fn watch_engine(ctx: Arc<Context>) {
             }
         }
         failures += 1;
+        warn!(failures, "engine event stream ended; reconnecting");
         tokio::time::sleep(Backoff::RECONNECT.delay(failures)).await;
     }
 }

@@ -176,10 +176,17 @@ impl Daemon {
             .append(true)
             .open(self.dir.path().join("daemon.log"))
             .expect("log file");
+        // A short resync unless the test sets its own (e.g. to see that events alone suffice).
+        let resync: &[&str] = if self.serve_args.iter().any(|a| a == "--resync-interval") {
+            &[]
+        } else {
+            &["--resync-interval", "5s"]
+        };
         let child = Command::new(BIN)
             .arg("--socket")
             .arg(self.socket())
-            .args(["serve", "--stop-timeout", "3s", "--resync-interval", "5s"])
+            .args(["serve", "--stop-timeout", "3s"])
+            .args(resync)
             .args(["--engine", self.engine.endpoint()])
             .args(&self.serve_args)
             .arg("--state-dir")
@@ -201,6 +208,13 @@ impl Daemon {
     }
 
     /// `kill -9`: no shutdown code runs.
+    /// Restarts this daemon (same state and socket) with these extra `serve` flags.
+    pub fn restart_with(&mut self, args: &[&str]) {
+        self.kill_hard();
+        self.serve_args = args.iter().map(|a| a.to_string()).collect();
+        self.spawn();
+    }
+
     pub fn kill_hard(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -157,8 +157,8 @@ fn load_definition(
 }
 
 /// The task's containers as the engine has them. Exited containers are inspected (exit
-/// codes), and so are running ones with a health check (health, start time); the rest need
-/// only the list.
+/// codes), and so are running ones with a health check (health, start time) and ones that
+/// just died (the list may lag, see `exit_hints`); the rest need only the list.
 async fn observe(ctx: &Context, id: &str, defs: &[ContainerDefinition]) -> Result<Observed, ControllerError> {
     let filters = [
         labels::filter(labels::OWNER, &ctx.owner),
@@ -170,7 +170,8 @@ async fn observe(ctx: &Context, id: &str, defs: &[ContainerDefinition]) -> Resul
         let Some(name) = summary.label(labels::CONTAINER).map(str::to_string) else {
             continue;
         };
-        let needs_inspect = summary.state == ContainerState::Exited || checked(&name);
+        let needs_inspect =
+            summary.state == ContainerState::Exited || checked(&name) || ctx.exits.take(&summary.id);
         if !needs_inspect {
             observed.insert(name, summary);
             continue;

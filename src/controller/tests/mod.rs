@@ -25,6 +25,7 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
             ..Default::default()
         },
         queue: WorkQueue::new(Backoff::RECONCILE),
+        exits: Default::default(),
         clock: Clock::new(),
     })
 }
