@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Shared by every handler.
@@ -179,10 +180,21 @@ fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, TaskStatus)>,
 }
 
 fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Result<Value, ApiError> {
-    let images: Vec<(String, String)> = TaskDefinitionRef::parse(&t.task_definition)
+    Ok(shapes::task(
+        &s.scope,
+        t,
+        status,
+        &container_images(&s.catalog, &t.task_definition),
+    ))
+}
+
+/// `(container name, image)` of each container of a task definition (`family:revision`);
+/// empty when it is unknown.
+fn container_images(catalog: &Catalog, task_definition: &str) -> Vec<(String, String)> {
+    TaskDefinitionRef::parse(task_definition)
         .ok()
         .and_then(|r| {
-            s.catalog
+            catalog
                 .task_definition(&r.family, r.revision.unwrap_or(0))
                 .ok()
                 .flatten()
@@ -194,8 +206,7 @@ fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Result<Value
                 .map(|c| (c.name.clone(), c.image.clone()))
                 .collect()
         })
-        .unwrap_or_default();
-    Ok(shapes::task(&s.scope, t, status, &images))
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -208,6 +219,8 @@ struct TaskFilter {
 
 async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) -> Reply {
     let mut out = Vec::new();
+    // Many tasks share few revisions: decode each task definition once per request.
+    let mut images: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for (t, status) in tasks_with_status(&s.catalog)? {
         let wanted = q.cluster.as_ref().is_none_or(|c| *c == t.cluster)
             && q.service
@@ -215,7 +228,10 @@ async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) -> Reply {
                 .is_none_or(|svc| t.service.as_ref() == Some(svc))
             && (q.all || status.last_status != TaskState::Stopped);
         if wanted {
-            out.push(task_shape(&s, &t, &status)?);
+            let images = images
+                .entry(t.task_definition.clone())
+                .or_insert_with(|| container_images(&s.catalog, &t.task_definition));
+            out.push(shapes::task(&s.scope, &t, &status, images));
         }
     }
     Ok(items(out))
