@@ -320,6 +320,6 @@ fn a_removed_service_describes_as_inactive_and_is_no_longer_listed() {
     assert_eq!(call(&s, "ListServices", json!({}))["serviceArns"], json!([]));
     assert_eq!(
         dispatch(&s, "DeleteService", json!({"service": "web"})).unwrap_err(),
-        EcsError::ServiceNotFound("Service not found.".into())
+        EcsError::ServiceNotActive("Service was not ACTIVE.".into())
     );
 }

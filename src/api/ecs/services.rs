@@ -69,13 +69,16 @@ fn find(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsErr
         .ok_or_else(|| EcsError::ServiceNotFound("Service not found.".into()))
 }
 
-/// The service if it may still change, or ServiceNotFound/ServiceNotActive.
+/// The service if it may still change, or ServiceNotFound/ServiceNotActive (DRAINING, or
+/// deleted and still remembered as INACTIVE).
 fn find_active(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsError> {
-    let svc = find(s, cluster, name)?;
-    if svc.deleting {
-        return Err(EcsError::ServiceNotActive("Service was not ACTIVE.".into()));
+    let not_active = || EcsError::ServiceNotActive("Service was not ACTIVE.".into());
+    match s.catalog.service(cluster, name)? {
+        Some(svc) if svc.deleting => Err(not_active()),
+        Some(svc) => Ok(svc),
+        None if s.catalog.inactive_service(cluster, name)?.is_some() => Err(not_active()),
+        None => Err(EcsError::ServiceNotFound("Service not found.".into())),
     }
-    Ok(svc)
 }
 
 #[derive(Deserialize)]
