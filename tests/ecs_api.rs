@@ -160,6 +160,117 @@ fn boto3_registers_runs_waits_for_and_stops_tasks_and_waits_for_a_stable_service
     assert!(names.contains(&"prod"), "{clusters}");
 }
 
+const OPERATIONS: &str = r#"
+import botocore.exceptions
+td_json = {
+    "family": "sleeper",
+    "containerDefinitions": [
+        {"name": "main", "image": "busybox:latest", "command": ["sleep", "3600"], "memory": 32}
+    ],
+}
+one = ecs.register_task_definition(**td_json)["taskDefinition"]
+two = ecs.register_task_definition(**td_json, tags=[{"key": "team", "value": "ops"}])
+check((one["revision"], two["taskDefinition"]["revision"]) == (1, 2), "identical JSON registers twice")
+check(two["tags"] == [{"key": "team", "value": "ops"}], str(two["tags"]))
+ecs.register_task_definition(family="other", containerDefinitions=td_json["containerDefinitions"])
+families = ecs.list_task_definition_families()["families"]
+check(families == ["other", "sleeper"], str(families))
+old = ecs.deregister_task_definition(taskDefinition="sleeper:1")["taskDefinition"]
+check(old["status"] == "INACTIVE", old["status"])
+latest = ecs.describe_task_definition(taskDefinition="sleeper", include=["TAGS"])
+check(latest["taskDefinition"]["revision"] == 2, "the family still means revision 2")
+check(latest["tags"] == [{"key": "team", "value": "ops"}], str(latest["tags"]))
+deleted = ecs.delete_task_definitions(taskDefinitions=["sleeper:1", "sleeper:2"])
+check(deleted["taskDefinitions"][0]["status"] == "DELETE_IN_PROGRESS", str(deleted))
+check([f["reason"] for f in deleted["failures"]] == ["ACTIVE"], str(deleted["failures"]))
+listed = ecs.list_task_definitions(status="DELETE_IN_PROGRESS")["taskDefinitionArns"]
+check([a.split("/")[-1] for a in listed] == ["sleeper:1"], str(listed))
+
+cluster = ecs.create_cluster(clusterName="ops", tags=[{"key": "env", "value": "test"}])["cluster"]
+arn = cluster["clusterArn"]
+ecs.tag_resource(resourceArn=arn, tags=[{"key": "owner", "value": "me"}])
+ecs.untag_resource(resourceArn=arn, tagKeys=["env"])
+check(ecs.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "owner", "value": "me"}], "cluster tags")
+plain = ecs.describe_clusters(clusters=["ops"])["clusters"][0]
+check("tags" not in plain, str(plain))
+tagged = ecs.describe_clusters(clusters=["ops"], include=["TAGS"])["clusters"][0]
+check(tagged["tags"] == [{"key": "owner", "value": "me"}], str(tagged))
+
+instances = ecs.list_container_instances(cluster="ops")["containerInstanceArns"]
+check(len(instances) == 1, str(instances))
+instance = instances[0]
+ecs.put_attributes(cluster="ops", attributes=[{"name": "stack", "value": "blue", "targetId": instance}])
+found = ecs.list_container_instances(cluster="ops", filter="attribute:stack == blue and attribute:ecs.os-type exists")
+check(found["containerInstanceArns"] == [instance], str(found))
+none = ecs.list_container_instances(cluster="ops", filter="attribute:stack in [green, red]")
+check(none["containerInstanceArns"] == [], str(none))
+try:
+    ecs.list_container_instances(cluster="ops", filter="runningTasksCount > 0")
+    raise SystemExit("an unsupported filter was accepted")
+except ecs.exceptions.InvalidParameterException as e:
+    check("runningTasksCount" in str(e), str(e))
+attrs = ecs.list_attributes(cluster="ops", targetType="container-instance", attributeName="stack")["attributes"]
+check(attrs[0]["value"] == "blue" and attrs[0]["targetId"] == instance, str(attrs))
+ci = ecs.describe_container_instances(cluster="ops", containerInstances=[instance])["containerInstances"][0]
+cpu = [r for r in ci["registeredResources"] if r["name"] == "CPU"][0]["integerValue"]
+check(cpu >= 1024 and cpu % 1024 == 0, str(ci["registeredResources"]))
+check(ci["status"] == "ACTIVE" and ci["agentConnected"], str(ci))
+
+drained = ecs.update_container_instances_state(cluster="ops", containerInstances=[instance], status="DRAINING")
+check(drained["containerInstances"][0]["status"] == "DRAINING", str(drained))
+refused = ecs.run_task(cluster="ops", taskDefinition="other")
+check(refused["tasks"] == [] and refused["failures"][0]["reason"] == "DRAINING", str(refused))
+ecs.update_container_instances_state(cluster="ops", containerInstances=[instance], status="ACTIVE")
+
+started = ecs.start_task(cluster="ops", taskDefinition="other", containerInstances=[instance],
+                         tags=[{"key": "kind", "value": "batch"}])
+task = started["tasks"][0]["taskArn"]
+ecs.get_waiter("tasks_running").wait(cluster="ops", tasks=[task], WaiterConfig=FAST)
+described = ecs.describe_tasks(cluster="ops", tasks=[task], include=["TAGS"])["tasks"][0]
+check(described["tags"] == [{"key": "kind", "value": "batch"}], str(described))
+try:
+    ecs.delete_cluster(cluster="ops")
+    raise SystemExit("a cluster with a running task was deleted")
+except ecs.exceptions.ClusterContainsTasksException:
+    pass
+ecs.stop_task(cluster="ops", task=task)
+ecs.get_waiter("tasks_stopped").wait(cluster="ops", tasks=[task], WaiterConfig=FAST)
+
+ecs.create_service(cluster="ops", serviceName="web", taskDefinition="other", desiredCount=1)
+ecs.get_waiter("services_stable").wait(cluster="ops", services=["web"], WaiterConfig=FAST)
+try:
+    ecs.delete_cluster(cluster="ops")
+    raise SystemExit("a cluster with a service was deleted")
+except ecs.exceptions.ClusterContainsServicesException:
+    pass
+ecs.delete_service(cluster="ops", service="web", force=True)
+ecs.get_waiter("services_inactive").wait(cluster="ops", services=["web"], WaiterConfig=FAST)
+try:
+    ecs.get_waiter("services_stable").wait(cluster="ops", services=["web"], WaiterConfig=FAST)
+    raise SystemExit("services-stable succeeded for an INACTIVE service")
+except botocore.exceptions.WaiterError as e:
+    check("INACTIVE" in str(e), str(e))
+gone = ecs.delete_cluster(cluster="ops")["cluster"]
+check(gone["status"] == "INACTIVE", str(gone))
+check(ecs.describe_clusters(clusters=["ops"])["clusters"][0]["status"] == "INACTIVE", "INACTIVE cluster")
+check(arn not in ecs.list_clusters()["clusterArns"], "a deleted cluster is not listed")
+wanted = {"DeleteCluster", "ListTaskDefinitionFamilies", "DeleteTaskDefinitions", "TagResource",
+          "UntagResource", "ListTagsForResource", "PutAttributes", "ListAttributes",
+          "ListContainerInstances", "DescribeContainerInstances", "UpdateContainerInstancesState",
+          "StartTask", "DeregisterTaskDefinition"}
+check(wanted <= set(CHECKED), "not validated: " + str(sorted(wanted - set(CHECKED))))
+print("ok")
+"#;
+
+#[test]
+fn boto3_retires_revisions_tags_resources_filters_container_instances_and_deletes_a_cluster() {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
+    let out = boto3(&d, port, OPERATIONS);
+    assert!(out.contains("ok"), "{out}");
+}
+
 #[test]
 fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -47,7 +47,7 @@ impl ArnScope {
 }
 
 /// Epoch seconds with millisecond precision, as ECS emits timestamps.
-fn seconds(millis: u64) -> Value {
+pub(crate) fn seconds(millis: u64) -> Value {
     json!(millis as f64 / 1000.0)
 }
 
@@ -85,6 +85,7 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> Value {
             json!(match td.status {
                 TaskDefinitionStatus::Active => "ACTIVE",
                 TaskDefinitionStatus::Inactive => "INACTIVE",
+                TaskDefinitionStatus::DeleteInProgress => "DELETE_IN_PROGRESS",
             }),
         );
         let mode = serde_json::to_value(td.spec.network_mode()).unwrap_or_else(|_| json!("bridge"));
@@ -93,6 +94,9 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> Value {
         obj.insert("registeredAt".into(), seconds(td.registered_at));
         if let Some(at) = td.deregistered_at {
             obj.insert("deregisteredAt".into(), seconds(at));
+        }
+        if let Some(at) = td.delete_requested_at {
+            obj.insert("deleteRequestedAt".into(), seconds(at));
         }
     }
     value

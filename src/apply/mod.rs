@@ -19,7 +19,7 @@ pub fn prune_absent(
 }
 
 use crate::model::{DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef};
-use crate::store::{ApplyOutcome, Catalog, Origin, StoreError};
+use crate::store::{ApplyOutcome, Catalog, Origin, StoreError, TaskDefinitionRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -69,6 +69,10 @@ pub struct ApplyOptions {
     /// Delete objects owned by this source root that the batch no longer declares.
     #[serde(default)]
     pub prune: Option<String>,
+    /// Register every task definition as a new revision even when it equals the latest one
+    /// (ECS RegisterTaskDefinition); manifests keep the default, where unchanged is a no-op.
+    #[serde(skip)]
+    pub always_new_revision: bool,
 }
 
 /// The identity an owner record is kept under (`Service/default/web`, `TaskDefinition/web`).
@@ -100,7 +104,7 @@ pub fn apply_documents(
         results.push(if options.dry_run {
             preview(catalog, &doc.manifest)?
         } else {
-            write(catalog, doc)?
+            write(catalog, doc, options)?
         });
     }
     if let Some(root) = &options.prune {
@@ -127,7 +131,11 @@ pub fn apply_manifests(
             origin: origin.clone(),
         })
         .collect();
-    apply_documents(catalog, &docs, &ApplyOptions { dry_run, prune: None })
+    let options = ApplyOptions {
+        dry_run,
+        ..Default::default()
+    };
+    apply_documents(catalog, &docs, &options)
 }
 
 fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError> {
@@ -201,7 +209,7 @@ fn result(m: &Manifest, outcome: ApplyOutcome, detail: Option<String>) -> ApplyR
     }
 }
 
-fn write(catalog: &Catalog, doc: &Document) -> Result<ApplyResult, ApplyError> {
+fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<ApplyResult, ApplyError> {
     let m = &doc.manifest;
     let changes = preview(catalog, m)?.changes;
     let mut applied = match m {
@@ -211,8 +219,7 @@ fn write(catalog: &Catalog, doc: &Document) -> Result<ApplyResult, ApplyError> {
             None,
         ),
         Manifest::TaskDefinition(d) => {
-            let (record, outcome) =
-                catalog.register_task_definition(&d.metadata.name, &d.spec, &d.metadata.labels)?;
+            let (record, outcome) = register(catalog, d, options.always_new_revision)?;
             result(m, outcome, Some(format!("revision {}", record.revision)))
         }
         Manifest::Service(d) => {
@@ -224,6 +231,26 @@ fn write(catalog: &Catalog, doc: &Document) -> Result<ApplyResult, ApplyError> {
     applied.changes = changes;
     catalog.set_owner(&object_key(m), &doc.origin)?;
     Ok(applied)
+}
+
+/// Registers a task definition: a new revision only when it changed, unless `always`.
+fn register(
+    catalog: &Catalog,
+    d: &crate::model::Document<crate::model::TaskDefinitionSpec>,
+    always: bool,
+) -> Result<(TaskDefinitionRecord, ApplyOutcome), StoreError> {
+    let (name, labels) = (&d.metadata.name, &d.metadata.labels);
+    if !always {
+        return catalog.register_task_definition(name, &d.spec, labels);
+    }
+    let existed = catalog.latest_task_definition(name)?.is_some();
+    let record = catalog.register_task_definition_revision(name, &d.spec, labels)?;
+    let outcome = if existed {
+        ApplyOutcome::Configured
+    } else {
+        ApplyOutcome::Created
+    };
+    Ok((record, outcome))
 }
 
 /// What applying `m` would do, with a field-level diff against what is stored.

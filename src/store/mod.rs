@@ -11,9 +11,10 @@ mod sled_store;
 pub use catalog::{ApplyOutcome, Catalog, Change};
 pub use memory::MemoryStore;
 pub use records::{
-    ClusterRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync, FileSyncState, FolderSync,
-    NetworkBinding, Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, TaskDefinitionRecord,
-    TaskDefinitionStatus, TaskRecord, TaskStatus,
+    ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync,
+    FileSyncState, FolderSync, InstanceStatus, NetworkBinding, Origin, RolloutState, ServiceEvent,
+    ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
+    Tombstone,
 };
 pub use sled_store::SledStore;
 

@@ -18,6 +18,40 @@ pub struct ClusterRecord {
     pub created_at: u64,
 }
 
+/// An object that was deleted, kept for a while so ECS can still describe it as INACTIVE.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone<T> {
+    /// The object as it was when deleted.
+    pub record: T,
+    /// Deletion time (ms since epoch).
+    pub deleted_at: u64,
+}
+
+/// Whether new tasks may be placed on a container instance (ECS `status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InstanceStatus {
+    /// Accepts new tasks.
+    #[default]
+    Active,
+    /// Accepts no new tasks (UpdateContainerInstancesState).
+    Draining,
+}
+
+/// The machine's registration in one cluster (ecsd's one container instance per cluster).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerInstanceRecord {
+    /// ACTIVE or DRAINING.
+    #[serde(default)]
+    pub status: InstanceStatus,
+    /// Custom attributes (PutAttributes); a name without a value is allowed.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Option<String>>,
+    /// Bumped on every change (ECS `version`).
+    #[serde(default)]
+    pub version: u64,
+}
+
 /// Lifecycle of a task definition revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -26,6 +60,9 @@ pub enum TaskDefinitionStatus {
     Active,
     /// Deregistered; kept as history.
     Inactive,
+    /// Deletion requested (ECS DeleteTaskDefinitions): no longer usable or listed as INACTIVE;
+    /// kept so tasks that still run it keep their definition.
+    DeleteInProgress,
 }
 
 /// One immutable revision of a task definition family.
@@ -47,6 +84,9 @@ pub struct TaskDefinitionRecord {
     /// Deregistration time, if deregistered.
     #[serde(default)]
     pub deregistered_at: Option<u64>,
+    /// When its deletion was requested, if it was.
+    #[serde(default)]
+    pub delete_requested_at: Option<u64>,
 }
 
 impl TaskDefinitionRecord {
@@ -235,6 +275,9 @@ pub struct TaskRecord {
     pub stopped_reason: Option<String>,
     /// Creation time (ms since epoch).
     pub created_at: u64,
+    /// ECS tags given to RunTask/StartTask or TagResource.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl TaskRecord {
@@ -255,6 +298,7 @@ impl TaskRecord {
             stop_code: None,
             stopped_reason: None,
             created_at: 0,
+            labels: BTreeMap::new(),
         }
     }
 }

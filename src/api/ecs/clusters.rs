@@ -1,6 +1,6 @@
-//! CreateCluster, DescribeClusters, ListClusters.
+//! CreateCluster, DeleteCluster, DescribeClusters, ListClusters.
 
-use super::{EcsError, input, missing, page, short_name};
+use super::{EcsError, input, missing, page, short_name, tags};
 use crate::api::routes::ApiState;
 use crate::api::shapes;
 use crate::apply::{ApplyOptions, Document, apply_documents};
@@ -18,12 +18,12 @@ pub(super) fn ecs_origin() -> Origin {
 }
 
 /// Applies one manifest through the shared apply path (validation, ownership, revisions).
-pub(super) fn apply_one(s: &ApiState, manifest: Manifest) -> Result<(), EcsError> {
+pub(super) fn apply_one(s: &ApiState, manifest: Manifest, options: &ApplyOptions) -> Result<(), EcsError> {
     let doc = Document {
         manifest,
         origin: ecs_origin(),
     };
-    apply_documents(&s.catalog, &[doc], &ApplyOptions::default())?;
+    apply_documents(&s.catalog, &[doc], options)?;
     Ok(())
 }
 
@@ -31,24 +31,63 @@ pub(super) fn apply_one(s: &ApiState, manifest: Manifest) -> Result<(), EcsError
 #[serde(rename_all = "camelCase")]
 struct CreateInput {
     cluster_name: Option<String>,
+    #[serde(default)]
+    tags: Vec<tags::Tag>,
 }
 
 pub(super) fn create(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: CreateInput = input(body)?;
     let name = req.cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
-    apply_one(
-        s,
-        Manifest::Cluster(model::Document {
-            api_version: API_VERSION.into(),
-            kind: "Cluster".into(),
-            metadata: Metadata {
-                name: name.clone(),
-                ..Default::default()
-            },
-            spec: ClusterSpec::default(),
-        }),
-    )?;
-    Ok(json!({ "cluster": render(s, &name)? }))
+    let labels = tags::labels_from(&req.tags)?;
+    let manifest = Manifest::Cluster(model::Document {
+        api_version: API_VERSION.into(),
+        kind: "Cluster".into(),
+        metadata: Metadata {
+            name: name.clone(),
+            labels,
+            ..Default::default()
+        },
+        spec: ClusterSpec::default(),
+    });
+    apply_one(s, manifest, &ApplyOptions::default())?;
+    Ok(json!({ "cluster": render(s, &name, &["TAGS".to_string()])? }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteInput {
+    cluster: String,
+}
+
+/// Deletes an empty cluster; it then describes as INACTIVE until created again.
+pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: DeleteInput = input(body)?;
+    let name = short_name(&req.cluster).to_string();
+    if !is_active(s, &name)? {
+        return Err(EcsError::ClusterNotFound("Cluster not found.".into()));
+    }
+    match s.catalog.cluster_occupancy(&name)? {
+        (0, 0) => {}
+        (0, _) => {
+            return Err(EcsError::ClusterContainsTasks(
+                "The Cluster cannot be deleted while Tasks are active.".into(),
+            ));
+        }
+        _ => {
+            return Err(EcsError::ClusterContainsServices(
+                "The Cluster cannot be deleted while Services are active.".into(),
+            ));
+        }
+    }
+    let record = s.catalog.delete_cluster(&name)?;
+    Ok(json!({"cluster": inactive(s, &record, &[])}))
+}
+
+/// Whether the cluster exists now: created and not deleted (`default` implicitly, until
+/// deleted).
+pub(super) fn is_active(s: &ApiState, name: &str) -> Result<bool, EcsError> {
+    Ok(s.catalog.cluster(name)?.is_some()
+        || (name == DEFAULT_CLUSTER && s.catalog.deleted_cluster(name)?.is_none()))
 }
 
 #[derive(Deserialize)]
@@ -56,6 +95,8 @@ pub(super) fn create(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 struct DescribeInput {
     #[serde(default)]
     clusters: Vec<String>,
+    #[serde(default)]
+    include: Vec<String>,
 }
 
 pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -68,8 +109,10 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for given in &wanted {
         let name = short_name(given);
-        if name == DEFAULT_CLUSTER || s.catalog.cluster(name)?.is_some() {
-            found.push(render(s, name)?);
+        if is_active(s, name)? {
+            found.push(render(s, name, &req.include)?);
+        } else if let Some(gone) = s.catalog.deleted_cluster(name)? {
+            found.push(inactive(s, &gone.record, &req.include));
         } else {
             failures.push(missing(&s.scope.cluster_arn(name)));
         }
@@ -87,7 +130,7 @@ struct ListInput {
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: ListInput = input(body)?;
     let mut names: Vec<String> = s.catalog.clusters()?.into_iter().map(|c| c.name).collect();
-    if !names.iter().any(|n| n == DEFAULT_CLUSTER) {
+    if !names.iter().any(|n| n == DEFAULT_CLUSTER) && is_active(s, DEFAULT_CLUSTER)? {
         names.insert(0, DEFAULT_CLUSTER.to_string());
     }
     let arns = names.iter().map(|n| s.scope.cluster_arn(n)).collect();
@@ -95,17 +138,11 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     Ok(json!({"clusterArns": arns, "nextToken": next}))
 }
 
-/// ECS `Cluster` with its live service and task counts.
-fn render(s: &ApiState, name: &str) -> Result<Value, EcsError> {
-    let record = s.catalog.cluster(name)?.unwrap_or(ClusterRecord {
-        name: name.to_string(),
-        labels: Default::default(),
-        created_at: 0,
-    });
-    let services = s.catalog.services(Some(name))?.len();
+/// RUNNING and pending tasks of the cluster that are meant to run.
+pub(super) fn task_counts(s: &ApiState, cluster: &str) -> Result<(usize, usize), EcsError> {
     let statuses = s.catalog.task_statuses()?;
     let (mut running, mut pending) = (0, 0);
-    for t in s.catalog.tasks()?.iter().filter(|t| t.cluster == name) {
+    for t in s.catalog.tasks()?.iter().filter(|t| t.cluster == cluster) {
         let status = statuses.get(&t.id).cloned().unwrap_or_default();
         if shapes::desired_status(t, &status) != model::DesiredStatus::Running {
             continue;
@@ -116,5 +153,26 @@ fn render(s: &ApiState, name: &str) -> Result<Value, EcsError> {
             pending += 1;
         }
     }
-    Ok(shapes::cluster(&s.scope, &record, services, running, pending))
+    Ok((running, pending))
+}
+
+/// ECS `Cluster` with its live service and task counts.
+fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsError> {
+    let record = s.catalog.cluster(name)?.unwrap_or(ClusterRecord {
+        name: name.to_string(),
+        labels: Default::default(),
+        created_at: 0,
+    });
+    let services = s.catalog.services(Some(name))?.len();
+    let (running, pending) = task_counts(s, name)?;
+    let shape = shapes::cluster(&s.scope, &record, services, running, pending);
+    Ok(tags::shaped(shape, &record.labels, include))
+}
+
+/// ECS `Cluster` of a deleted cluster: INACTIVE, empty.
+fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
+    let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0);
+    shape["status"] = json!("INACTIVE");
+    shape["registeredContainerInstancesCount"] = json!(0);
+    tags::shaped(shape, &record.labels, include)
 }

@@ -1,6 +1,6 @@
 //! Operation name → the function that serves it.
 
-use super::{EcsError, clusters, services, task_definitions, tasks};
+use super::{EcsError, attributes, clusters, container_instances, services, tags, task_definitions, tasks};
 use crate::api::routes::ApiState;
 use serde_json::Value;
 
@@ -8,13 +8,26 @@ use serde_json::Value;
 pub fn dispatch(s: &ApiState, op: &str, input: Value) -> Result<Value, EcsError> {
     match op {
         "CreateCluster" => clusters::create(s, input),
+        "DeleteCluster" => clusters::delete(s, input),
         "DescribeClusters" => clusters::describe(s, input),
         "ListClusters" => clusters::list(s, input),
         "RegisterTaskDefinition" => task_definitions::register(s, input),
         "DescribeTaskDefinition" => task_definitions::describe(s, input),
         "ListTaskDefinitions" => task_definitions::list(s, input),
+        "ListTaskDefinitionFamilies" => task_definitions::list_families(s, input),
         "DeregisterTaskDefinition" => task_definitions::deregister(s, input),
+        "DeleteTaskDefinitions" => task_definitions::delete(s, input),
+        "ListContainerInstances" => container_instances::list(s, input),
+        "DescribeContainerInstances" => container_instances::describe(s, input),
+        "UpdateContainerInstancesState" => container_instances::update_state(s, input),
+        "PutAttributes" => attributes::put(s, input),
+        "DeleteAttributes" => attributes::delete(s, input),
+        "ListAttributes" => attributes::list(s, input),
+        "TagResource" => tags::tag(s, input),
+        "UntagResource" => tags::untag(s, input),
+        "ListTagsForResource" => tags::list(s, input),
         "RunTask" => tasks::run(s, input),
+        "StartTask" => tasks::start(s, input),
         "DescribeTasks" => tasks::describe(s, input),
         "ListTasks" => tasks::list(s, input),
         "StopTask" => tasks::stop(s, input),

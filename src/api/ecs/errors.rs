@@ -24,6 +24,24 @@ pub enum EcsError {
     /// The named service is being deleted.
     #[error("{0}")]
     ServiceNotActive(String),
+    /// DeleteCluster while services remain.
+    #[error("{0}")]
+    ClusterContainsServices(String),
+    /// DeleteCluster while tasks remain.
+    #[error("{0}")]
+    ClusterContainsTasks(String),
+    /// An attribute's target does not exist.
+    #[error("{0}")]
+    TargetNotFound(String),
+    /// A resource would have more custom attributes than allowed.
+    #[error("{0}")]
+    AttributeLimitExceeded(String),
+    /// The tagged resource does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// A resource would have more tags than allowed.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// The operation or feature is not implemented by ecsd.
     #[error("{0}")]
     UnsupportedFeature(String),
@@ -41,6 +59,16 @@ impl EcsError {
             EcsError::ClusterNotFound(_) => (StatusCode::BAD_REQUEST, "ClusterNotFoundException"),
             EcsError::ServiceNotFound(_) => (StatusCode::BAD_REQUEST, "ServiceNotFoundException"),
             EcsError::ServiceNotActive(_) => (StatusCode::BAD_REQUEST, "ServiceNotActiveException"),
+            EcsError::ClusterContainsServices(_) => {
+                (StatusCode::BAD_REQUEST, "ClusterContainsServicesException")
+            }
+            EcsError::ClusterContainsTasks(_) => (StatusCode::BAD_REQUEST, "ClusterContainsTasksException"),
+            EcsError::TargetNotFound(_) => (StatusCode::BAD_REQUEST, "TargetNotFoundException"),
+            EcsError::AttributeLimitExceeded(_) => {
+                (StatusCode::BAD_REQUEST, "AttributeLimitExceededException")
+            }
+            EcsError::ResourceNotFound(_) => (StatusCode::BAD_REQUEST, "ResourceNotFoundException"),
+            EcsError::LimitExceeded(_) => (StatusCode::BAD_REQUEST, "LimitExceededException"),
             EcsError::UnsupportedFeature(_) => (StatusCode::BAD_REQUEST, "UnsupportedFeatureException"),
             EcsError::Server(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerException"),
         }
@@ -90,6 +118,12 @@ mod tests {
             EcsError::ClusterNotFound(String::new()),
             EcsError::ServiceNotFound(String::new()),
             EcsError::ServiceNotActive(String::new()),
+            EcsError::ClusterContainsServices(String::new()),
+            EcsError::ClusterContainsTasks(String::new()),
+            EcsError::TargetNotFound(String::new()),
+            EcsError::AttributeLimitExceeded(String::new()),
+            EcsError::ResourceNotFound(String::new()),
+            EcsError::LimitExceeded(String::new()),
             EcsError::UnsupportedFeature(String::new()),
         ];
         for e in all {

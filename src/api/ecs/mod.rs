@@ -3,13 +3,22 @@
 //! objects made either way appear in both.
 //!
 //! `dispatch` maps operation names to one function per operation, grouped by resource in
-//! `clusters`, `task_definitions`, `tasks` and `services`; every failure is an `EcsError`.
+//! `clusters`, `task_definitions`, `tasks`, `services`, `container_instances`, `attributes`
+//! and `tags`; `filter` is the cluster query language and `machine` sizes the one container
+//! instance; every failure is an `EcsError`.
 //! SigV4 signatures are not checked: the listener is refused on non-loopback addresses.
 
+mod attributes;
 mod clusters;
+mod container_instances;
 mod dispatch;
+#[cfg(test)]
+mod dispatch_tests;
 mod errors;
+mod filter;
+mod machine;
 mod services;
+mod tags;
 mod task_definitions;
 mod tasks;
 
@@ -134,7 +143,7 @@ pub(crate) fn short_name(text: &str) -> &str {
 /// The cluster a request names (name or ARN; `default` when omitted), which must exist.
 pub(crate) fn existing_cluster(s: &ApiState, cluster: Option<&str>) -> Result<String, EcsError> {
     let name = short_name(cluster.unwrap_or(DEFAULT_CLUSTER)).to_string();
-    if name != DEFAULT_CLUSTER && s.catalog.cluster(&name)?.is_none() {
+    if !clusters::is_active(s, &name)? {
         return Err(EcsError::ClusterNotFound("Cluster not found.".into()));
     }
     Ok(name)
@@ -208,11 +217,16 @@ mod tests {
 
     #[tokio::test]
     async fn errors_carry_the_ecs_code_in_type_and_a_message() {
-        let (status, headers, body) = call(&format!("{TARGET_PREFIX}DeleteCluster"), "{}").await;
+        let (status, headers, body) = call(&format!("{TARGET_PREFIX}CreateCapacityProvider"), "{}").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(headers.contains_key("x-amzn-requestid"));
         assert_eq!(body["__type"], "UnsupportedFeatureException");
-        assert!(body["message"].as_str().unwrap().contains("DeleteCluster"));
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("CreateCapacityProvider")
+        );
         let (_, _, body) = call("Other.ListClusters", "{}").await;
         assert_eq!(body["__type"], "UnsupportedFeatureException");
         let (status, _, body) = call(&format!("{TARGET_PREFIX}RunTask"), "{not json").await;

@@ -2,9 +2,10 @@
 
 use super::clusters::apply_one;
 use super::task_definitions::find as find_task_definition;
-use super::{EcsError, existing_cluster, input, missing, page, short_name};
+use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
 use crate::api::routes::{ApiState, resolve_task_definition};
 use crate::api::shapes::{self, ArnScope};
+use crate::apply::ApplyOptions;
 use crate::model::{
     self, API_VERSION, Manifest, Metadata, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
 };
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// CreateServiceRequest members that are request plumbing rather than spec.
-const REQUEST_ONLY: [&str; 3] = ["cluster", "serviceName", "clientToken"];
+const REQUEST_ONLY: [&str; 4] = ["cluster", "serviceName", "clientToken", "tags"];
 
 fn service_arn(scope: &ArnScope, cluster: &str, name: &str) -> String {
     format!(
@@ -31,6 +32,8 @@ pub(super) fn create(s: &ApiState, mut body: Value) -> Result<Value, EcsError> {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => return Err(EcsError::InvalidParameter("serviceName is required.".into())),
     };
+    let given_tags: Vec<tags::Tag> = input(obj.get("tags").cloned().unwrap_or_else(|| json!([])))?;
+    let labels = tags::labels_from(&given_tags)?;
     for key in REQUEST_ONLY {
         obj.remove(key);
     }
@@ -50,12 +53,13 @@ pub(super) fn create(s: &ApiState, mut body: Value) -> Result<Value, EcsError> {
             metadata: Metadata {
                 name: name.clone(),
                 cluster: Some(cluster.clone()),
-                ..Default::default()
+                labels,
             },
             spec,
         }),
+        &ApplyOptions::default(),
     )?;
-    Ok(json!({"service": render(s, &find(s, &cluster, &name)?)?}))
+    Ok(json!({"service": render(s, &find(s, &cluster, &name)?, &["TAGS".to_string()])?}))
 }
 
 /// The service, or ServiceNotFoundException.
@@ -65,13 +69,16 @@ fn find(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsErr
         .ok_or_else(|| EcsError::ServiceNotFound("Service not found.".into()))
 }
 
-/// The service if it may still change, or ServiceNotFound/ServiceNotActive.
+/// The service if it may still change, or ServiceNotFound/ServiceNotActive (DRAINING, or
+/// deleted and still remembered as INACTIVE).
 fn find_active(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsError> {
-    let svc = find(s, cluster, name)?;
-    if svc.deleting {
-        return Err(EcsError::ServiceNotActive("Service was not ACTIVE.".into()));
+    let not_active = || EcsError::ServiceNotActive("Service was not ACTIVE.".into());
+    match s.catalog.service(cluster, name)? {
+        Some(svc) if svc.deleting => Err(not_active()),
+        Some(svc) => Ok(svc),
+        None if s.catalog.inactive_service(cluster, name)?.is_some() => Err(not_active()),
+        None => Err(EcsError::ServiceNotFound("Service not found.".into())),
     }
-    Ok(svc)
 }
 
 #[derive(Deserialize)]
@@ -110,7 +117,7 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     if req.force_new_deployment {
         s.catalog.restart_service(&cluster, name)?;
     }
-    Ok(json!({"service": render(s, &find(s, &cluster, name)?)?}))
+    Ok(json!({"service": render(s, &find(s, &cluster, name)?, &[])?}))
 }
 
 #[derive(Deserialize)]
@@ -118,6 +125,8 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 struct DescribeInput {
     cluster: Option<String>,
     services: Vec<String>,
+    #[serde(default)]
+    include: Vec<String>,
 }
 
 pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -131,9 +140,12 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for given in &req.services {
         let name = short_name(given);
-        match s.catalog.service(&cluster, name)? {
-            Some(svc) => found.push(render(s, &svc)?),
-            None => failures.push(missing(&service_arn(&s.scope, &cluster, name))),
+        if let Some(svc) = s.catalog.service(&cluster, name)? {
+            found.push(render(s, &svc, &req.include)?);
+        } else if let Some(gone) = s.catalog.inactive_service(&cluster, name)? {
+            found.push(inactive(s, &gone.record, &req.include));
+        } else {
+            failures.push(missing(&service_arn(&s.scope, &cluster, name)));
         }
     }
     Ok(json!({"services": found, "failures": failures}))
@@ -180,15 +192,24 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         ));
     }
     s.catalog.mark_service_deleting(&cluster, name)?;
-    Ok(json!({"service": render(s, &find(s, &cluster, name)?)?}))
+    Ok(json!({"service": render(s, &find(s, &cluster, name)?, &[])?}))
 }
 
 /// ECS `Service`, with the revision its spec resolves to right now.
-fn render(s: &ApiState, svc: &ServiceRecord) -> Result<Value, EcsError> {
+fn render(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Result<Value, EcsError> {
     let status = s.catalog.service_status(&svc.cluster, &svc.name)?;
     let target = match TaskDefinitionRef::parse(&svc.spec.task_definition) {
         Ok(r) => resolve_task_definition(&s.catalog, &r)?.map(|td| td.reference()),
         Err(_) => None,
     };
-    Ok(shapes::service(&s.scope, svc, status.as_ref(), target.as_deref()))
+    let shape = shapes::service(&s.scope, svc, status.as_ref(), target.as_deref());
+    Ok(tags::shaped(shape, &svc.labels, include))
+}
+
+/// ECS `Service` of a deleted one: INACTIVE, with nothing running and no deployments left.
+fn inactive(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Value {
+    let mut shape = shapes::service(&s.scope, svc, None, None);
+    shape["status"] = json!("INACTIVE");
+    shape["deployments"] = json!([]);
+    tags::shaped(shape, &svc.labels, include)
 }

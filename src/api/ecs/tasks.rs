@@ -1,7 +1,8 @@
-//! RunTask, DescribeTasks, ListTasks, StopTask.
+//! RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
 
+use super::container_instances::{instance_arn, placement_failure};
 use super::task_definitions::find as find_task_definition;
-use super::{EcsError, existing_cluster, input, missing, page, short_name};
+use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
 use crate::api::routes::ApiState;
 use crate::api::shapes;
 use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, new_task_id, now_millis};
@@ -17,6 +18,8 @@ struct RunInput {
     count: Option<u32>,
     started_by: Option<String>,
     group: Option<String>,
+    #[serde(default)]
+    tags: Vec<tags::Tag>,
 }
 
 pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -28,20 +31,68 @@ pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         ));
     }
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    launch(s, &cluster, &req, count)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartInput {
+    container_instances: Vec<String>,
+    #[serde(flatten)]
+    run: RunInput,
+}
+
+/// StartTask: RunTask on named container instances, one task per entry naming the machine.
+pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: StartInput = input(body)?;
+    if req.container_instances.is_empty() || req.container_instances.len() > 10 {
+        return Err(EcsError::InvalidParameter(
+            "containerInstances must name between 1 and 10 container instances.".into(),
+        ));
+    }
+    let cluster = existing_cluster(s, req.run.cluster.as_deref())?;
+    let id = s.catalog.container_instance_id()?;
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for given in &req.container_instances {
+        if short_name(given) == id {
+            count += 1;
+        } else {
+            failures.push(missing(&instance_arn(&s.scope, &cluster, short_name(given))));
+        }
+    }
+    let mut out = if count > 0 {
+        launch(s, &cluster, &req.run, count)?
+    } else {
+        json!({"tasks": [], "failures": []})
+    };
+    if let Some(list) = out["failures"].as_array_mut() {
+        list.extend(failures);
+    }
+    Ok(out)
+}
+
+/// Records `count` tasks of the request, unless the container instance is DRAINING.
+fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Value, EcsError> {
     let td = find_task_definition(s, &req.task_definition)?;
+    let labels = tags::labels_from(&req.tags)?;
+    if let Some(failure) = placement_failure(s, cluster)? {
+        return Ok(json!({"tasks": [], "failures": [failure]}));
+    }
     let mut tasks = Vec::new();
     for _ in 0..count {
         let mut task = TaskRecord {
-            cluster: cluster.clone(),
+            cluster: cluster.to_string(),
             started_by: req.started_by.clone(),
             created_at: now_millis(),
+            labels: labels.clone(),
             ..TaskRecord::standalone(&new_task_id(), &td.reference())
         };
         if let Some(group) = &req.group {
             task.group = group.clone();
         }
         s.catalog.create_task(&task)?;
-        tasks.push(render(s, &task, &TaskStatus::default()));
+        tasks.push(render(s, &task, &TaskStatus::default(), &["TAGS".to_string()])?);
     }
     Ok(json!({"tasks": tasks, "failures": []}))
 }
@@ -51,6 +102,8 @@ pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 struct DescribeInput {
     cluster: Option<String>,
     tasks: Vec<String>,
+    #[serde(default)]
+    include: Vec<String>,
 }
 
 pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -67,7 +120,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         match s.catalog.task(id)?.filter(|t| t.cluster == cluster) {
             Some(task) => {
                 let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
-                found.push(render(s, &task, &status));
+                found.push(render(s, &task, &status, &req.include)?);
             }
             None => failures.push(missing(&s.scope.task_arn(&cluster, id))),
         }
@@ -149,11 +202,12 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         .catalog
         .request_task_stop(id, StopCode::UserInitiated, &reason)?;
     let status = s.catalog.task_status(id)?.unwrap_or_default();
-    Ok(json!({"task": render(s, &task, &status)}))
+    Ok(json!({"task": render(s, &task, &status, &[])?}))
 }
 
-/// ECS `Task`, with each container's image from its task definition.
-fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Value {
+/// ECS `Task`, with each container's image from its task definition (and its tags when
+/// `include` asks for them).
+fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
     let images: Vec<(String, String)> = find_task_definition(s, &t.task_definition)
         .map(|td| {
             td.spec
@@ -163,5 +217,8 @@ fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    shapes::task(&s.scope, t, status, &images)
+    let mut shape = shapes::task(&s.scope, t, status, &images);
+    let id = s.catalog.container_instance_id()?;
+    shape["containerInstanceArn"] = json!(instance_arn(&s.scope, &t.cluster, &id));
+    Ok(tags::shaped(shape, &t.labels, include))
 }

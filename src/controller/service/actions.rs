@@ -117,6 +117,7 @@ fn start_task(
         stop_code: None,
         stopped_reason: None,
         created_at: ctx.clock.now_millis(),
+        labels: Default::default(),
     };
     ctx.catalog.create_task(&task)?;
     Ok(task.id)

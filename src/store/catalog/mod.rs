@@ -1,11 +1,8 @@
 //! Typed access to state: records in, records out, change notifications for controllers.
 
-use super::records::*;
 use super::{Store, StoreError, Tree};
-use crate::model::{DesiredStatus, now_millis};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -112,71 +109,6 @@ impl Catalog {
             .map(|_| ())
     }
 
-    // ---- clusters ----
-
-    /// Creates the cluster if missing (labels updated if present).
-    pub fn apply_cluster(
-        &self,
-        name: &str,
-        labels: BTreeMap<String, String>,
-    ) -> Result<ApplyOutcome, StoreError> {
-        let mut outcome = ApplyOutcome::Unchanged;
-        self.modify(Tree::Clusters, name, |current: Option<ClusterRecord>| {
-            Ok(Some(match current {
-                Some(c) if c.labels == labels => c,
-                Some(mut c) => {
-                    outcome = ApplyOutcome::Configured;
-                    c.labels = labels.clone();
-                    c
-                }
-                None => {
-                    outcome = ApplyOutcome::Created;
-                    ClusterRecord {
-                        name: name.to_string(),
-                        labels: labels.clone(),
-                        created_at: now_millis(),
-                    }
-                }
-            }))
-        })?;
-        if outcome != ApplyOutcome::Unchanged {
-            self.notify(Change::Cluster(name.to_string()));
-        }
-        Ok(outcome)
-    }
-
-    /// One cluster.
-    pub fn cluster(&self, name: &str) -> Result<Option<ClusterRecord>, StoreError> {
-        self.get(Tree::Clusters, name)
-    }
-
-    /// Every cluster, by name.
-    pub fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError> {
-        self.scan(Tree::Clusters, "")
-    }
-
-    /// Deletes a cluster; refused while it still has services or tasks.
-    pub fn delete_cluster(&self, name: &str) -> Result<(), StoreError> {
-        if self.cluster(name)?.is_none() {
-            return Err(StoreError::NotFound(format!("cluster {name}")));
-        }
-        if !self.services(Some(name))?.is_empty() {
-            return Err(StoreError::Conflict(format!("cluster {name} still has services")));
-        }
-        if self
-            .tasks()?
-            .iter()
-            .any(|t| t.cluster == name && t.desired_status == DesiredStatus::Running)
-        {
-            return Err(StoreError::Conflict(format!(
-                "cluster {name} still has running tasks"
-            )));
-        }
-        self.delete(Tree::Clusters, name)?;
-        self.notify(Change::Cluster(name.to_string()));
-        Ok(())
-    }
-
     // ---- daemon ----
 
     /// A daemon-wide value.
@@ -216,6 +148,8 @@ fn decode<T: DeserializeOwned>(tree: Tree, key: &str, raw: &[u8]) -> Result<T, S
     })
 }
 
+mod clusters;
+mod container_instances;
 mod services;
 mod sources;
 mod task_definitions;

@@ -6,6 +6,13 @@ use crate::store::records::*;
 use crate::store::{StoreError, Tree};
 use std::collections::BTreeMap;
 
+/// How long a deleted service stays describable as INACTIVE.
+pub const INACTIVE_SERVICE_RETENTION_MS: u64 = 60 * 60 * 1000;
+
+fn tombstone_key(cluster: &str, name: &str) -> String {
+    format!("inactive-service/{}", service_key(cluster, name))
+}
+
 impl Catalog {
     /// Creates or updates a service spec; the generation moves only when the spec changes.
     pub fn apply_service(
@@ -49,6 +56,7 @@ impl Catalog {
                 }
             },
         )?;
+        self.revive_cluster(cluster)?;
         if outcome != ApplyOutcome::Unchanged {
             self.notify(Change::Service {
                 cluster: cluster.to_string(),
@@ -117,9 +125,36 @@ impl Catalog {
         Ok(())
     }
 
-    /// Removes a drained service and its status for good.
+    /// Replaces the labels (ECS tags) of a service.
+    pub fn set_service_labels(
+        &self,
+        cluster: &str,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        self.update_service(cluster, name, |s| {
+            s.labels = labels.clone();
+            Ok(())
+        })
+    }
+
+    /// Removes a drained service and its status, leaving a tombstone that describes it as
+    /// INACTIVE for a while (tombstones past that are pruned here).
     pub fn remove_service(&self, cluster: &str, name: &str) -> Result<(), StoreError> {
         let key = service_key(cluster, name);
+        let now = now_millis();
+        if let Some(record) = self.service(cluster, name)? {
+            let tombstone = Tombstone {
+                record,
+                deleted_at: now,
+            };
+            self.put(Tree::Meta, &tombstone_key(cluster, name), &tombstone)?;
+        }
+        for (key, old) in self.scan_tombstones::<ServiceRecord>("inactive-service/")? {
+            if now.saturating_sub(old.deleted_at) > INACTIVE_SERVICE_RETENTION_MS {
+                self.delete(Tree::Meta, &key)?;
+            }
+        }
         self.delete(Tree::Services, &key)?;
         self.delete(Tree::ServiceStatus, &key)?;
         self.notify(Change::Service {
@@ -132,6 +167,28 @@ impl Catalog {
     /// One service.
     pub fn service(&self, cluster: &str, name: &str) -> Result<Option<ServiceRecord>, StoreError> {
         self.get(Tree::Services, &service_key(cluster, name))
+    }
+
+    /// A service deleted within the retention period (and not re-created since).
+    pub fn inactive_service(
+        &self,
+        cluster: &str,
+        name: &str,
+    ) -> Result<Option<Tombstone<ServiceRecord>>, StoreError> {
+        let tombstone: Option<Tombstone<ServiceRecord>> =
+            self.get(Tree::Meta, &tombstone_key(cluster, name))?;
+        Ok(tombstone.filter(|t| now_millis().saturating_sub(t.deleted_at) <= INACTIVE_SERVICE_RETENTION_MS))
+    }
+
+    fn scan_tombstones<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Tombstone<T>)>, StoreError> {
+        self.store
+            .scan(Tree::Meta, prefix)?
+            .into_iter()
+            .map(|(key, raw)| Ok((key.clone(), super::decode(Tree::Meta, &key, &raw)?)))
+            .collect()
     }
 
     /// Services of one cluster, or of all clusters.

@@ -1,4 +1,4 @@
-//! Task definition revisions: register (or keep) and deregister.
+//! Task definition revisions: register (or keep), deregister and delete.
 
 use super::{ApplyOutcome, Catalog, Change, td_key};
 use crate::model::{TaskDefinitionSpec, now_millis};
@@ -7,7 +7,8 @@ use crate::store::{StoreError, Tree};
 use std::collections::BTreeMap;
 
 impl Catalog {
-    /// Registers `spec` as the next revision of `family`, unless it equals the latest ACTIVE one.
+    /// Registers `spec` as the next revision of `family`, unless it equals the latest ACTIVE
+    /// one (the manifest path: applying an unchanged file is a no-op).
     pub fn register_task_definition(
         &self,
         family: &str,
@@ -18,6 +19,23 @@ impl Catalog {
         if let Some(latest) = latest.as_ref().filter(|l| &l.spec == spec && &l.labels == labels) {
             return Ok((latest.clone(), ApplyOutcome::Unchanged));
         }
+        let record = self.register_task_definition_revision(family, spec, labels)?;
+        let outcome = if latest.is_some() {
+            ApplyOutcome::Configured
+        } else {
+            ApplyOutcome::Created
+        };
+        Ok((record, outcome))
+    }
+
+    /// Registers `spec` as the next revision of `family` even when it equals the latest one
+    /// (ECS RegisterTaskDefinition always makes a new revision).
+    pub fn register_task_definition_revision(
+        &self,
+        family: &str,
+        spec: &TaskDefinitionSpec,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<TaskDefinitionRecord, StoreError> {
         // The counter lives apart from the revisions so numbers are never reused, even
         // after revisions are deleted.
         let counter_key = format!("td-revision/{family}");
@@ -34,15 +52,11 @@ impl Catalog {
             labels: labels.clone(),
             registered_at: now_millis(),
             deregistered_at: None,
+            delete_requested_at: None,
         };
         self.put(Tree::TaskDefinitions, &td_key(family, revision), &record)?;
         self.notify(Change::TaskDefinition(family.to_string()));
-        let outcome = if latest.is_some() {
-            ApplyOutcome::Configured
-        } else {
-            ApplyOutcome::Created
-        };
-        Ok((record, outcome))
+        Ok(record)
     }
 
     /// One revision.
@@ -78,23 +92,93 @@ impl Catalog {
         let mut count = 0;
         for record in self.task_definition_revisions(family)? {
             if record.status == TaskDefinitionStatus::Active {
-                self.modify(
-                    Tree::TaskDefinitions,
-                    &td_key(family, record.revision),
-                    |r: Option<TaskDefinitionRecord>| {
-                        Ok(r.map(|mut r| {
-                            r.status = TaskDefinitionStatus::Inactive;
-                            r.deregistered_at = Some(now_millis());
-                            r
-                        }))
-                    },
-                )?;
+                self.deregister_task_definition(family, record.revision)?;
                 count += 1;
             }
         }
-        if count > 0 {
-            self.notify(Change::TaskDefinition(family.to_string()));
-        }
         Ok(count)
+    }
+
+    /// Marks one revision INACTIVE (kept as history); an INACTIVE one stays as it is.
+    pub fn deregister_task_definition(
+        &self,
+        family: &str,
+        revision: u32,
+    ) -> Result<TaskDefinitionRecord, StoreError> {
+        self.change_task_definition(family, revision, |r| {
+            match r.status {
+                TaskDefinitionStatus::Active => {
+                    r.status = TaskDefinitionStatus::Inactive;
+                    r.deregistered_at = Some(now_millis());
+                }
+                TaskDefinitionStatus::Inactive => {}
+                TaskDefinitionStatus::DeleteInProgress => {
+                    return Err(StoreError::Conflict(format!(
+                        "task definition {family}:{revision} is being deleted"
+                    )));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Asks for an INACTIVE revision to be deleted (DELETE_IN_PROGRESS); refused for an
+    /// ACTIVE one, which must be deregistered first.
+    pub fn delete_task_definition(
+        &self,
+        family: &str,
+        revision: u32,
+    ) -> Result<TaskDefinitionRecord, StoreError> {
+        self.change_task_definition(family, revision, |r| {
+            match r.status {
+                TaskDefinitionStatus::Active => {
+                    return Err(StoreError::Conflict(format!(
+                        "task definition {family}:{revision} is ACTIVE: deregister it first"
+                    )));
+                }
+                TaskDefinitionStatus::Inactive => {
+                    r.status = TaskDefinitionStatus::DeleteInProgress;
+                    r.delete_requested_at = Some(now_millis());
+                }
+                TaskDefinitionStatus::DeleteInProgress => {}
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces the labels (ECS tags) of one revision; tags are not part of the revision's
+    /// immutable content.
+    pub fn set_task_definition_labels(
+        &self,
+        family: &str,
+        revision: u32,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<TaskDefinitionRecord, StoreError> {
+        self.change_task_definition(family, revision, |r| {
+            r.labels = labels.clone();
+            Ok(())
+        })
+    }
+
+    fn change_task_definition(
+        &self,
+        family: &str,
+        revision: u32,
+        mut f: impl FnMut(&mut TaskDefinitionRecord) -> Result<(), StoreError>,
+    ) -> Result<TaskDefinitionRecord, StoreError> {
+        let not_found = || StoreError::NotFound(format!("task definition {family}:{revision}"));
+        let record = self
+            .modify(
+                Tree::TaskDefinitions,
+                &td_key(family, revision),
+                |current: Option<TaskDefinitionRecord>| {
+                    let mut r = current.ok_or_else(not_found)?;
+                    f(&mut r)?;
+                    Ok(Some(r))
+                },
+            )?
+            .ok_or_else(not_found)?;
+        self.notify(Change::TaskDefinition(family.to_string()));
+        Ok(record)
     }
 }

@@ -10,6 +10,7 @@ impl Catalog {
     /// Records a new task's intent; done before any container is created.
     pub fn create_task(&self, task: &TaskRecord) -> Result<(), StoreError> {
         self.put(Tree::Tasks, &task.id, task)?;
+        self.revive_cluster(&task.cluster)?;
         self.notify(Change::Task(task.id.clone()));
         Ok(())
     }
@@ -44,6 +45,16 @@ impl Catalog {
             .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
         self.notify(Change::Task(id.to_string()));
         Ok(record)
+    }
+
+    /// Replaces the labels (ECS tags) of a task.
+    pub fn set_task_labels(&self, id: &str, labels: &BTreeMap<String, String>) -> Result<(), StoreError> {
+        self.modify(Tree::Tasks, id, |current: Option<TaskRecord>| {
+            let mut t = current.ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
+            t.labels = labels.clone();
+            Ok(Some(t))
+        })?;
+        Ok(())
     }
 
     /// Forgets a stopped task entirely (retention expired).

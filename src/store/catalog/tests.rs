@@ -1,6 +1,8 @@
 use super::*;
 use crate::model::{ContainerDefinition, ServiceSpec, StopCode, TaskDefinitionSpec};
+use crate::store::records::*;
 use crate::store::{MemoryStore, SledStore};
+use std::collections::BTreeMap;
 
 fn spec(image: &str) -> TaskDefinitionSpec {
     TaskDefinitionSpec {
@@ -144,4 +146,115 @@ fn writers_are_notified_of_intent_changes() {
     c.register_task_definition("web", &spec("a"), &BTreeMap::new())
         .unwrap();
     assert_eq!(rx.try_recv().unwrap(), Change::TaskDefinition("web".into()));
+}
+
+#[test]
+fn the_ecs_register_makes_a_new_revision_even_for_an_identical_spec() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    let r1 = c
+        .register_task_definition_revision("web", &spec("a"), &none)
+        .unwrap();
+    let r2 = c
+        .register_task_definition_revision("web", &spec("a"), &none)
+        .unwrap();
+    assert_eq!((r1.revision, r2.revision), (1, 2));
+    let (kept, outcome) = c.register_task_definition("web", &spec("a"), &none).unwrap();
+    assert_eq!((kept.revision, outcome), (2, ApplyOutcome::Unchanged));
+}
+
+#[test]
+fn any_revision_can_be_deregistered_and_only_an_inactive_one_deleted() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    for image in ["a", "b", "c"] {
+        c.register_task_definition("web", &spec(image), &none).unwrap();
+    }
+    let err = c.delete_task_definition("web", 1).unwrap_err();
+    assert!(err.to_string().contains("deregister it first"), "{err}");
+    let r1 = c.deregister_task_definition("web", 1).unwrap();
+    assert_eq!(r1.status, TaskDefinitionStatus::Inactive);
+    assert_eq!(c.latest_task_definition("web").unwrap().unwrap().revision, 3);
+    let deleted = c.delete_task_definition("web", 1).unwrap();
+    assert_eq!(deleted.status, TaskDefinitionStatus::DeleteInProgress);
+    assert!(deleted.delete_requested_at.is_some());
+    assert!(c.deregister_task_definition("web", 1).is_err());
+    assert!(matches!(
+        c.deregister_task_definition("web", 9),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_deleted_cluster_leaves_a_tombstone_until_it_is_used_again() {
+    let c = catalog();
+    c.apply_cluster("prod", BTreeMap::new()).unwrap();
+    let s = ServiceSpec {
+        task_definition: "web".into(),
+        ..Default::default()
+    };
+    c.apply_service("prod", "web", &s, &BTreeMap::new()).unwrap();
+    assert!(
+        c.delete_cluster("prod")
+            .unwrap_err()
+            .to_string()
+            .contains("services")
+    );
+    c.remove_service("prod", "web").unwrap();
+    c.delete_cluster("prod").unwrap();
+    assert!(c.cluster("prod").unwrap().is_none());
+    assert_eq!(c.deleted_cluster("prod").unwrap().unwrap().record.name, "prod");
+    c.delete_cluster(crate::model::DEFAULT_CLUSTER).unwrap();
+    assert!(
+        c.delete_cluster(crate::model::DEFAULT_CLUSTER).is_err(),
+        "already deleted"
+    );
+    c.create_task(&TaskRecord::standalone(&"b".repeat(32), "web:1"))
+        .unwrap();
+    assert!(
+        c.deleted_cluster(crate::model::DEFAULT_CLUSTER)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        c.cluster_occupancy(crate::model::DEFAULT_CLUSTER).unwrap(),
+        (0, 1)
+    );
+}
+
+#[test]
+fn a_removed_service_stays_describable_as_a_tombstone() {
+    let c = catalog();
+    let s = ServiceSpec {
+        task_definition: "web".into(),
+        ..Default::default()
+    };
+    c.apply_service("default", "web", &s, &BTreeMap::new()).unwrap();
+    assert!(c.inactive_service("default", "web").unwrap().is_none());
+    c.remove_service("default", "web").unwrap();
+    let gone = c.inactive_service("default", "web").unwrap().unwrap();
+    assert_eq!(gone.record.name, "web");
+}
+
+#[test]
+fn the_container_instance_id_is_made_once_and_draining_is_kept() {
+    let c = catalog();
+    let id = c.container_instance_id().unwrap();
+    assert_eq!(id.len(), 32);
+    assert_eq!(c.container_instance_id().unwrap(), id);
+    let r = c
+        .update_container_instance("default", |r| {
+            r.status = InstanceStatus::Draining;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(r.version, 1);
+    assert_eq!(
+        c.container_instance("default").unwrap().status,
+        InstanceStatus::Draining
+    );
+    assert_eq!(
+        c.container_instance("prod").unwrap().status,
+        InstanceStatus::Active
+    );
 }
