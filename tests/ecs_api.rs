@@ -161,7 +161,7 @@ fn boto3_registers_runs_waits_for_and_stops_tasks_and_waits_for_a_stable_service
 }
 
 #[test]
-fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet() {
+fn a_non_loopback_listen_address_without_credentials_is_refused_naming_the_flags() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(common::BIN)
         .arg("--socket")
@@ -179,5 +179,9 @@ fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet()
         .expect("run ecsd serve");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("SigV4"), "{stderr}");
+    assert!(stderr.contains("--ecs-access-key-id"), "{stderr}");
+    assert!(
+        !dir.path().join("state").exists(),
+        "refused before touching state"
+    );
 }
