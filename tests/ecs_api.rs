@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Daemon, Engine};
+use common::{Daemon, Engine, free_port};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -20,11 +20,6 @@ fn aws_python() -> PathBuf {
         python.display()
     );
     python
-}
-
-fn free_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe");
-    probe.local_addr().expect("probe addr").port()
 }
 
 /// Runs `script` with boto3 against the daemon's ECS endpoint; returns its stdout.
