@@ -57,11 +57,7 @@ pub async fn run(
         path: config.state_dir.display().to_string(),
         source,
     };
-    if let Some(addr) = config.listen
-        && let Some(message) = api::ecs::refuse_listen_address(addr, config.ecs_credentials.as_ref())
-    {
-        return Err(AppError::Listen { addr, message });
-    }
+    check_listen(&config)?;
     std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
     let owner = daemon_id(&config.state_dir).map_err(state_err)?;
     let store = open_store(&config.state_dir.join("db"))?;
@@ -168,7 +164,19 @@ fn open_store(path: &Path) -> Result<SledStore, AppError> {
     }
 }
 
-/// Binds the ECS endpoint (`run` has checked that the address is allowed).
+/// Refuses an ECS endpoint address that needs credentials when none are configured, before
+/// any state is touched.
+fn check_listen(config: &Config) -> Result<(), AppError> {
+    match config.listen {
+        Some(addr) => match api::ecs::refuse_listen_address(addr, config.ecs_credentials.as_ref()) {
+            Some(message) => Err(AppError::Listen { addr, message }),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// Binds the ECS endpoint (`check_listen` has allowed the address).
 async fn bind_ecs(addr: std::net::SocketAddr, config: &Config) -> Result<tokio::net::TcpListener, AppError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
