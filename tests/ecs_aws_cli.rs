@@ -299,7 +299,9 @@ fn a_service_becomes_stable_rolls_to_a_new_revision_and_is_deleted(d: &Daemon, a
 #[test]
 fn the_aws_cli_runs_tasks_and_a_service_with_its_own_waiters() {
     let port = free_port();
-    let d = Daemon::with_args(Engine::Docker, &["--listen", &format!("127.0.0.1:{port}")]);
+    // A task counts as healthy after 2 s (not 10 s), so the rolling update settles sooner.
+    let listen = format!("127.0.0.1:{port}");
+    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen, "--min-healthy-time", "2s"]);
     let aws = AwsCli::new(&d, port);
     task_definitions_are_registered_from_a_file_listed_and_described(&d, &aws);
     two_tasks_run_wait_until_running_and_stop(&d, &aws);
