@@ -57,6 +57,7 @@ pub async fn run(
         path: config.state_dir.display().to_string(),
         source,
     };
+    check_listen(&config)?;
     std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
     let owner = daemon_id(&config.state_dir).map_err(state_err)?;
     let store = open_store(&config.state_dir.join("db"))?;
@@ -65,7 +66,7 @@ pub async fn run(
     let engine = runtime.endpoint().to_string();
     info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
     let ecs_listener = match config.listen {
-        Some(addr) => Some(bind_ecs(addr).await?),
+        Some(addr) => Some(bind_ecs(addr, &config).await?),
         None => None,
     };
     let listener = bind_socket(&config.socket)?;
@@ -98,7 +99,11 @@ pub async fn run(
         watchers.push(tokio::spawn(task));
     }
     let ecs_server = ecs_listener.map(|tcp| {
-        let ecs = api::ecs::router(catalog.clone(), api::ecs::default_scope());
+        let ecs = api::ecs::router(
+            catalog.clone(),
+            config.ecs_scope.clone(),
+            config.ecs_credentials.clone(),
+        );
         let stop = wait(stop_rx.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(tcp, ecs).with_graceful_shutdown(stop).await {
@@ -159,18 +164,33 @@ fn open_store(path: &Path) -> Result<SledStore, AppError> {
     }
 }
 
-/// Binds the ECS endpoint, on loopback only while SigV4 is not verified.
-async fn bind_ecs(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, AppError> {
-    if let Some(message) = api::ecs::refuse_listen_address(addr) {
-        return Err(AppError::Listen { addr, message });
+/// Refuses an ECS endpoint address that needs credentials when none are configured, before
+/// any state is touched.
+fn check_listen(config: &Config) -> Result<(), AppError> {
+    match config.listen {
+        Some(addr) => match api::ecs::refuse_listen_address(addr, config.ecs_credentials.as_ref()) {
+            Some(message) => Err(AppError::Listen { addr, message }),
+            None => Ok(()),
+        },
+        None => Ok(()),
     }
+}
+
+/// Binds the ECS endpoint (`check_listen` has allowed the address).
+async fn bind_ecs(addr: std::net::SocketAddr, config: &Config) -> Result<tokio::net::TcpListener, AppError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| AppError::Listen {
             addr,
             message: e.to_string(),
         })?;
-    info!(addr = %addr, "ecs endpoint listening");
+    info!(
+        addr = %addr,
+        region = %config.ecs_scope.region,
+        account = %config.ecs_scope.account,
+        sigv4 = config.ecs_credentials.is_some(),
+        "ecs endpoint listening"
+    );
     Ok(listener)
 }
 

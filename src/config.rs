@@ -1,8 +1,10 @@
 //! Daemon configuration and the default locations of DESIGN.md §5.
 
+use crate::api::ArnScope;
+use crate::api::ecs::Credentials;
 use crate::controller::ControllerSettings;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything `ecsd serve` needs.
 #[derive(Debug, Clone)]
@@ -21,6 +23,104 @@ pub struct Config {
     pub watch_settings: crate::watch::WatchSettings,
     /// TCP address of the ECS-compatible endpoint, if it is served.
     pub listen: Option<SocketAddr>,
+    /// Region and account in the ECS endpoint's ARNs; signatures must be scoped to the region.
+    pub ecs_scope: ArnScope,
+    /// The key pair every ECS request must be signed with; `None` accepts any signature, and
+    /// only on a loopback address.
+    pub ecs_credentials: Option<Credentials>,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The secret access key file could not be read.
+    #[error("secret access key file {path}: {source}")]
+    ReadSecret {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The secret access key is empty.
+    #[error("the secret access key in {0} is empty")]
+    EmptySecret(String),
+    /// Only one half of a key pair, or the secret twice, was given.
+    #[error("{0}")]
+    Credentials(&'static str),
+}
+
+/// The ECS endpoint's key pair from `--ecs-access-key-id` and the secret, which comes from a
+/// file (`--ecs-secret-access-key-file`) or `$ECSD_ECS_SECRET_ACCESS_KEY`, never from the
+/// command line (where `ps` shows it); `None` when neither half is given.
+pub fn ecs_credentials(
+    access_key_id: Option<String>,
+    secret_file: Option<&Path>,
+    secret_env: Option<String>,
+) -> Result<Option<Credentials>, ConfigError> {
+    let secret_env = secret_env.filter(|s| !s.is_empty());
+    let secret = match (secret_file, secret_env) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::Credentials(
+                "give the secret access key once: --ecs-secret-access-key-file or \
+                 ECSD_ECS_SECRET_ACCESS_KEY, not both",
+            ));
+        }
+        (Some(path), None) => Some(read_secret(path)?),
+        (None, env) => env,
+    };
+    match (access_key_id.filter(|id| !id.is_empty()), secret) {
+        (None, None) => Ok(None),
+        (Some(id), Some(secret)) => Ok(Some(Credentials::new(id, secret))),
+        (Some(_), None) => Err(ConfigError::Credentials(
+            "--ecs-access-key-id needs its secret: --ecs-secret-access-key-file FILE or \
+             ECSD_ECS_SECRET_ACCESS_KEY",
+        )),
+        (None, Some(_)) => Err(ConfigError::Credentials(
+            "a secret access key needs --ecs-access-key-id (or ECSD_ECS_ACCESS_KEY_ID)",
+        )),
+    }
+}
+
+/// The secret in `path`, without surrounding whitespace (editors add a final newline).
+fn read_secret(path: &Path) -> Result<String, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadSecret {
+        path: shown.clone(),
+        source,
+    })?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(ConfigError::EmptySecret(shown));
+    }
+    Ok(secret.to_string())
+}
+
+/// A region name as AWS spells them (`us-east-1`): lowercase letters, digits and hyphens.
+pub fn parse_region(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "a region is lowercase letters, digits and hyphens (like us-east-1), got {text:?}"
+        ))
+    }
+}
+
+/// An AWS account id: exactly 12 digits.
+pub fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "an account id is 12 digits (like 123456789012), got {text:?}"
+        ))
+    }
 }
 
 fn is_root() -> bool {
@@ -57,4 +157,60 @@ pub fn default_socket() -> PathBuf {
     env_path("XDG_RUNTIME_DIR")
         .unwrap_or_else(std::env::temp_dir)
         .join("ecsd.sock")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_id_and_no_secret_means_no_credentials() {
+        assert!(ecs_credentials(None, None, None).unwrap().is_none());
+        assert!(
+            ecs_credentials(Some(String::new()), None, Some(String::new()))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_secret_comes_from_a_file_without_its_final_newline_or_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let from_file = ecs_credentials(Some("AKID".into()), Some(&file), None).unwrap();
+        assert_eq!(from_file, Some(Credentials::new("AKID", "s3cret")));
+        let from_env = ecs_credentials(Some("AKID".into()), None, Some("s3cret".into())).unwrap();
+        assert_eq!(from_env, from_file);
+    }
+
+    #[test]
+    fn half_a_key_pair_a_secret_given_twice_or_an_empty_or_missing_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        let missing = dir.path().join("missing");
+        let err = |id: Option<&str>, file: Option<&Path>, env: Option<&str>| {
+            ecs_credentials(id.map(String::from), file, env.map(String::from))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(Some("AKID"), None, None).contains("--ecs-secret-access-key-file"));
+        assert!(err(None, None, Some("s")).contains("--ecs-access-key-id"));
+        assert!(err(Some("AKID"), Some(&empty), Some("s")).contains("not both"));
+        assert!(err(Some("AKID"), Some(&empty), None).contains("empty"));
+        assert!(err(Some("AKID"), Some(&missing), None).contains("missing"));
+    }
+
+    #[test]
+    fn regions_and_account_ids_must_look_like_aws_ones() {
+        assert_eq!(parse_region("eu-west-1").unwrap(), "eu-west-1");
+        for bad in ["", "EU-WEST-1", "eu west", "-eu", "eu-"] {
+            assert!(parse_region(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_account_id("123456789012").unwrap(), "123456789012");
+        for bad in ["", "12345678901", "1234567890123", "12345678901a"] {
+            assert!(parse_account_id(bad).is_err(), "{bad:?}");
+        }
+    }
 }

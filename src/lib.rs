@@ -12,7 +12,8 @@
 //!   recording fake, and the pure mapping from container definitions to engine specs.
 //! - `controller/`: the work queue and the level-triggered reconcilers (task, service),
 //!   the replica planner, engine event watch, resync and adoption.
-//! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes.
+//! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
+//!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Daemon, Engine};
+use common::{Daemon, Engine, free_port};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -20,11 +20,6 @@ fn aws_python() -> PathBuf {
         python.display()
     );
     python
-}
-
-fn free_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe");
-    probe.local_addr().expect("probe addr").port()
 }
 
 /// Runs `script` with boto3 against the daemon's ECS endpoint; returns its stdout.
@@ -272,7 +267,7 @@ fn boto3_retires_revisions_tags_resources_filters_container_instances_and_delete
 }
 
 #[test]
-fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet() {
+fn a_non_loopback_listen_address_without_credentials_is_refused_naming_the_flags() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(common::BIN)
         .arg("--socket")
@@ -290,5 +285,9 @@ fn a_non_loopback_listen_address_is_refused_because_sigv4_is_not_supported_yet()
         .expect("run ecsd serve");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("SigV4"), "{stderr}");
+    assert!(stderr.contains("--ecs-access-key-id"), "{stderr}");
+    assert!(
+        !dir.path().join("state").exists(),
+        "refused before touching state"
+    );
 }

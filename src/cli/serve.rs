@@ -1,7 +1,8 @@
 //! `ecsd serve`: run the daemon in the foreground.
 
+use crate::api::{ArnScope, ecs};
 use crate::app;
-use crate::config::{Config, default_state_dir};
+use crate::config::{self, Config, default_state_dir};
 use crate::controller::ControllerSettings;
 use clap::Args;
 use std::net::SocketAddr;
@@ -26,9 +27,33 @@ pub struct ServeArgs {
     /// Docker socket, then the Podman socket.
     #[arg(long)]
     engine: Option<String>,
-    /// Serve the ECS API (AWS JSON 1.1, for the aws CLI and SDKs) on this loopback address.
+    /// Serve the ECS API (AWS JSON 1.1, for the aws CLI and SDKs) on this address; one that is
+    /// not loopback needs --ecs-access-key-id.
     #[arg(long, value_name = "HOST:PORT")]
     listen: Option<SocketAddr>,
+    /// Region in the ECS API's ARNs; SigV4 signatures must be scoped to it.
+    #[arg(
+        long,
+        env = "ECSD_REGION",
+        default_value = ecs::DEFAULT_REGION,
+        value_parser = config::parse_region
+    )]
+    region: String,
+    /// Account id (12 digits) in the ECS API's ARNs.
+    #[arg(
+        long,
+        env = "ECSD_ACCOUNT_ID",
+        default_value = ecs::DEFAULT_ACCOUNT_ID,
+        value_parser = config::parse_account_id
+    )]
+    account_id: String,
+    /// Access key id every ECS API request must be signed with (SigV4), also on loopback; its
+    /// secret comes from --ecs-secret-access-key-file or $ECSD_ECS_SECRET_ACCESS_KEY.
+    #[arg(long, env = "ECSD_ECS_ACCESS_KEY_ID", value_name = "ID")]
+    ecs_access_key_id: Option<String>,
+    /// File holding the secret access key of --ecs-access-key-id (keep it mode 0600).
+    #[arg(long, env = "ECSD_ECS_SECRET_ACCESS_KEY_FILE", value_name = "FILE")]
+    ecs_secret_access_key_file: Option<PathBuf>,
     /// Grace period between SIGTERM and SIGKILL when stopping containers.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     stop_timeout: Duration,
@@ -51,11 +76,21 @@ pub struct ServeArgs {
 
 /// Runs the daemon until SIGINT or SIGTERM.
 pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
+    let ecs_credentials = config::ecs_credentials(
+        args.ecs_access_key_id,
+        args.ecs_secret_access_key_file.as_deref(),
+        std::env::var("ECSD_ECS_SECRET_ACCESS_KEY").ok(),
+    )?;
     let config = Config {
         state_dir: args.state_dir,
         socket,
         engine: args.engine,
         listen: args.listen,
+        ecs_scope: ArnScope {
+            region: args.region,
+            account: args.account_id,
+        },
+        ecs_credentials,
         settings: ControllerSettings {
             stop_timeout: args.stop_timeout,
             resync_interval: args.resync_interval,

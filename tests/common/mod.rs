@@ -350,6 +350,12 @@ spec:
     )
 }
 
+/// A TCP port that was free a moment ago (for `serve --listen`).
+pub fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe");
+    probe.local_addr().expect("probe addr").port()
+}
+
 /// Fetches `http://127.0.0.1:port/` with a bare HTTP/1.0 request.
 pub fn http_get(port: u16) -> Option<String> {
     use std::io::{Read, Write};

@@ -5,10 +5,11 @@
 //! `dispatch` maps operation names to one function per operation, grouped by resource in
 //! `clusters`, `task_definitions`, `tasks`, `services`, `container_instances`, `attributes`
 //! and `tags`; `filter` is the cluster query language and `machine` sizes the one container
-//! instance; every failure is an `EcsError`.
-//! SigV4 signatures are not checked: the listener is refused on non-loopback addresses.
+//! instance; every failure is an `EcsError`. `auth` decides who may call (loopback without
+//! credentials, SigV4 by the configured key pair otherwise) and `sigv4` verifies signatures.
 
 mod attributes;
+mod auth;
 mod clusters;
 mod container_instances;
 mod dispatch;
@@ -18,12 +19,15 @@ mod errors;
 mod filter;
 mod machine;
 mod services;
+mod sigv4;
 mod tags;
 mod task_definitions;
 mod tasks;
 
+pub use auth::refuse_listen_address;
 pub use dispatch::dispatch;
 pub use errors::EcsError;
+pub use sigv4::Credentials;
 
 use super::routes::ApiState;
 use super::shapes::ArnScope;
@@ -37,35 +41,36 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// `X-Amz-Target` prefix of every ECS operation.
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 
-/// The ECS endpoint's router.
-pub fn router(catalog: Catalog, scope: ArnScope) -> Router {
-    Router::new()
-        .route("/", post(handle))
-        .with_state(Arc::new(ApiState { catalog, scope }))
-}
+/// The ECS endpoint's default region: the SDKs' usual default.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// ARN region and account of the ECS endpoint until they are configurable: the SDKs' usual
-/// default region and LocalStack's account.
-pub fn default_scope() -> ArnScope {
-    ArnScope {
-        region: "us-east-1".into(),
-        account: "000000000000".into(),
+/// The ECS endpoint's default account id: LocalStack's.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+
+/// The ECS endpoint's router, with ARNs in `scope`; with `credentials`, every request must be
+/// signed by them (SigV4) for `scope`'s region.
+pub fn router(catalog: Catalog, scope: ArnScope, credentials: Option<Credentials>) -> Router {
+    let region = scope.region.clone();
+    let router = Router::new()
+        .route("/", post(handle))
+        .with_state(Arc::new(ApiState { catalog, scope }));
+    match credentials {
+        Some(credentials) => auth::require_signatures(router, credentials, &region),
+        None => router,
     }
 }
 
-/// Why the ECS endpoint may not listen on `addr`; `None` when it may.
-pub fn refuse_listen_address(addr: SocketAddr) -> Option<String> {
-    (!addr.ip().is_loopback()).then(|| {
-        "only loopback addresses are supported until SigV4 credentials are (anyone who can reach \
-         the port could run containers)"
-            .to_string()
-    })
+/// ARN region and account of the ECS endpoint when none are configured.
+pub fn default_scope() -> ArnScope {
+    ArnScope {
+        region: DEFAULT_REGION.into(),
+        account: DEFAULT_ACCOUNT_ID.into(),
+    }
 }
 
 async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -260,13 +265,5 @@ mod tests {
         assert_eq!(short_name("arn:aws:ecs:us-east-1:0:service/prod/web"), "web");
         assert_eq!(short_name("arn:aws:ecs:us-east-1:0:cluster/prod"), "prod");
         assert_eq!(short_name("web"), "web");
-    }
-
-    #[test]
-    fn only_loopback_addresses_may_serve_the_ecs_endpoint_without_sigv4() {
-        assert!(refuse_listen_address("127.0.0.1:4000".parse().unwrap()).is_none());
-        assert!(refuse_listen_address("[::1]:4000".parse().unwrap()).is_none());
-        let why = refuse_listen_address("0.0.0.0:4000".parse().unwrap()).unwrap();
-        assert!(why.contains("SigV4"), "{why}");
     }
 }

@@ -1,0 +1,390 @@
+//! The ECS endpoint driven by the real `aws` CLI (awscli from PyPI, in `target/aws-venv`,
+//! installed by `scripts/setup-aws`): a task definition from a JSON file, run-task and the
+//! CLI's own waiters, a service's whole life and ECS's errors; then SigV4 on a non-loopback
+//! listener with a configured region and account.
+
+mod common;
+
+use common::{Daemon, Engine, free_port};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// AWS settings of the host that must not leak into the CLI under test.
+const HOST_AWS_VARS: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_ECS",
+    "AWS_CA_BUNDLE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+];
+
+fn venv() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/aws-venv")
+}
+
+/// The venv's aws CLI, or a loud failure naming the script that installs it.
+fn aws_binary() -> PathBuf {
+    let aws = venv().join("bin/aws");
+    let ok = Command::new(&aws)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "the aws CLI is not installed at {}: run `scripts/setup-aws` (or `scripts/test`, which does it)",
+        aws.display()
+    );
+    aws
+}
+
+/// Writes botocore's own ECS waiters with a 1 s delay (instead of 6 s and 15 s) under
+/// `data/ecs/…`, for `AWS_DATA_PATH`: the CLI's real waiters and acceptors, polled faster.
+fn write_fast_waiters(data: &Path) {
+    let lib = venv().join("lib");
+    let installed = std::fs::read_dir(&lib)
+        .unwrap_or_else(|e| panic!("{}: {e}: run `scripts/setup-aws`", lib.display()))
+        .filter_map(Result::ok)
+        .map(|python| {
+            python
+                .path()
+                .join("site-packages/botocore/data/ecs/2014-11-13/waiters-2.json")
+        })
+        .find(|path| path.exists())
+        .expect("botocore's ECS waiters in the venv: run `scripts/setup-aws`");
+    let text = std::fs::read_to_string(&installed).expect("read waiters");
+    let mut model: Value = serde_json::from_str(&text).expect("waiters json");
+    for waiter in model["waiters"].as_object_mut().expect("waiters").values_mut() {
+        waiter["delay"] = json!(1);
+    }
+    let dir = data.join("ecs/2014-11-13");
+    std::fs::create_dir_all(&dir).expect("waiters dir");
+    std::fs::write(dir.join("waiters-2.json"), model.to_string()).expect("write waiters");
+}
+
+/// The aws CLI pointed at one ecsd endpoint, isolated from the host's AWS configuration.
+#[derive(Clone)]
+struct AwsCli {
+    home: PathBuf,
+    port: u16,
+    access_key_id: String,
+    secret_access_key: String,
+    region: String,
+    /// Name the endpoint by `AWS_ENDPOINT_URL_ECS` instead of `--endpoint-url`.
+    endpoint_from_env: bool,
+}
+
+impl AwsCli {
+    /// A CLI with throwaway credentials (which a loopback ecsd without credentials accepts).
+    fn new(d: &Daemon, port: u16) -> Self {
+        let home = d.dir.path().join("aws-home");
+        write_fast_waiters(&home.join("data"));
+        Self {
+            home,
+            port,
+            access_key_id: "x".into(),
+            secret_access_key: "x".into(),
+            region: "us-east-1".into(),
+            endpoint_from_env: false,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(aws_binary());
+        for var in HOST_AWS_VARS {
+            cmd.env_remove(var);
+        }
+        let endpoint = format!("http://127.0.0.1:{}", self.port);
+        if self.endpoint_from_env {
+            cmd.env("AWS_ENDPOINT_URL_ECS", &endpoint);
+        } else {
+            cmd.args(["--endpoint-url", &endpoint]);
+        }
+        cmd.env("HOME", &self.home)
+            .env("AWS_CONFIG_FILE", self.home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.home.join("credentials"))
+            .env("AWS_DATA_PATH", self.home.join("data"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", &self.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
+            .env("AWS_DEFAULT_REGION", &self.region)
+            .args(["--output", "json", "ecs"])
+            .args(args)
+            .output()
+            .expect("run aws")
+    }
+
+    /// Runs `aws ecs ARGS…`, which must succeed; its JSON output (`null` when it prints none).
+    fn ok(&self, d: &Daemon, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "aws ecs {args:?} failed ({:?}): {}\n--- daemon log ---\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr),
+            d.log()
+        );
+        if out.stdout.iter().all(u8::is_ascii_whitespace) {
+            return Value::Null;
+        }
+        serde_json::from_slice(&out.stdout).expect("aws output is JSON")
+    }
+
+    /// Runs `aws ecs ARGS…`, which must fail with `code`; its stderr.
+    fn fails(&self, args: &[&str], code: &str) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        // aws CLI v1 exits 255 on a service error, v2 254.
+        assert!(
+            matches!(out.status.code(), Some(254 | 255)),
+            "aws ecs {args:?}: {:?}: {stderr}",
+            out.status.code()
+        );
+        assert!(
+            stderr.contains(&format!("({code})")),
+            "aws ecs {args:?}: {stderr}"
+        );
+        stderr
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect()
+}
+
+const FAMILY: &str = "awscli-sleeper";
+
+/// Registers `FAMILY` from a `--cli-input-json` file; returns the file.
+fn register_from_file(d: &Daemon, aws: &AwsCli, command: &str) -> PathBuf {
+    let task = json!({
+        "family": FAMILY,
+        "containerDefinitions": [{
+            "name": "main",
+            "image": "busybox:latest",
+            "command": ["sh", "-c", command],
+            "memory": 64,
+            "essential": true
+        }]
+    });
+    let path = common::manifest(d, "task.json", &task.to_string());
+    let file = format!("file://{}", path.display());
+    aws.ok(d, &["register-task-definition", "--cli-input-json", &file]);
+    path
+}
+
+fn task_definitions_are_registered_from_a_file_listed_and_described(d: &Daemon, aws: &AwsCli) {
+    register_from_file(d, aws, "trap 'exit 0' TERM; sleep 3600 & wait");
+    let listed = aws.ok(d, &["list-task-definitions", "--family-prefix", FAMILY]);
+    let arn = format!("arn:aws:ecs:us-east-1:000000000000:task-definition/{FAMILY}:1");
+    assert_eq!(strings(&listed["taskDefinitionArns"]), vec![arn.clone()]);
+    let described = aws.ok(d, &["describe-task-definition", "--task-definition", FAMILY]);
+    let td = &described["taskDefinition"];
+    assert_eq!(
+        (&td["taskDefinitionArn"], &td["revision"]),
+        (&json!(arn), &json!(1))
+    );
+    assert_eq!(td["containerDefinitions"][0]["image"], "busybox:latest");
+}
+
+fn two_tasks_run_wait_until_running_and_stop(d: &Daemon, aws: &AwsCli) {
+    let run = aws.ok(
+        d,
+        &[
+            "run-task",
+            "--task-definition",
+            FAMILY,
+            "--count",
+            "2",
+            "--started-by",
+            "awscli",
+        ],
+    );
+    assert_eq!(run["failures"], json!([]), "{run}");
+    let tasks: Vec<String> = run["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["taskArn"].as_str().expect("taskArn").to_string())
+        .collect();
+    assert_eq!(tasks.len(), 2, "{run}");
+    let mut wait = vec!["wait", "tasks-running", "--tasks"];
+    wait.extend(tasks.iter().map(String::as_str));
+    aws.ok(d, &wait);
+    let label = format!("label=ecsd.task-definition={FAMILY}:1");
+    assert_eq!(d.containers(Some(&label)).len(), 2);
+    for task in &tasks {
+        let stopped = aws.ok(d, &["stop-task", "--task", task, "--reason", "done with it"]);
+        assert_eq!(stopped["task"]["desiredStatus"], "STOPPED");
+    }
+    wait[1] = "tasks-stopped";
+    aws.ok(d, &wait);
+    let mut describe = vec!["describe-tasks", "--tasks"];
+    describe.extend(tasks.iter().map(String::as_str));
+    let described = aws.ok(d, &describe);
+    for task in described["tasks"].as_array().expect("tasks") {
+        assert_eq!(
+            (&task["lastStatus"], &task["stoppedReason"]),
+            (&json!("STOPPED"), &json!("done with it"))
+        );
+    }
+    assert!(d.containers(Some(&label)).is_empty());
+}
+
+fn a_service_becomes_stable_rolls_to_a_new_revision_and_is_deleted(d: &Daemon, aws: &AwsCli) {
+    let service = "awscli-web";
+    aws.ok(
+        d,
+        &[
+            "create-service",
+            "--service-name",
+            service,
+            "--task-definition",
+            FAMILY,
+            "--desired-count",
+            "1",
+        ],
+    );
+    aws.ok(d, &["wait", "services-stable", "--services", service]);
+    let stderr = aws.fails(
+        &["delete-service", "--service", service],
+        "InvalidParameterException",
+    );
+    assert!(stderr.contains("scaled above 0"), "{stderr}");
+    register_from_file(d, aws, "trap 'exit 0' TERM; sleep 3601 & wait");
+    let revision = format!("{FAMILY}:2");
+    aws.ok(
+        d,
+        &[
+            "update-service",
+            "--service",
+            service,
+            "--task-definition",
+            &revision,
+        ],
+    );
+    aws.ok(d, &["wait", "services-stable", "--services", service]);
+    let described = aws.ok(d, &["describe-services", "--services", service]);
+    let svc = &described["services"][0];
+    assert!(
+        svc["taskDefinition"].as_str().expect("td").ends_with(&revision),
+        "{svc}"
+    );
+    assert_eq!(
+        (&svc["runningCount"], &svc["deployments"].as_array().map(Vec::len)),
+        (&json!(1), &Some(1))
+    );
+    let label = format!("label=ecsd.task-definition={revision}");
+    assert_eq!(d.containers(Some(&label)).len(), 1);
+    aws.ok(
+        d,
+        &["update-service", "--service", service, "--desired-count", "0"],
+    );
+    let deleted = aws.ok(d, &["delete-service", "--service", service]);
+    assert_eq!(deleted["service"]["status"], "DRAINING");
+    d.wait_until("the deleted service's task is gone", 30, |d| {
+        d.containers(Some(&label)).is_empty()
+    });
+}
+
+#[test]
+fn the_aws_cli_runs_tasks_and_a_service_with_its_own_waiters() {
+    let port = free_port();
+    // A task counts as healthy after 2 s (not 10 s), so the rolling update settles sooner.
+    let listen = format!("127.0.0.1:{port}");
+    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen, "--min-healthy-time", "2s"]);
+    let aws = AwsCli::new(&d, port);
+    task_definitions_are_registered_from_a_file_listed_and_described(&d, &aws);
+    two_tasks_run_wait_until_running_and_stop(&d, &aws);
+    a_service_becomes_stable_rolls_to_a_new_revision_and_is_deleted(&d, &aws);
+    let missing = aws.ok(&d, &["describe-services", "--services", "nope"]);
+    assert_eq!(missing["services"], json!([]));
+    assert_eq!(
+        missing["failures"],
+        json!([{"arn": "arn:aws:ecs:us-east-1:000000000000:service/default/nope", "reason": "MISSING"}])
+    );
+}
+
+#[test]
+fn a_non_loopback_listener_takes_only_requests_signed_with_its_key_and_names_its_region_and_account() {
+    let secrets = tempfile::tempdir().expect("temp dir");
+    let secret_file = secrets.path().join("ecs-secret");
+    std::fs::write(&secret_file, "ecsd-test-secret\n").expect("write secret");
+    let port = free_port();
+    let d = Daemon::with_args(
+        Engine::Docker,
+        &[
+            "--listen",
+            &format!("0.0.0.0:{port}"),
+            "--region",
+            "eu-west-1",
+            "--account-id",
+            "123456789012",
+            "--ecs-access-key-id",
+            "AKIDECSDTEST",
+            "--ecs-secret-access-key-file",
+            secret_file.to_str().expect("utf-8 path"),
+        ],
+    );
+    let aws = AwsCli {
+        access_key_id: "AKIDECSDTEST".into(),
+        secret_access_key: "ecsd-test-secret".into(),
+        region: "eu-west-1".into(),
+        endpoint_from_env: true,
+        ..AwsCli::new(&d, port)
+    };
+    let clusters = aws.ok(&d, &["list-clusters"]);
+    assert_eq!(
+        clusters["clusterArns"],
+        json!(["arn:aws:ecs:eu-west-1:123456789012:cluster/default"])
+    );
+    let containers = r#"[{"name": "main", "image": "busybox:latest", "memory": 64}]"#;
+    let td = aws.ok(
+        &d,
+        &[
+            "register-task-definition",
+            "--family",
+            "signed",
+            "--container-definitions",
+            containers,
+        ],
+    );
+    assert_eq!(
+        td["taskDefinition"]["taskDefinitionArn"],
+        "arn:aws:ecs:eu-west-1:123456789012:task-definition/signed:1"
+    );
+    let list = ["list-clusters"];
+    let wrong_secret = AwsCli {
+        secret_access_key: "guessed".into(),
+        ..aws.clone()
+    };
+    let stderr = wrong_secret.fails(&list, "InvalidSignatureException");
+    assert!(
+        stderr.contains("signature we calculated does not match"),
+        "{stderr}"
+    );
+    let wrong_key = AwsCli {
+        access_key_id: "AKIDSOMEONEELSE".into(),
+        ..aws.clone()
+    };
+    wrong_key.fails(&list, "UnrecognizedClientException");
+    aws.fails(
+        &["list-clusters", "--no-sign-request"],
+        "MissingAuthenticationTokenException",
+    );
+    let wrong_region = AwsCli {
+        region: "us-east-1".into(),
+        ..aws.clone()
+    };
+    let stderr = wrong_region.fails(&list, "InvalidSignatureException");
+    assert!(stderr.contains("eu-west-1"), "{stderr}");
+}
