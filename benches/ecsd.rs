@@ -115,8 +115,14 @@ async fn run(options: BenchOptions, args: String) -> anyhow::Result<bool> {
     }
     drop(fleet);
     let verdicts = targets::judge(&report);
+    let caveat = if bench.options.smoke {
+        "smoke run (tiny sizes, usually a debug build): it checks that every scenario still works; \
+         its verdicts do not judge the targets\n"
+    } else {
+        ""
+    };
     println!(
-        "\n{}\n{}\n{}",
+        "\n{}\n{}\n{caveat}{}",
         report.table(),
         report.notes(),
         targets::table(&verdicts)

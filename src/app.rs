@@ -1,7 +1,7 @@
 //! Wiring: open state, connect the engine, start the controllers and the API, and shut
 //! everything down gracefully.
 
-use crate::api::{self, ArnScope};
+use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
 use crate::runtime::{DockerRuntime, RuntimeError};
@@ -111,7 +111,7 @@ pub async fn run(
             }
         })
     });
-    let app = api::router(catalog, ArnScope::default(), engine);
+    let app = api::router(catalog, config.ecs_scope.clone(), engine);
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))
