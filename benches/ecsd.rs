@@ -67,9 +67,13 @@ fn main() -> ExitCode {
     let result = BenchOptions::parse(args.clone()).and_then(|options| {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         runtime.block_on(async {
+            // SIGTERM (e.g. `kill`, a CI timeout) cleans up like Ctrl-C: the daemons and
+            // containers are dropped with the run.
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 result = run(options, args.join(" ")) => result,
                 _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted; cleaned up")),
+                _ = term.recv() => Err(anyhow::anyhow!("terminated; cleaned up")),
             }
         })
     });
