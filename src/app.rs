@@ -148,6 +148,8 @@ fn daemon_id(state_dir: &Path) -> std::io::Result<String> {
 fn open_store(path: &Path) -> Result<SledStore, AppError> {
     match SledStore::open(path) {
         Ok(store) => Ok(store),
+        // In use is not broken: never move a live database aside.
+        Err(e @ StoreError::Locked { .. }) => Err(e.into()),
         Err(e) => {
             let aside = PathBuf::from(format!(
                 "{}.broken-{}",

@@ -47,9 +47,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(why) => ApiError::Conflict(why),
-            e @ (StoreError::Open { .. } | StoreError::Io { .. } | StoreError::Decode { .. }) => {
-                ApiError::Internal(e.to_string())
-            }
+            e @ (StoreError::Open { .. }
+            | StoreError::Locked { .. }
+            | StoreError::Io { .. }
+            | StoreError::Decode { .. }) => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -21,6 +21,14 @@ pub use sled_store::SledStore;
 /// Errors from reading or writing state.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another process (another ecsd on the same state directory) holds the database.
+    #[error(
+        "the state at {path} is in use by another process (is another `ecsd serve` using this --state-dir?)"
+    )]
+    Locked {
+        /// State directory.
+        path: String,
+    },
     /// The database could not be opened.
     #[error("cannot open state at {path}: {source}")]
     Open {

@@ -3,6 +3,15 @@
 use super::{Store, StoreError, Tree};
 use std::path::Path;
 
+/// How often, and how far apart, opening a locked database is tried.
+const LOCK_ATTEMPTS: u32 = 20;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// sled reports a held lock as an I/O error that names it.
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
 /// A `Store` backed by sled; durable trees are flushed on every write.
 pub struct SledStore {
     db: sled::Db,
@@ -10,13 +19,30 @@ pub struct SledStore {
 }
 
 impl SledStore {
-    /// Opens (or creates) the database under `dir`.
+    /// Opens (or creates) the database under `dir`. A database locked by another process is
+    /// `Locked`, after waiting briefly (a handle just dropped in this process releases its
+    /// lock from sled's background threads a moment later).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let open_err = |source| StoreError::Open {
             path: dir.display().to_string(),
             source,
         };
-        let db = sled::Config::new().path(dir).open().map_err(open_err)?;
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(dir).open() {
+                Ok(db) => break db,
+                Err(e) if is_lock_error(&e) => {
+                    attempts += 1;
+                    if attempts >= LOCK_ATTEMPTS {
+                        return Err(StoreError::Locked {
+                            path: dir.display().to_string(),
+                        });
+                    }
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(e) => return Err(open_err(e)),
+            }
+        };
         let mut trees = Vec::new();
         for tree in Tree::ALL {
             trees.push((tree, db.open_tree(tree.name()).map_err(open_err)?));

@@ -80,9 +80,10 @@ impl From<StoreError> for EcsError {
         match e {
             StoreError::NotFound(what) => EcsError::Client(format!("{what} not found")),
             StoreError::Conflict(why) => EcsError::Client(why),
-            e @ (StoreError::Open { .. } | StoreError::Io { .. } | StoreError::Decode { .. }) => {
-                EcsError::Server(e.to_string())
-            }
+            e @ (StoreError::Open { .. }
+            | StoreError::Locked { .. }
+            | StoreError::Io { .. }
+            | StoreError::Decode { .. }) => EcsError::Server(e.to_string()),
         }
     }
 }
