@@ -6,8 +6,8 @@ use crate::Bench;
 use crate::engine::{RUN_LABEL, filters};
 use crate::manifests::LOOP_COMMAND;
 use crate::poll::wait_for;
-use crate::report::{Figure, ScenarioReport};
-use crate::scale_up::ecsd_scale_up;
+use crate::report::ScenarioReport;
+use crate::scale_up;
 use anyhow::Context as _;
 use bollard::models::TaskState;
 use bollard::query_parameters::ListTasksOptions;
@@ -30,39 +30,11 @@ pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> 
         "N={n}; single-node swarm (`docker swarm init --advertise-addr 127.0.0.1`), image given by id \
          so Swarm skips its registry pull (no registry here); left again afterwards"
     ));
-    let (mut ecsd, mut swarm, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for trial in 0..bench.options.trials {
-        let (e, s) = if trial % 2 == 0 {
-            let e = ecsd_scale_up(n).await?;
-            (e, swarm_scale_up(bench, &image, n, trial).await?)
-        } else {
-            let s = swarm_scale_up(bench, &image, n, trial).await?;
-            (ecsd_scale_up(n).await?, s)
-        };
-        eprintln!("  trial {trial}: ecsd {e:.2} s, swarm {s:.2} s");
-        ecsd.push(e);
-        swarm.push(s);
-        ratios.push(e / s);
-    }
-    out.figure(Figure::measured(
-        "ecsd",
-        format!("ecsd: service 0->{n} all RUNNING"),
-        "s",
-        &ecsd,
-    ));
-    out.figure(Figure::measured(
-        "swarm",
-        format!("swarm: service create, {n} running"),
-        "s",
-        &swarm,
-    ));
-    out.figure(Figure::measured(
-        "ratio",
-        "ratio ecsd/swarm (per trial)",
-        "x",
-        &ratios,
-    ));
-    Ok(())
+    let label = format!("swarm: service create, {n} running");
+    scale_up::against(bench, out, ("swarm", label), async |trial| {
+        swarm_scale_up(bench, &image, n, trial).await
+    })
+    .await
 }
 
 /// Seconds from `docker service create --replicas N` until Swarm reports N tasks running;

@@ -16,19 +16,35 @@ pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> 
     out.note(format!(
         "N={n}; direct baseline: create+start through bollard, {concurrency} at a time (ecsd's reconcile concurrency)"
     ));
-    let (mut ecsd, mut direct, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let label = format!("direct: {n} create+start");
+    against(bench, out, ("direct", label), async |trial| {
+        direct_scale_up(bench, n, concurrency, trial).await
+    })
+    .await
+}
+
+/// Trials of ecsd's scale-up against another way (`key`, `label`) of getting N containers
+/// running, alternating which goes first; reports both and the ratio ecsd/other per trial.
+pub async fn against(
+    bench: &Bench,
+    out: &mut ScenarioReport,
+    (key, label): (&'static str, String),
+    mut other: impl AsyncFnMut(usize) -> anyhow::Result<f64>,
+) -> anyhow::Result<()> {
+    let n = bench.options.n;
+    let (mut ecsd, mut others, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for trial in 0..bench.options.trials {
-        let (e, d) = if trial % 2 == 0 {
+        let (e, o) = if trial % 2 == 0 {
             let e = ecsd_scale_up(n).await?;
-            (e, direct_scale_up(bench, n, concurrency, trial).await?)
+            (e, other(trial).await?)
         } else {
-            let d = direct_scale_up(bench, n, concurrency, trial).await?;
-            (ecsd_scale_up(n).await?, d)
+            let o = other(trial).await?;
+            (ecsd_scale_up(n).await?, o)
         };
-        eprintln!("  trial {trial}: ecsd {e:.2} s, direct {d:.2} s");
+        eprintln!("  trial {trial}: ecsd {e:.2} s, {key} {o:.2} s");
         ecsd.push(e);
-        direct.push(d);
-        ratios.push(e / d);
+        others.push(o);
+        ratios.push(e / o);
     }
     out.figure(Figure::measured(
         "ecsd",
@@ -36,15 +52,10 @@ pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> 
         "s",
         &ecsd,
     ));
-    out.figure(Figure::measured(
-        "direct",
-        format!("direct: {n} create+start"),
-        "s",
-        &direct,
-    ));
+    out.figure(Figure::measured(key, label, "s", &others));
     out.figure(Figure::measured(
         "ratio",
-        "ratio ecsd/direct (per trial)",
+        format!("ratio ecsd/{key} (per trial)"),
         "x",
         &ratios,
     ));

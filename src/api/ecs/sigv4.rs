@@ -394,9 +394,19 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 }
 
 fn hmac(key: &[u8]) -> HmacSha256 {
-    // HMAC hashes long keys and pads short ones: no key length is invalid.
-    HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length")
+    // RFC 2104: a key longer than the block is hashed first, then zero-padded to the block;
+    // done here so that no key length can fail.
+    let mut block = [0u8; HMAC_BLOCK];
+    if key.len() > HMAC_BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    HmacSha256::new(&block.into())
 }
+
+/// SHA-256's block size in bytes.
+const HMAC_BLOCK: usize = 64;
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut mac = hmac(key);

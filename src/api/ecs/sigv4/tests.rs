@@ -335,3 +335,19 @@ fn debug_output_never_shows_the_secret() {
         "{shown}"
     );
 }
+
+#[test]
+fn hmac_follows_rfc_4231_for_short_and_longer_than_block_keys() {
+    // RFC 4231 test cases 2 and 6.
+    assert_eq!(
+        hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert_eq!(
+        hex::encode(hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First"
+        )),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    );
+}
