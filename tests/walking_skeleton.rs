@@ -234,7 +234,12 @@ on_both_engines! {
             d.log().matches("engine ready").count() >= 2
         });
         std::thread::sleep(std::time::Duration::from_secs(3));
-        assert_eq!(d.all_containers(), before, "no container created or removed");
+        assert_eq!(
+            d.all_containers(),
+            before,
+            "no container created or removed; daemon log:\n{}",
+            d.log()
+        );
         let tasks_after = d.json(&["get", "tasks"]);
         let ids = |v: &serde_json::Value| {
             let mut ids: Vec<String> = v["items"]

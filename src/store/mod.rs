@@ -109,10 +109,11 @@ impl Tree {
         }
     }
 
-    /// Intent must survive a crash the moment it is acknowledged; observed status can be
-    /// rebuilt from the engine, so it skips the flush.
+    /// Intent must survive a crash the moment it is acknowledged, and so must a service's
+    /// deployments (history that tasks refer to, which no engine listing can rebuild); a
+    /// task's observed status is rebuilt from the engine, so it skips the flush.
     pub fn is_durable(self) -> bool {
-        !matches!(self, Tree::ServiceStatus | Tree::TaskStatus)
+        !matches!(self, Tree::TaskStatus)
     }
 }
 

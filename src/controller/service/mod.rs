@@ -50,6 +50,11 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
                 now,
                 id,
             ));
+            if status.deployments != before.deployments {
+                // Tasks will name this deployment: record it before any of them exists, so a
+                // crash cannot leave tasks of a deployment the next daemon does not know.
+                ctx.catalog.put_service_status(cluster, name, &status)?;
+            }
             Some(td)
         }
         Err(why) => {

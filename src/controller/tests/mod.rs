@@ -572,4 +572,5 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
     h.shutdown().await;
 }
 
+mod crash_recovery;
 mod deployments;
