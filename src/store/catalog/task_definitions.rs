@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 impl Catalog {
     /// Registers `spec` as the next revision of `family`, unless it equals the latest ACTIVE
-    /// one (the manifest path: applying an unchanged file is a no-op).
+    /// one (the manifest path: applying an unchanged file is a no-op). Labels are tags, not
+    /// content: when only they differ, the latest revision is retagged and no revision (and
+    /// so no deployment) is made.
     pub fn register_task_definition(
         &self,
         family: &str,
@@ -16,8 +18,12 @@ impl Catalog {
         labels: &BTreeMap<String, String>,
     ) -> Result<(TaskDefinitionRecord, ApplyOutcome), StoreError> {
         let latest = self.latest_task_definition(family)?;
-        if let Some(latest) = latest.as_ref().filter(|l| &l.spec == spec && &l.labels == labels) {
-            return Ok((latest.clone(), ApplyOutcome::Unchanged));
+        if let Some(latest) = latest.as_ref().filter(|l| &l.spec == spec) {
+            if &latest.labels == labels {
+                return Ok((latest.clone(), ApplyOutcome::Unchanged));
+            }
+            let retagged = self.set_task_definition_labels(family, latest.revision, labels)?;
+            return Ok((retagged, ApplyOutcome::Configured));
         }
         let record = self.register_task_definition_revision(family, spec, labels)?;
         let outcome = if latest.is_some() {

@@ -39,6 +39,24 @@ fn an_unchanged_task_definition_keeps_its_revision_and_a_change_registers_the_ne
 }
 
 #[test]
+fn a_label_only_change_retags_the_latest_revision_without_registering_one() {
+    let c = catalog();
+    let tags = |v: &str| BTreeMap::from([("team".to_string(), v.to_string())]);
+    c.register_task_definition("web", &spec("busybox"), &tags("a"))
+        .unwrap();
+    let (r, outcome) = c
+        .register_task_definition("web", &spec("busybox"), &tags("b"))
+        .unwrap();
+    assert_eq!((r.revision, outcome), (1, ApplyOutcome::Configured));
+    let latest = c.latest_task_definition("web").unwrap().unwrap();
+    assert_eq!((latest.revision, latest.labels), (1, tags("b")));
+    let (_, again) = c
+        .register_task_definition("web", &spec("busybox"), &tags("b"))
+        .unwrap();
+    assert_eq!(again, ApplyOutcome::Unchanged);
+}
+
+#[test]
 fn revisions_are_never_reused_after_deregistration() {
     let c = catalog();
     let none = BTreeMap::new();
