@@ -60,4 +60,8 @@ impl Store for MemoryStore {
             true
         }))
     }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

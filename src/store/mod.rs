@@ -110,8 +110,9 @@ impl Tree {
     }
 
     /// Intent must survive a crash the moment it is acknowledged, and so must a service's
-    /// deployments (history that tasks refer to, which no engine listing can rebuild); a
-    /// task's observed status is rebuilt from the engine, so it skips the flush.
+    /// deployments (history that tasks refer to, which no engine listing can rebuild). A
+    /// task's observed status is flushed only at its milestones (see
+    /// `Catalog::put_task_status`): health-probe bookkeeping may be lost.
     pub fn is_durable(self) -> bool {
         !matches!(self, Tree::TaskStatus)
     }
@@ -131,4 +132,6 @@ pub trait Store: Send + Sync {
         old: Option<&[u8]>,
         new: Option<Vec<u8>>,
     ) -> Result<bool, StoreError>;
+    /// Forces everything written so far to disk.
+    fn flush(&self) -> Result<(), StoreError>;
 }

@@ -334,6 +334,22 @@ pub struct TaskStatus {
     pub stopped_at: Option<u64>,
 }
 
+impl TaskStatus {
+    /// Equal but for health-probe bookkeeping (failure counts, last probe time), which may be
+    /// lost in a crash; everything else is a milestone that is flushed to disk.
+    pub fn same_milestones(&self, other: &TaskStatus) -> bool {
+        let strip = |s: &TaskStatus| {
+            let mut s = s.clone();
+            for c in &mut s.containers {
+                c.probe_failures = 0;
+                c.last_probe_at = None;
+            }
+            s
+        };
+        strip(self) == strip(other)
+    }
+}
+
 /// One container of a task as last observed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContainerStatus {

@@ -58,15 +58,6 @@ impl SledStore {
             .map(|(_, t)| t)
             .unwrap_or_else(|| unreachable!("tree {} opened at start", tree.name()))
     }
-
-    /// Forces everything written so far to disk.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(|source| StoreError::Io {
-            tree: "all",
-            key: String::new(),
-            source,
-        })
-    }
 }
 
 impl Store for SledStore {
@@ -103,6 +94,15 @@ impl Store for SledStore {
             self.tree(tree).flush().map_err(|source| io(tree, key, source))?;
         }
         Ok(swapped)
+    }
+
+    /// sled flushes the whole database, whichever tree asks.
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(|source| StoreError::Io {
+            tree: "all",
+            key: String::new(),
+            source,
+        })
     }
 }
 

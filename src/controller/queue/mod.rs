@@ -23,6 +23,9 @@ struct State<K> {
     due: HashMap<K, Instant>,
     running: HashSet<K>,
     failures: HashMap<K, u32>,
+    /// Keys whose last reconcile failed, and when their backoff ends: nothing (an engine
+    /// event included) runs them sooner, so a failing key that causes events cannot spin.
+    held: HashMap<K, Instant>,
 }
 
 /// A delay queue of keys, shared by every producer; one `run` loop consumes it.
@@ -41,6 +44,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
                 due: HashMap::new(),
                 running: HashSet::new(),
                 failures: HashMap::new(),
+                held: HashMap::new(),
             }),
             wake: Notify::new(),
             ready: watch::channel(false).0,
@@ -57,11 +61,15 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
         self.add_after(key, Duration::ZERO);
     }
 
-    /// Reconcile `key` after `delay`; an earlier pending request for the same key wins.
+    /// Reconcile `key` after `delay`; an earlier pending request for the same key wins, but
+    /// never before the key's backoff after a failure ends.
     pub fn add_after(&self, key: K, delay: Duration) {
-        let at = Instant::now() + delay;
+        let mut at = Instant::now() + delay;
         {
             let mut state = self.lock();
+            if let Some(held) = state.held.get(&key) {
+                at = at.max(*held);
+            }
             let slot = state.due.entry(key).or_insert(at);
             if at < *slot {
                 *slot = at;
@@ -115,12 +123,15 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
             match result {
                 Ok(_) => {
                     state.failures.remove(&key);
+                    state.held.remove(&key);
                     None
                 }
                 Err(_) => {
                     let n = state.failures.entry(key.clone()).or_insert(0);
                     *n += 1;
-                    Some(self.backoff.delay(*n))
+                    let delay = self.backoff.delay(*n);
+                    state.held.insert(key.clone(), Instant::now() + delay);
+                    Some(delay)
                 }
             }
         };

@@ -115,6 +115,32 @@ async fn errors_back_off_exponentially_and_success_resets_the_backoff() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_failing_key_waits_out_its_backoff_even_when_events_ask_for_it() {
+    let q = queue();
+    q.set_ready();
+    let mut rx = start(&q, 1, Duration::ZERO, |_, n| {
+        if n < 2 { Err(()) } else { Ok(Action::Done) }
+    });
+    q.add("a");
+    assert_eq!(rx.recv().await.unwrap().1.as_secs(), 0);
+    // Events keep asking for the key during its 1 s backoff (as a failing reconcile's own
+    // engine calls would).
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        q.add("a");
+    }
+    assert_eq!(
+        rx.recv().await.unwrap().1.as_secs(),
+        1,
+        "not before the backoff ends"
+    );
+    assert_eq!(rx.recv().await.unwrap().1.as_secs(), 3, "nor the next one");
+    q.add("a");
+    let after_success = rx.recv().await.unwrap().1;
+    assert_eq!(after_success.as_secs(), 3, "a success lifts the hold at once");
+}
+
+#[tokio::test(start_paused = true)]
 async fn requeue_after_schedules_the_key_again() {
     let q = queue();
     q.set_ready();

@@ -50,11 +50,6 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
                 now,
                 id,
             ));
-            if status.deployments != before.deployments {
-                // Tasks will name this deployment: record it before any of them exists, so a
-                // crash cannot leave tasks of a deployment the next daemon does not know.
-                ctx.catalog.put_service_status(cluster, name, &status)?;
-            }
             Some(td)
         }
         Err(why) => {
@@ -181,6 +176,9 @@ async fn step(
         ));
     }
     if let Some(td) = target {
+        if plan.start > 0 || !plan.replace_in_place.is_empty() {
+            record_deployments(ctx, service, status)?;
+        }
         events.extend(actions::apply_plan(ctx, service, &p, td, &plan)?);
     }
     events.extend(actions::release_swapped_slots(ctx, service, tasks, &p.id)?);
@@ -205,6 +203,22 @@ async fn step(
         (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
         (None, false) => Action::Done,
     })
+}
+
+/// New tasks will name the PRIMARY: a deployment begun (or rolled back to) in this step is
+/// recorded before any of them exists, so a crash cannot leave tasks of a deployment the next
+/// daemon does not know.
+fn record_deployments(
+    ctx: &Context,
+    service: &ServiceRecord,
+    status: &ServiceStatus,
+) -> Result<(), ControllerError> {
+    let (cluster, name) = (service.cluster.as_str(), service.name.as_str());
+    let recorded = ctx.catalog.service_status(cluster, name)?.unwrap_or_default();
+    if recorded.deployments != status.deployments {
+        ctx.catalog.put_service_status(cluster, name, status)?;
+    }
+    Ok(())
 }
 
 /// Pulls or verifies every image of the PRIMARY's task definition before its rollout may stop

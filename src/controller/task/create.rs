@@ -5,9 +5,17 @@ use super::super::ControllerError;
 use super::super::context::Context;
 use super::resources::EnvFiles;
 use crate::model::{ContainerDefinition, TaskDefinitionSpec};
-use crate::runtime::{RuntimeError, container_spec, labels};
+use crate::runtime::{ContainerInfo, RuntimeError, container_spec, labels};
 use crate::store::TaskRecord;
 use tracing::{debug, info};
+
+/// The container a create call left the task with.
+pub(super) enum Made {
+    /// Created now (not started), with this id.
+    New(String),
+    /// Ours already, as the engine has it (it may be running, or have exited).
+    Adopted(ContainerInfo),
+}
 
 /// Creates (without starting) container `def` of `task`; Ok(Err(reason)) when the task cannot
 /// start for a reason retrying will not fix.
@@ -17,17 +25,17 @@ pub(super) async fn create_container(
     td: &TaskDefinitionSpec,
     def: &ContainerDefinition,
     env_files: &EnvFiles,
-) -> Result<Result<String, String>, ControllerError> {
+) -> Result<Result<Made, String>, ControllerError> {
     let spec = container_spec(def, td, task, &ctx.owner, env_files);
     let mut pulled = false;
     loop {
         match ctx.runtime.create(&spec).await {
             Ok(id) => {
                 debug!(task = %task.id, container = %spec.name, "created container");
-                return Ok(Ok(id));
+                return Ok(Ok(Made::New(id)));
             }
             Err(RuntimeError::NameConflict { name }) => {
-                return Ok(adopt(ctx, task, &name).await?.ok_or_else(|| {
+                return Ok(adopt(ctx, task, &name).await?.map(Made::Adopted).ok_or_else(|| {
                     format!(
                         "CannotCreateContainerError: the name {name} is used by a container ecsd does not own"
                     )
@@ -54,11 +62,15 @@ pub(super) async fn create_container(
 
 /// A create that collided with our own container (e.g. after a crash between create and
 /// recording it) adopts that container; someone else's is never touched.
-async fn adopt(ctx: &Context, task: &TaskRecord, name: &str) -> Result<Option<String>, ControllerError> {
+async fn adopt(
+    ctx: &Context,
+    task: &TaskRecord,
+    name: &str,
+) -> Result<Option<ContainerInfo>, ControllerError> {
     let Some(existing) = ctx.runtime.inspect(name).await? else {
         return Ok(None);
     };
     let ours = existing.label(labels::OWNER) == Some(ctx.owner.as_str())
         && existing.label(labels::TASK) == Some(task.id.as_str());
-    Ok(ours.then_some(existing.id))
+    Ok(ours.then_some(existing))
 }

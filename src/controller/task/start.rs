@@ -3,7 +3,7 @@
 
 use super::super::ControllerError;
 use super::super::context::Context;
-use super::create::create_container;
+use super::create::{Made, create_container};
 use super::dependencies::{Readiness, readiness};
 use super::health::{container_health, probe_command, record_probe};
 use super::resources::{self, EnvFiles};
@@ -50,10 +50,15 @@ pub(super) async fn advance(
     };
     for def in creation_order(missing, &created) {
         match create_container(ctx, task, td, def, &env_files).await? {
-            Ok(id) => {
+            Ok(made) => {
                 progress.changed = true;
-                // Just created: nothing to ask the engine that we do not already know.
-                created.insert(def.name.clone(), just_created(id, def));
+                let info = match made {
+                    // Just created: nothing to ask the engine that we do not already know.
+                    Made::New(id) => just_created(id, def),
+                    // Left by a crash: as it is, so an exited container is not started again.
+                    Made::Adopted(info) => info,
+                };
+                created.insert(def.name.clone(), info);
             }
             Err(reason) => {
                 fail(status, StopCode::TaskFailedToStart, reason);
@@ -86,10 +91,7 @@ pub(super) async fn advance(
                 .is_some_and(|c| c.state == ContainerState::Running)
         });
         let predecessor_gone = match &task.start_after {
-            Some(old) => ctx
-                .catalog
-                .task_status(old)?
-                .is_none_or(|s| s.last_status == crate::model::TaskState::Stopped),
+            Some(old) => predecessor_gone(ctx, old)?,
             None => true,
         };
         let verdict = if implicit_ready && predecessor_gone {
@@ -159,6 +161,15 @@ fn creation_order<'a>(
         }
     }
     order
+}
+
+/// The task an in-place replacement waits for has released its slot: it is STOPPED, or gone.
+/// A task not yet observed (no status, e.g. lost in a crash) may still hold the port.
+fn predecessor_gone(ctx: &Context, old: &str) -> Result<bool, ControllerError> {
+    Ok(match ctx.catalog.task_status(old)? {
+        Some(s) => s.last_status == crate::model::TaskState::Stopped,
+        None => ctx.catalog.task(old)?.is_none(),
+    })
 }
 
 fn just_created(id: String, def: &ContainerDefinition) -> ContainerInfo {

@@ -1,36 +1,56 @@
-//! A daemon killed at any moment: what survives is exactly what the on-disk store flushes
-//! (its durable trees), and the next daemon adopts what runs without creating or stopping.
+//! A daemon killed at any moment: what survives is what the on-disk store had flushed, and
+//! the next daemon adopts what runs without creating or stopping anything it should not.
 
 use super::*;
-use crate::store::{Store, StoreError, Tree};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::store::{RolloutState, Store, StoreError, Tree};
+use std::sync::Mutex;
 
-/// What a `kill -9` leaves of a store: the durable trees; unflushed observed status is lost.
-fn after_crash(store: &dyn Store) -> Arc<MemoryStore> {
-    let survivor = Arc::new(MemoryStore::new());
-    for tree in Tree::ALL.into_iter().filter(|t| t.is_durable()) {
-        for (key, value) in store.scan(tree, "").unwrap() {
-            survivor.compare_and_swap(tree, &key, None, Some(value)).unwrap();
-        }
+type Saved = Vec<(Tree, String, Vec<u8>)>;
+
+/// The store as sled keeps it: a flush (asked for, or made by a write to a durable tree) saves
+/// everything written so far, and a crash keeps only what was saved. Writes to `refused`
+/// fail, as if the daemon died just before them.
+#[derive(Default)]
+struct Disk {
+    live: MemoryStore,
+    saved: Mutex<Saved>,
+    refused: Mutex<Option<Tree>>,
+}
+
+impl Disk {
+    fn refuse(&self, tree: Option<Tree>) {
+        *self.refused.lock().unwrap() = tree;
     }
-    survivor
+
+    fn save(&self) {
+        let mut saved = Vec::new();
+        for tree in Tree::ALL {
+            for (key, value) in self.live.scan(tree, "").unwrap() {
+                saved.push((tree, key, value));
+            }
+        }
+        *self.saved.lock().unwrap() = saved;
+    }
+
+    /// What a `kill -9` leaves behind.
+    fn after_crash(&self) -> Arc<MemoryStore> {
+        let survivor = Arc::new(MemoryStore::new());
+        for (tree, key, value) in self.saved.lock().unwrap().iter() {
+            survivor
+                .compare_and_swap(*tree, key, None, Some(value.clone()))
+                .unwrap();
+        }
+        survivor
+    }
 }
 
-/// A store whose writes to one tree fail while `refusing` is set: a daemon that dies just
-/// before that write.
-struct RefusingStore {
-    inner: MemoryStore,
-    refused: Tree,
-    refusing: AtomicBool,
-}
-
-impl Store for RefusingStore {
+impl Store for Disk {
     fn get(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(tree, key)
+        self.live.get(tree, key)
     }
 
     fn scan(&self, tree: Tree, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.inner.scan(tree, prefix)
+        self.live.scan(tree, prefix)
     }
 
     fn compare_and_swap(
@@ -40,24 +60,49 @@ impl Store for RefusingStore {
         old: Option<&[u8]>,
         new: Option<Vec<u8>>,
     ) -> Result<bool, StoreError> {
-        if tree == self.refused && self.refusing.load(Ordering::SeqCst) {
+        if *self.refused.lock().unwrap() == Some(tree) {
             return Err(StoreError::Conflict(format!(
-                "{}: write refused by the test",
+                "{}: the daemon died here",
                 tree.name()
             )));
         }
-        self.inner.compare_and_swap(tree, key, old, new)
+        let swapped = self.live.compare_and_swap(tree, key, old, new)?;
+        if swapped && tree.is_durable() {
+            self.save();
+        }
+        Ok(swapped)
     }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.save();
+        Ok(())
+    }
+}
+
+fn disk() -> Arc<Disk> {
+    Arc::new(Disk::default())
+}
+
+fn on(disk: &Arc<Disk>, fake: Arc<FakeRuntime>) -> Harness {
+    Harness::start(Catalog::new(disk.clone()), fake)
+}
+
+fn restarted(survivor: Arc<MemoryStore>, fake: Arc<FakeRuntime>) -> Harness {
+    Harness::start(Catalog::new(survivor), fake)
 }
 
 fn stops(fake: &FakeRuntime) -> usize {
     fake.count(|c| matches!(c, FakeCall::Stop(_)))
 }
 
+fn starts_of(fake: &FakeRuntime, id: &str) -> usize {
+    fake.count(|c| matches!(c, FakeCall::Start(s) if s == id))
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_crash_right_after_a_rollout_loses_no_deployment_and_changes_nothing() {
-    let store = Arc::new(MemoryStore::new());
-    let h = Harness::start(Catalog::new(store.clone()), Arc::new(FakeRuntime::new()));
+    let disk = disk();
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
     h.register("busybox");
     h.apply_service(3);
     h.until("3 tasks run", |h| service_running(h, 3)).await;
@@ -65,17 +110,14 @@ async fn a_crash_right_after_a_rollout_loses_no_deployment_and_changes_nothing()
     let (_, fake) = h.shutdown().await;
     let calls_before = fake.calls().len();
 
-    let h = Harness::start(Catalog::new(after_crash(store.as_ref())), fake);
+    let h = restarted(disk.after_crash(), fake);
     h.until("3 tasks run again", |h| service_running(h, 3)).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    // Tasks whose observed status was lost look new, so their create meets the existing
-    // container's name and adopts it: no container is added, stopped or removed.
-    let after: Vec<FakeCall> = h.fake.calls()[calls_before..]
-        .iter()
-        .filter(|c| matches!(c, FakeCall::Stop(_) | FakeCall::Remove(_)))
-        .cloned()
-        .collect();
-    assert!(after.is_empty(), "nothing stopped or removed: {after:?}");
+    assert_eq!(
+        h.fake.calls()[calls_before..].to_vec(),
+        Vec::<FakeCall>::new(),
+        "no create, start, stop or remove after the restart"
+    );
     let all: Vec<String> = h.fake.containers().iter().map(|c| c.id.clone()).collect();
     assert_eq!(all, ids, "the same containers, and only those");
     h.shutdown().await;
@@ -83,12 +125,9 @@ async fn a_crash_right_after_a_rollout_loses_no_deployment_and_changes_nothing()
 
 #[tokio::test(start_paused = true)]
 async fn no_task_is_started_for_a_deployment_that_was_not_recorded() {
-    let store = Arc::new(RefusingStore {
-        inner: MemoryStore::new(),
-        refused: Tree::ServiceStatus,
-        refusing: AtomicBool::new(true),
-    });
-    let h = Harness::start(Catalog::new(store.clone()), Arc::new(FakeRuntime::new()));
+    let disk = disk();
+    disk.refuse(Some(Tree::ServiceStatus));
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
     h.register("busybox");
     h.apply_service(2);
     // The service reconciler keeps failing to record its deployment (with backoff).
@@ -101,11 +140,161 @@ async fn no_task_is_started_for_a_deployment_that_was_not_recorded() {
     );
     let (_, fake) = h.shutdown().await;
 
-    store.refusing.store(false, Ordering::SeqCst);
-    let h = Harness::start(Catalog::new(after_crash(store.as_ref())), fake);
+    let h = restarted(disk.after_crash(), fake);
     h.until("2 tasks run", |h| service_running(h, 2)).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(stops(&h.fake), 0, "nothing stopped: {:?}", h.fake.calls());
     assert_eq!(h.fake.containers().len(), 2);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_exited_before_a_crash_is_not_started_again() {
+    let disk = disk();
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    h.apply_service(1);
+    h.until("1 task runs", |h| service_running(h, 1)).await;
+    let victim = h.fake.running()[0].clone();
+    let victim_task = victim.label(labels::TASK).unwrap().to_string();
+    h.fake.exit(&victim.id, 1);
+    h.until("the task is stopped", |h| h.task_stopped(&victim_task))
+        .await;
+    h.until("a replacement runs", |h| {
+        service_running(h, 1) && h.fake.running()[0].id != victim.id
+    })
+    .await;
+    let (_, fake) = h.shutdown().await;
+    let starts_before = starts_of(&fake, &victim.id);
+
+    let h = restarted(disk.after_crash(), fake);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(
+        starts_of(&h.fake, &victim.id),
+        starts_before,
+        "the exited container is not started again: {:?}",
+        h.fake.calls()
+    );
+    assert_eq!(stops(&h.fake), 0, "nothing stopped: {:?}", h.fake.calls());
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_whose_container_exited_before_its_first_status_was_saved_stops_with_the_exit_code() {
+    let disk = disk();
+    disk.refuse(Some(Tree::TaskStatus));
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    let task = standalone_task();
+    h.catalog().create_task(&task).unwrap();
+    h.until("its container runs", |h| h.fake.running().len() == 1)
+        .await;
+    let container = h.fake.running()[0].id.clone();
+    h.fake.exit(&container, 7);
+    let (_, fake) = h.shutdown().await;
+    let starts_before = starts_of(&fake, &container);
+
+    disk.refuse(None);
+    let h = restarted(disk.after_crash(), fake);
+    h.until("the task is stopped", |h| h.task_stopped(&task.id)).await;
+    assert_eq!(
+        starts_of(&h.fake, &container),
+        starts_before,
+        "{:?}",
+        h.fake.calls()
+    );
+    assert_eq!(h.fake.containers().len(), 1, "no second container");
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.containers[0].exit_code, Some(7));
+    h.shutdown().await;
+}
+
+/// A restarted daemon whose clock goes on from the old one's (wall time stands still while
+/// the test clock is paused).
+fn restarted_at(survivor: Arc<MemoryStore>, fake: Arc<FakeRuntime>, clock: Clock) -> Harness {
+    let ctx = Arc::new(Context {
+        clock,
+        ..Arc::into_inner(context(Catalog::new(survivor), fake.clone())).unwrap()
+    });
+    Harness::start_with(ctx, fake)
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_older_than_the_healthy_deadline_survive_a_crash() {
+    let disk = disk();
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    tokio::time::sleep(Duration::from_secs(400)).await;
+    let clock = h.ctx.clock;
+    let (_, fake) = h.shutdown().await;
+
+    let h = restarted_at(disk.after_crash(), fake, clock);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(stops(&h.fake), 0, "nothing stopped: {:?}", h.fake.calls());
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_held_task_waits_for_a_predecessor_whose_status_was_never_saved() {
+    let disk = disk();
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    let old = standalone_task();
+    h.catalog().create_task(&old).unwrap();
+    h.until("the old task runs", |h| h.running_tasks() == vec![old.id.clone()])
+        .await;
+    let (_, fake) = h.shutdown().await;
+
+    let survivor = disk.after_crash();
+    let saved = survivor.get(Tree::TaskStatus, &old.id).unwrap();
+    survivor
+        .compare_and_swap(Tree::TaskStatus, &old.id, saved.as_deref(), None)
+        .unwrap();
+    let catalog = Catalog::new(survivor);
+    let held = TaskRecord {
+        start_after: Some(old.id.clone()),
+        ..standalone_task()
+    };
+    catalog.create_task(&held).unwrap();
+    let ctx = context(catalog, fake.clone());
+    let starts_before = fake.count(|c| matches!(c, FakeCall::Start(_)));
+    crate::controller::reconcile_task(&ctx, &held.id).await.unwrap();
+    assert_eq!(fake.running().len(), 1, "only the old task runs");
+    assert_eq!(
+        fake.count(|c| matches!(c, FakeCall::Start(_))),
+        starts_before,
+        "{:?}",
+        fake.calls()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_deleted_during_a_crash_can_be_created_again() {
+    let disk = disk();
+    let h = on(&disk, Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    h.apply_service(1);
+    h.until("1 task runs", |h| service_running(h, 1)).await;
+    // A deployment that once failed must not follow the name into a new service.
+    let mut status = h.catalog().service_status("default", "web").unwrap().unwrap();
+    status.deployments[0].rollout_state = RolloutState::Failed;
+    h.catalog().put_service_status("default", "web", &status).unwrap();
+    h.catalog().mark_service_deleting("default", "web").unwrap();
+    disk.refuse(Some(Tree::ServiceStatus));
+    // The daemon dies while removing the drained service.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let (_, fake) = h.shutdown().await;
+
+    disk.refuse(None);
+    let h = restarted(disk.after_crash(), fake);
+    h.until("the deletion finishes", |h| {
+        h.catalog().service("default", "web").unwrap().is_none()
+    })
+    .await;
+    h.apply_service(1);
+    h.until("the new service runs its task", |h| service_running(h, 1))
+        .await;
     h.shutdown().await;
 }

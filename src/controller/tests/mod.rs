@@ -32,7 +32,10 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
 
 impl Harness {
     fn start(catalog: Catalog, fake: Arc<FakeRuntime>) -> Self {
-        let ctx = context(catalog, fake.clone());
+        Self::start_with(context(catalog, fake.clone()), fake)
+    }
+
+    fn start_with(ctx: Arc<Context>, fake: Arc<FakeRuntime>) -> Self {
         let (tx, rx) = oneshot::channel::<()>();
         let done = tokio::spawn(run(ctx.clone(), async move {
             let _ = rx.await;

@@ -155,8 +155,10 @@ impl Catalog {
                 self.delete(Tree::Meta, &key)?;
             }
         }
-        self.delete(Tree::Services, &key)?;
+        // Status first: a crash in between leaves a service still being deleted (drained
+        // again), never a status that a service re-created under this name would inherit.
         self.delete(Tree::ServiceStatus, &key)?;
+        self.delete(Tree::Services, &key)?;
         self.notify(Change::Service {
             cluster: cluster.to_string(),
             name: name.to_string(),
