@@ -109,12 +109,11 @@ impl Tree {
         }
     }
 
-    /// Intent must survive a crash the moment it is acknowledged, and so must a service's
-    /// deployments (history that tasks refer to, which no engine listing can rebuild). A
-    /// task's observed status is flushed only at its milestones (see
-    /// `Catalog::put_task_status`): health-probe bookkeeping may be lost.
+    /// Intent must survive a crash the moment it is acknowledged. Observed status is written
+    /// often, so it is flushed only at its milestones (see `Catalog::put_task_status` and
+    /// `Catalog::put_service_status`): counts and probe bookkeeping may be lost.
     pub fn is_durable(self) -> bool {
-        !matches!(self, Tree::TaskStatus)
+        !matches!(self, Tree::ServiceStatus | Tree::TaskStatus)
     }
 }
 

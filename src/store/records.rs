@@ -334,19 +334,72 @@ pub struct TaskStatus {
     pub stopped_at: Option<u64>,
 }
 
-impl TaskStatus {
-    /// Equal but for health-probe bookkeeping (failure counts, last probe time), which may be
-    /// lost in a crash; everything else is a milestone that is flushed to disk.
-    pub fn same_milestones(&self, other: &TaskStatus) -> bool {
-        let strip = |s: &TaskStatus| {
-            let mut s = s.clone();
-            for c in &mut s.containers {
-                c.probe_failures = 0;
-                c.last_probe_at = None;
-            }
-            s
-        };
-        strip(self) == strip(other)
+/// The part of an observed status that a crash must not lose, because decisions hang on it
+/// and no engine listing can rebuild it; a change of it is flushed to disk.
+pub trait Milestones: Default {
+    /// The milestones, comparable.
+    type View: PartialEq;
+    /// Extracts them.
+    fn milestones(&self) -> Self::View;
+}
+
+impl Milestones for TaskStatus {
+    /// Running (and since when), healthy, stopping, stopped and why. The steps before RUNNING,
+    /// container details and probe bookkeeping are observed again after a restart.
+    type View = (
+        Option<TaskState>,
+        HealthStatus,
+        Option<StopCode>,
+        Option<String>,
+        [Option<u64>; 4],
+    );
+
+    fn milestones(&self) -> Self::View {
+        (
+            (!self.last_status.is_pending()).then_some(self.last_status),
+            self.health_status,
+            self.stop_code,
+            self.stopped_reason.clone(),
+            [
+                self.started_at,
+                self.healthy_at,
+                self.stopping_at,
+                self.stopped_at,
+            ],
+        )
+    }
+}
+
+impl Milestones for ServiceStatus {
+    /// Which deployments exist, their revision, status and rollout state, and what the spec
+    /// last asked for; counts and events are rebuilt.
+    type View = (
+        Vec<(String, String, DeploymentStatus, RolloutState, u64, bool)>,
+        Option<String>,
+        u64,
+    );
+
+    fn milestones(&self) -> Self::View {
+        let deployments = self
+            .deployments
+            .iter()
+            .map(|d| {
+                let nonce = d.restart_nonce;
+                (
+                    d.id.clone(),
+                    d.task_definition.clone(),
+                    d.status,
+                    d.rollout_state,
+                    nonce,
+                    d.images_ready,
+                )
+            })
+            .collect();
+        (
+            deployments,
+            self.requested_task_definition.clone(),
+            self.requested_nonce,
+        )
     }
 }
 

@@ -1,5 +1,6 @@
 //! Typed access to state: records in, records out, change notifications for controllers.
 
+use super::records::Milestones;
 use super::{Store, StoreError, Tree};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -102,6 +103,24 @@ impl Catalog {
     ) -> Result<(), StoreError> {
         self.modify(tree, key, |_: Option<T>| Ok(Some(value.clone())))
             .map(|_| ())
+    }
+
+    /// Writes an observed status, flushing it when a milestone changed.
+    fn put_status<T: Milestones + Serialize + DeserializeOwned + Clone>(
+        &self,
+        tree: Tree,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let mut milestone = false;
+        self.modify(tree, key, |old: Option<T>| {
+            milestone = old.unwrap_or_default().milestones() != value.milestones();
+            Ok(Some(value.clone()))
+        })?;
+        if milestone {
+            self.store.flush()?;
+        }
+        Ok(())
     }
 
     fn delete(&self, tree: Tree, key: &str) -> Result<(), StoreError> {

@@ -204,13 +204,14 @@ impl Catalog {
         self.get(Tree::ServiceStatus, &service_key(cluster, name))
     }
 
-    /// Records the observed state of a service (controller only).
+    /// Records the observed state of a service (controller only). A change of its
+    /// deployments (history that tasks name, which no engine listing can rebuild) is flushed.
     pub fn put_service_status(
         &self,
         cluster: &str,
         name: &str,
         status: &ServiceStatus,
     ) -> Result<(), StoreError> {
-        self.put(Tree::ServiceStatus, &service_key(cluster, name), status)
+        self.put_status(Tree::ServiceStatus, &service_key(cluster, name), status)
     }
 }

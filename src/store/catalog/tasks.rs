@@ -78,17 +78,9 @@ impl Catalog {
     }
 
     /// Records the observed state of a task (task controller only).
+    /// What the service controller decides from (running, healthy, stopped and why) is
+    /// flushed; the steps before RUNNING and probe bookkeeping may be lost in a crash.
     pub fn put_task_status(&self, id: &str, status: &TaskStatus) -> Result<(), StoreError> {
-        let mut milestone = false;
-        self.modify(Tree::TaskStatus, id, |old: Option<TaskStatus>| {
-            milestone = old.is_none_or(|old| !old.same_milestones(status));
-            Ok(Some(status.clone()))
-        })?;
-        if milestone {
-            // What the service controller decides from (running, healthy, stopped and why)
-            // must survive a crash; probe bookkeeping alone may be lost.
-            self.store.flush()?;
-        }
-        Ok(())
+        self.put_status(Tree::TaskStatus, id, status)
     }
 }
