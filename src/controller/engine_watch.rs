@@ -61,7 +61,7 @@ pub async fn watch_engine(ctx: Arc<Context>) {
                         ctx.exits.died(&event.container_id);
                     }
                     for key in event_keys(&event) {
-                        ctx.queue.add(key);
+                        ctx.queue.add_event(key);
                     }
                 }
                 Err(e) => {

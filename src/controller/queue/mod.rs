@@ -23,8 +23,8 @@ struct State<K> {
     due: HashMap<K, Instant>,
     running: HashSet<K>,
     failures: HashMap<K, u32>,
-    /// Keys whose last reconcile failed, and when their backoff ends: nothing (an engine
-    /// event included) runs them sooner, so a failing key that causes events cannot spin.
+    /// Keys whose last reconcile failed, and when their backoff ends: engine events do not
+    /// run them sooner, so a failing reconcile that causes events cannot spin.
     held: HashMap<K, Instant>,
 }
 
@@ -56,18 +56,27 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reconcile `key` as soon as possible.
+    /// Reconcile `key` as soon as possible (a change of intent, a resync).
     pub fn add(&self, key: K) {
-        self.add_after(key, Duration::ZERO);
+        self.schedule(key, Duration::ZERO, false);
     }
 
-    /// Reconcile `key` after `delay`; an earlier pending request for the same key wins, but
-    /// never before the key's backoff after a failure ends.
+    /// Reconcile `key` after `delay`; an earlier pending request for the same key wins.
     pub fn add_after(&self, key: K, delay: Duration) {
+        self.schedule(key, delay, false);
+    }
+
+    /// Reconcile `key` for an engine event: as soon as possible, but not before its backoff
+    /// after a failure ends, since the event may be the failing reconcile's own doing.
+    pub fn add_event(&self, key: K) {
+        self.schedule(key, Duration::ZERO, true);
+    }
+
+    fn schedule(&self, key: K, delay: Duration, respect_backoff: bool) {
         let mut at = Instant::now() + delay;
         {
             let mut state = self.lock();
-            if let Some(held) = state.held.get(&key) {
+            if let Some(held) = state.held.get(&key).filter(|_| respect_backoff) {
                 at = at.max(*held);
             }
             let slot = state.due.entry(key).or_insert(at);

@@ -115,7 +115,7 @@ async fn errors_back_off_exponentially_and_success_resets_the_backoff() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_failing_key_waits_out_its_backoff_even_when_events_ask_for_it() {
+async fn a_failing_key_waits_out_its_backoff_when_engine_events_ask_for_it() {
     let q = queue();
     q.set_ready();
     let mut rx = start(&q, 1, Duration::ZERO, |_, n| {
@@ -127,17 +127,17 @@ async fn a_failing_key_waits_out_its_backoff_even_when_events_ask_for_it() {
     // engine calls would).
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        q.add("a");
+        q.add_event("a");
     }
-    assert_eq!(
-        rx.recv().await.unwrap().1.as_secs(),
-        1,
-        "not before the backoff ends"
-    );
-    assert_eq!(rx.recv().await.unwrap().1.as_secs(), 3, "nor the next one");
+    let retry = rx.recv().await.unwrap().1;
+    assert_eq!(retry.as_secs(), 1, "not before the backoff ends");
+    tokio::time::sleep(Duration::from_millis(500)).await;
     q.add("a");
+    let changed = rx.recv().await.unwrap().1;
+    assert_eq!(changed.as_millis(), 1500, "a change of intent runs it at once");
+    q.add_event("a");
     let after_success = rx.recv().await.unwrap().1;
-    assert_eq!(after_success.as_secs(), 3, "a success lifts the hold at once");
+    assert_eq!(after_success.as_millis(), 1500, "a success lifts the hold");
 }
 
 #[tokio::test(start_paused = true)]
