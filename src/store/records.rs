@@ -384,13 +384,12 @@ impl Milestones for ServiceStatus {
             .deployments
             .iter()
             .map(|d| {
-                let nonce = d.restart_nonce;
                 (
                     d.id.clone(),
                     d.task_definition.clone(),
                     d.status,
                     d.rollout_state,
-                    nonce,
+                    d.restart_nonce,
                     d.images_ready,
                 )
             })

@@ -215,6 +215,27 @@ impl Daemon {
         self.spawn();
     }
 
+    /// Stops the daemon as a service manager would: SIGTERM, then SIGKILL after 2 s. Its
+    /// in-flight engine calls finish first, so no container it was creating appears after
+    /// the clean-up has listed what to remove.
+    pub fn terminate(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .output();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
     pub fn kill_hard(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -300,7 +321,7 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         let owner = std::fs::read_to_string(self.state_dir().join("daemon-id")).unwrap_or_default();
-        self.kill_hard();
+        self.terminate();
         let owner = owner.trim();
         if owner.is_empty() {
             return;
