@@ -82,6 +82,23 @@ pub fn follow_spec(
     }
 }
 
+/// Why the service runs another revision than its spec asks: a deployment of the requested
+/// revision failed and was rolled back. It stays held until the spec changes (a new revision,
+/// another pinned one, or a restart).
+pub fn held_reason(status: &ServiceStatus) -> Option<String> {
+    let p = primary(status)?;
+    let failed = p.rollback_from.as_deref()?;
+    let requested = status.requested_task_definition.as_deref()?;
+    if requested == p.task_definition {
+        return None;
+    }
+    Some(format!(
+        "is held on {} because deployment {failed} of {requested} failed and was rolled back; \
+         register a new revision, pin another one, or restart the rollout to try {requested} again.",
+        p.task_definition
+    ))
+}
+
 /// Marks the PRIMARY COMPLETED once it alone runs `desired` healthy tasks; older deployments
 /// become INACTIVE history.
 pub fn complete_if_done(

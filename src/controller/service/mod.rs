@@ -15,7 +15,7 @@ use super::retention::remove_task_containers;
 use super::{Action, ControllerError};
 use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
-use deployments::{complete_if_done, fail_primary, follow_spec, primary, push_event};
+use deployments::{complete_if_done, fail_primary, follow_spec, held_reason, primary, push_event};
 use std::time::Duration;
 use tracing::info;
 use views::{HealthRules, ServiceTask, deployment_of, failed_before_healthy, is_live, service_tasks};
@@ -35,7 +35,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
     let mut events = Vec::new();
     let desired = service.desired_count();
     status.message = None;
-    let target = match resolve_target(ctx, &service)? {
+    match resolve_target(ctx, &service)? {
         Ok(td) => {
             let id = format!(
                 "ecs-svc/{:019}",
@@ -50,14 +50,16 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
                 now,
                 id,
             ));
-            Some(td)
         }
         Err(why) => {
             status.message = Some(why.clone());
             events.push(format!("(service {name}) {why}"));
-            None
         }
-    };
+    }
+    if let Some(why) = held_reason(&status) {
+        status.message = Some(why);
+    }
+    let target = primary_target(ctx, &status)?;
     let action = step(
         ctx,
         &service,
@@ -129,7 +131,12 @@ async fn step(
         return Ok(Action::RequeueAfter(Duration::from_secs(5)));
     }
     let p = primary(status).cloned().unwrap_or(p);
-    let statuses: Vec<&crate::store::TaskStatus> = tasks.iter().map(|(_, s)| s).collect();
+    // Backoff belongs to a deployment: a new one (a fix) starts at once, whatever came before.
+    let primary_tasks: Vec<&ServiceTask> = tasks
+        .iter()
+        .filter(|(t, _)| deployment_of(t, &p.id, &p.task_definition) == p.id)
+        .collect();
+    let statuses: Vec<&crate::store::TaskStatus> = primary_tasks.iter().map(|(_, s)| s).collect();
     let hold = restart_delay(&statuses, now, ctx.settings.min_healthy_time);
     let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
     let (min, max) = service.spec.deployment_percents();
@@ -155,7 +162,7 @@ async fn step(
         live.iter().filter(|t| t.deployment == p.id).count() < desired as usize,
     ) {
         // ECS's wording when tasks never reach RUNNING; ours when they crash right after.
-        let never_ran = tasks
+        let never_ran = primary_tasks
             .iter()
             .filter(|(_, s)| s.last_status == TaskState::Stopped)
             .all(|(_, s)| s.started_at.is_none());
@@ -381,6 +388,23 @@ fn resolve_target(
             service.spec.task_definition
         )
     }))
+}
+
+/// The revision every new task of the service runs: the PRIMARY deployment's, which after a
+/// rollback is the rolled-back revision, not the one the spec names. The one place a start's
+/// target is decided.
+fn primary_target(
+    ctx: &Context,
+    status: &ServiceStatus,
+) -> Result<Option<TaskDefinitionRecord>, ControllerError> {
+    let Some(reference) = primary(status).and_then(|p| TaskDefinitionRef::parse(&p.task_definition).ok())
+    else {
+        return Ok(None);
+    };
+    let Some(revision) = reference.revision else {
+        return Ok(None);
+    };
+    Ok(ctx.catalog.task_definition(&reference.family, revision)?)
 }
 
 /// Two copies cannot run at once: a fixed host port in bridge mode, or any port in host mode.

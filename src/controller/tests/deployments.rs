@@ -5,7 +5,7 @@ use super::*;
 use crate::model::{CircuitBreaker, DeploymentConfiguration, PortMapping, SchedulingStrategy};
 use crate::store::{DeploymentStatus, RolloutState};
 
-fn apply(
+pub(super) fn apply(
     h: &Harness,
     desired: Option<u32>,
     config: Option<DeploymentConfiguration>,
@@ -23,7 +23,11 @@ fn apply(
         .unwrap();
 }
 
-fn percents(min: u32, max: u32, breaker: Option<CircuitBreaker>) -> Option<DeploymentConfiguration> {
+pub(super) fn percents(
+    min: u32,
+    max: u32,
+    breaker: Option<CircuitBreaker>,
+) -> Option<DeploymentConfiguration> {
     Some(DeploymentConfiguration {
         minimum_healthy_percent: Some(min),
         maximum_percent: Some(max),
@@ -32,14 +36,14 @@ fn percents(min: u32, max: u32, breaker: Option<CircuitBreaker>) -> Option<Deplo
     })
 }
 
-fn status(h: &Harness) -> crate::store::ServiceStatus {
+pub(super) fn status(h: &Harness) -> crate::store::ServiceStatus {
     h.catalog()
         .service_status("default", "web")
         .unwrap()
         .unwrap_or_default()
 }
 
-fn completed_on(h: &Harness, td: &str) -> bool {
+pub(super) fn completed_on(h: &Harness, td: &str) -> bool {
     let s = status(h);
     s.deployments.first().is_some_and(|d| {
         d.task_definition == td

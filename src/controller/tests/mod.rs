@@ -577,3 +577,4 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
 
 mod crash_recovery;
 mod deployments;
+mod failures;

@@ -1,0 +1,148 @@
+//! What a failed deployment holds, and how failures are counted: a rollback keeps every later
+//! start on the rolled-back revision, a new deployment is never throttled by an older one's
+//! crash loop, and an unhealthy task is a failure with a reason.
+
+use super::deployments::{apply, completed_on, percents, status};
+use super::*;
+use crate::model::{CircuitBreaker, SchedulingStrategy};
+use crate::store::RolloutState;
+
+fn breaker() -> Option<CircuitBreaker> {
+    Some(CircuitBreaker {
+        enable: true,
+        rollback: true,
+    })
+}
+
+/// `web` runs 2 tasks of `busybox:1`, then `busybox:bad` (which exits at once) is registered
+/// and the breaker rolls the service back to revision 1.
+async fn rolled_back() -> Harness {
+    let h = Harness::new();
+    h.register("busybox:1");
+    apply(
+        &h,
+        Some(2),
+        percents(100, 200, breaker()),
+        SchedulingStrategy::Replica,
+    );
+    h.until("revision 1 completed", |h| completed_on(h, "web:1"))
+        .await;
+    h.fake.set_image_crashes("busybox:bad", 1);
+    h.register("busybox:bad");
+    h.until("the rollback completed", |h| {
+        status(h)
+            .deployments
+            .first()
+            .is_some_and(|d| d.rollback_from.is_some() && d.rollout_state == RolloutState::Completed)
+    })
+    .await;
+    h
+}
+
+fn container_ids(h: &Harness) -> Vec<String> {
+    h.fake.containers().into_iter().map(|c| c.id).collect()
+}
+
+/// The revisions of containers created since `before` was taken.
+fn started_revisions(h: &Harness, before: &[String]) -> Vec<String> {
+    h.fake
+        .containers()
+        .iter()
+        .filter(|c| !before.contains(&c.id))
+        .filter_map(|c| c.label(labels::TASK_DEFINITION).map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_rollback_a_removed_task_is_replaced_by_the_rolled_back_revision() {
+    let h = rolled_back().await;
+    let before = container_ids(&h);
+    let victim = h.fake.running()[0].id.clone();
+    h.fake.remove_externally(&victim);
+    h.until("a replacement runs", |h| {
+        h.fake.running().len() == 2 && h.fake.running().iter().all(|c| c.id != victim)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let started = started_revisions(&h, &before);
+    assert!(!started.is_empty(), "a replacement was created");
+    assert!(
+        started.iter().all(|td| td == "web:1"),
+        "only the rolled-back revision starts again: {started:?}"
+    );
+    assert!(h.running_images().iter().all(|td| td == "web:1"));
+    let held = status(&h).message.unwrap_or_default();
+    assert!(held.contains("is held on web:1"), "the service says why: {held}");
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_rollback_scaling_up_starts_the_rolled_back_revision() {
+    let h = rolled_back().await;
+    let before = container_ids(&h);
+    apply(
+        &h,
+        Some(4),
+        percents(100, 200, breaker()),
+        SchedulingStrategy::Replica,
+    );
+    h.until("4 tasks run", |h| h.fake.running().len() == 4).await;
+    let started = started_revisions(&h, &before);
+    assert_eq!(started, vec!["web:1".to_string(); 2]);
+    let s = status(&h);
+    let p = s.deployments.first().unwrap();
+    assert_eq!(p.task_definition, "web:1");
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_revision_after_a_rollback_deploys_at_once() {
+    let h = rolled_back().await;
+    h.register("busybox:3");
+    h.until("revision 3 completed", |h| completed_on(h, "web:3"))
+        .await;
+    assert!(h.running_images().iter().all(|td| td == "web:3"));
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_good_revision_after_a_crash_loop_starts_without_waiting_out_the_backoff() {
+    let h = Harness::new();
+    h.fake.set_image_crashes("busybox:bad", 1);
+    h.register("busybox:bad");
+    h.apply_service(1);
+    // Let the crash loop grow its delay past a minute.
+    for _ in 0..600 {
+        if waiting_secs(&h) >= 60 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(
+        waiting_secs(&h) >= 60,
+        "the crash loop backs off: {:?}",
+        status(&h).message
+    );
+    let t0 = tokio::time::Instant::now();
+    h.register("busybox:good");
+    h.until("the good revision runs", |h| {
+        h.running_images() == vec!["web:2".to_string()]
+    })
+    .await;
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "started after {:?}, not after the old backoff",
+        t0.elapsed()
+    );
+    h.shutdown().await;
+}
+
+/// The wait the service's message announces ("… next attempt in 80s."), or 0.
+fn waiting_secs(h: &Harness) -> u64 {
+    let message = status(h).message.unwrap_or_default();
+    message
+        .rsplit(" in ")
+        .next()
+        .and_then(|rest| rest.trim_end_matches("s.").parse().ok())
+        .unwrap_or(0)
+}
