@@ -242,4 +242,71 @@ on_both_engines! {
         let new = items.iter().find(|t| revision(t) == "2").unwrap();
         assert!(new["startedAt"].as_f64() >= old["stoppedAt"].as_f64(), "stop-first");
     }
+
+    fn after_a_breaker_rollback_a_removed_task_comes_back_on_the_rolled_back_revision(d) {
+        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
+        let path = manifest(d, "svc.yaml", &service("hold", SERVE, spec, ""));
+        d.apply(&path);
+        d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "hold", "1"));
+        std::fs::write(&path, service("hold", CRASH, spec, "")).unwrap();
+        d.apply(&path);
+        d.wait_until("the rollback completed", 180, |d| {
+            let p = primary(d, "hold");
+            p["rolloutState"] == "COMPLETED" && p["taskDefinition"].as_str().is_some_and(|t| t.ends_with(":1"))
+        });
+        let failed_revision = "label=ecsd.task-definition=hold:2";
+        let failed_ids = |d: &Daemon| String::from_utf8_lossy(&d.docker().args(["ps", "-aq", "--filter", failed_revision]).output().unwrap().stdout).lines().map(str::to_string).collect::<Vec<_>>();
+        let failed_before = failed_ids(d);
+        let victim = d.containers(None)[0].clone();
+        assert!(d.docker().args(["rm", "-f", &victim]).status().unwrap().success());
+        d.wait_until("a replacement runs", 60, |d| {
+            let running = d.containers(None);
+            running.len() == 3 && !running.contains(&victim)
+        });
+        // Give a wrong start every chance to happen: the crash-loop's next attempt included.
+        std::thread::sleep(Duration::from_secs(12));
+        let failed_after = failed_ids(d);
+        assert!(failed_after.iter().all(|id| failed_before.contains(id)), "the failed revision never starts again: {failed_before:?} then {failed_after:?}");
+        let running = tasks(d);
+        assert!(running.iter().all(|t| revision(t) == "1"), "{running:#?}");
+        let evs = events(d, "hold");
+        assert!(evs.iter().any(|e| e.contains("is held on hold:1")), "{evs:?}");
+    }
+
+    fn a_good_revision_after_a_crash_loop_starts_before_the_old_backoff_ends(d) {
+        let path = manifest(d, "svc.yaml", &service("fix", CRASH, "  desiredCount: 1\n", ""));
+        d.apply(&path);
+        d.wait_until("the crash loop waits 20 s or more", 120, |d| {
+            d.service("fix")["events"][0]["message"].as_str().is_some_and(|m| {
+                m.rsplit(" in ").next().and_then(|r| r.trim_end_matches("s.").parse::<u64>().ok()).is_some_and(|s| s >= 15)
+            })
+        });
+        let all = d.json(&["get", "tasks", "--all"]);
+        let last_failure = all["items"].as_array().unwrap().iter().filter_map(|t| t["stoppedAt"].as_f64()).fold(0.0, f64::max);
+        std::fs::write(&path, service("fix", SERVE, "  desiredCount: 1\n", "")).unwrap();
+        d.apply(&path);
+        d.wait_until("the good revision runs", 60, |d| tasks(d).iter().any(|t| revision(t) == "2" && t["lastStatus"] == "RUNNING"));
+        let good = tasks(d).into_iter().find(|t| revision(t) == "2").unwrap();
+        let waited = good["createdAt"].as_f64().unwrap() - last_failure;
+        assert!(waited < 15.0, "created {waited:.1} s after the last failure, not after the old backoff (20 s)");
+    }
+
+    fn an_unhealthy_task_stops_with_the_ecs_reason_an_event_and_its_probe_output(d) {
+        let health = "      healthCheck:\n        command: [\"CMD-SHELL\", \"echo probe-says-no; exit 1\"]\n        interval: 5\n        timeout: 2\n        retries: 1\n";
+        let path = manifest(d, "svc.yaml", &service("sick", SERVE, "  desiredCount: 1\n", health));
+        d.apply(&path);
+        d.wait_until("a task stopped for its health", 120, |d| {
+            d.json(&["get", "tasks", "--all"])["items"].as_array().into_iter().flatten().any(|t| t["lastStatus"] == "STOPPED")
+        });
+        let all = d.json(&["get", "tasks", "--all"]);
+        let stopped = all["items"].as_array().unwrap().iter().find(|t| t["lastStatus"] == "STOPPED").unwrap().clone();
+        assert_eq!(stopped["stopCode"], "ServiceSchedulerInitiated");
+        assert_eq!(stopped["stoppedReason"], "Task failed container health checks");
+        let id = stopped["taskArn"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let described = d.ok(&["describe", "task", &id]);
+        assert!(described.contains("probe-says-no"), "{described}");
+        let evs = events(d, "sick");
+        let expected = format!("(task {id}) failed container health checks: container app: exit 1: probe-says-no");
+        assert!(evs.iter().any(|e| e.contains(&expected)), "{evs:?}");
+    }
 }

@@ -180,7 +180,7 @@ fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, TaskStatus)>,
 }
 
 fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Result<Value, ApiError> {
-    Ok(shapes::task(
+    Ok(shapes::task_with_probes(
         &s.scope,
         t,
         status,

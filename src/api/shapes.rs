@@ -321,6 +321,24 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
     value
 }
 
+/// The native API's task: ECS's shape plus each container's last health check runs
+/// (`healthProbes`: exit code, output tail), which ECS does not return.
+pub fn task_with_probes(
+    scope: &ArnScope,
+    t: &TaskRecord,
+    s: &TaskStatus,
+    images: &[(String, String)],
+) -> Value {
+    let mut value = task(scope, t, s, images);
+    let containers = value.get_mut("containers").and_then(Value::as_array_mut);
+    for (shape, c) in containers.into_iter().flatten().zip(&s.containers) {
+        if let (Some(obj), false) = (shape.as_object_mut(), c.health_probes.is_empty()) {
+            obj.insert("healthProbes".into(), json!(c.health_probes));
+        }
+    }
+    value
+}
+
 /// A watched folder's sync state (ecsd's own shape; ECS has none).
 pub fn folder_sync(f: &crate::store::FolderSync) -> Value {
     let files: Vec<Value> = f

@@ -119,5 +119,9 @@ fn task(t: &Value) {
         println!("    Exit code:   {}", text(&c["exitCode"]));
         println!("    Reason:      {}", text(&c["reason"]));
         println!("    Ports:       {}", ports(&single));
+        for p in c["healthProbes"].as_array().into_iter().flatten() {
+            let output = text(&p["output"]).replace('\n', " | ");
+            println!("    Probe:       exit {}  {output}", p["exitCode"]);
+        }
     }
 }

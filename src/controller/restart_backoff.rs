@@ -2,7 +2,7 @@
 //! replacements wait 10 s, doubling to 5 min; a task that ran well resets the count.
 
 use super::backoff::Backoff;
-use crate::model::{StopCode, TaskState};
+use crate::model::{StopCode, TaskState, is_health_failure};
 use crate::store::TaskStatus;
 use std::time::Duration;
 
@@ -11,6 +11,9 @@ pub const CRASH_LOOP: Backoff = Backoff {
     base: Duration::from_secs(10),
     max: Duration::from_secs(300),
 };
+
+/// A task healthy this long before it failed its health checks ran well.
+pub const HEALTHY_RESET: Duration = Duration::from_secs(600);
 
 /// How long to wait before starting replacements, given the statuses of the service's
 /// tasks; None when starts may go ahead now.
@@ -26,16 +29,22 @@ pub fn restart_delay(statuses: &[&TaskStatus], now_millis: u64, ran_well: Durati
     let failed_fast = |s: &&TaskStatus| {
         // A container removed from outside (no exit code) is not the application failing.
         let exited = s.containers.iter().any(|c| c.exit_code.is_some());
-        let failure = match s.stop_code {
-            Some(StopCode::TaskFailedToStart) => true,
-            Some(StopCode::EssentialContainerExited) => exited,
-            _ => false,
-        };
-        let ran = match (s.started_at, s.stopped_at) {
-            (Some(start), Some(stop)) => Duration::from_millis(stop.saturating_sub(start)),
+        let since = |from: Option<u64>| match (from, s.stopped_at) {
+            (Some(from), Some(stop)) => Duration::from_millis(stop.saturating_sub(from)),
             _ => Duration::ZERO,
         };
-        failure && ran < ran_well && s.healthy_at.is_none()
+        match s.stop_code {
+            Some(StopCode::TaskFailedToStart) => true,
+            Some(StopCode::EssentialContainerExited) => {
+                exited && since(s.started_at) < ran_well && s.healthy_at.is_none()
+            }
+            // A task replaced for failing its health checks failed, unless it had been healthy
+            // for long enough to reset the count.
+            Some(code) => {
+                is_health_failure(code, s.stopped_reason.as_deref()) && since(s.healthy_at) < HEALTHY_RESET
+            }
+            None => false,
+        }
     };
     let failures = stopped.iter().copied().take_while(failed_fast).count() as u32;
     let last = stopped.first()?.stopped_at?;
@@ -111,6 +120,39 @@ mod tests {
         let a = stopped(StopCode::UserInitiated, None, 100);
         let b = stopped(StopCode::ServiceSchedulerInitiated, None, 200);
         assert_eq!(restart_delay(&[&a, &b], 300, TEN), None);
+    }
+
+    fn unhealthy(healthy_at: Option<u64>, stopped_at: u64) -> TaskStatus {
+        TaskStatus {
+            stop_code: Some(StopCode::ServiceSchedulerInitiated),
+            stopped_reason: Some(crate::model::UNHEALTHY_STOP_REASON.into()),
+            healthy_at,
+            ..stopped(StopCode::ServiceSchedulerInitiated, Some(0), stopped_at)
+        }
+    }
+
+    #[test]
+    fn tasks_replaced_for_failing_health_checks_back_off_like_crashes() {
+        let mut statuses = Vec::new();
+        let mut delays = Vec::new();
+        for i in 0..4u64 {
+            let at = i * 1_000_000;
+            statuses.push(unhealthy(None, at + 30_000));
+            let refs: Vec<&TaskStatus> = statuses.iter().collect();
+            delays.push(restart_delay(&refs, at + 30_000, TEN).unwrap().as_secs());
+        }
+        assert_eq!(delays, vec![10, 20, 40, 80]);
+    }
+
+    #[test]
+    fn a_task_healthy_for_ten_minutes_before_failing_its_checks_resets_the_count() {
+        let briefly = unhealthy(Some(1_000), 60_000);
+        assert!(
+            restart_delay(&[&briefly], 60_000, TEN).is_some(),
+            "healthy for a minute only"
+        );
+        let long = unhealthy(Some(1_000), 1_000 + 600_000);
+        assert_eq!(restart_delay(&[&long], 601_000, TEN), None);
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub use service::{
     CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
     validate_service,
 };
-pub use task::{DesiredStatus, HealthStatus, StopCode, TaskState, new_task_id, now_millis};
+pub use task::{
+    DesiredStatus, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus, StopCode, TaskState,
+    UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,
+};
 pub use task_definition::{
     Compatibility, ContainerDefinition, ContainerDependency, CpuUnits, DependencyCondition, Device,
     DevicePermission, DockerVolumeConfiguration, EnvironmentFile, EnvironmentFileType, HealthCheck,

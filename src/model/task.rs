@@ -92,6 +92,20 @@ pub enum StopCode {
     ServiceSchedulerInitiated,
 }
 
+/// Stop reason of a task replaced for failing its container health checks (ECS wording).
+pub const UNHEALTHY_STOP_REASON: &str = "Task failed container health checks";
+/// Stop reason prefix of a task that missed the healthy deadline.
+pub const HEALTHY_DEADLINE_STOP_REASON: &str = "Task did not become healthy within";
+
+/// Whether the scheduler stopped a task because it failed (or never passed) its health checks:
+/// a failure of the application, counted by the circuit breaker and the restart backoff.
+pub fn is_health_failure(code: StopCode, reason: Option<&str>) -> bool {
+    code == StopCode::ServiceSchedulerInitiated
+        && reason.is_some_and(|r| {
+            r.starts_with(UNHEALTHY_STOP_REASON) || r.starts_with(HEALTHY_DEADLINE_STOP_REASON)
+        })
+}
+
 /// ECS `healthStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -113,6 +127,51 @@ impl HealthStatus {
             HealthStatus::Unhealthy => "UNHEALTHY",
             HealthStatus::Unknown => "UNKNOWN",
         }
+    }
+}
+
+/// One health check run, as `docker inspect` keeps it: its exit code and the tail of its
+/// output, so a person can see why a container is unhealthy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthProbe {
+    /// 0 passed, 1 failed, anything else: the probe could not run.
+    pub exit_code: i64,
+    /// The end of its stdout and stderr (at most `HealthProbe::OUTPUT_LIMIT` bytes).
+    pub output: String,
+    /// When it finished (ms since epoch), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+}
+
+impl HealthProbe {
+    /// Bytes of output kept per probe.
+    pub const OUTPUT_LIMIT: usize = 512;
+    /// Probes kept per container.
+    pub const KEPT: usize = 3;
+
+    /// A probe result with its output cut to the last `OUTPUT_LIMIT` bytes (on a character
+    /// boundary).
+    pub fn new(exit_code: i64, output: &str, finished_at: Option<u64>) -> Self {
+        let output = output.trim_end();
+        let mut start = output.len().saturating_sub(Self::OUTPUT_LIMIT);
+        while !output.is_char_boundary(start) {
+            start += 1;
+        }
+        Self {
+            exit_code,
+            output: output[start..].to_string(),
+            finished_at,
+        }
+    }
+
+    /// The newest `KEPT` of `probes` (oldest first), each bounded.
+    pub fn newest(probes: &[HealthProbe]) -> Vec<HealthProbe> {
+        let from = probes.len().saturating_sub(Self::KEPT);
+        probes[from..]
+            .iter()
+            .map(|p| Self::new(p.exit_code, &p.output, p.finished_at))
+            .collect()
     }
 }
 

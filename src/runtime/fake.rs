@@ -123,6 +123,13 @@ impl FakeRuntime {
         self.emit(id, "health_status", labels);
     }
 
+    /// Sets the engine's health check log of the container (oldest first).
+    pub fn set_health_log(&self, id: &str, log: Vec<crate::model::HealthProbe>) {
+        if let Some(c) = lock(&self.containers).get_mut(id) {
+            c.health_log = log;
+        }
+    }
+
     /// Volumes that exist.
     pub fn volumes(&self) -> Vec<String> {
         lock(&self.volumes).clone()
@@ -232,6 +239,7 @@ impl ContainerRuntime for FakeRuntime {
                 oom_killed: false,
                 ports,
                 health: None,
+                health_log: Vec::new(),
                 started_at: None,
                 finished_at: None,
             },

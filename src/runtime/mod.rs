@@ -147,6 +147,8 @@ pub struct ContainerInfo {
     pub ports: Vec<NetworkBinding>,
     /// Health, when the container has a health check (inspect only).
     pub health: Option<HealthState>,
+    /// The engine's last health check runs, oldest first (inspect only).
+    pub health_log: Vec<crate::model::HealthProbe>,
     /// When the process last started (ms since epoch; inspect only).
     pub started_at: Option<u64>,
     /// When the process last exited (ms since epoch; inspect only).

@@ -430,6 +430,9 @@ pub struct ContainerStatus {
     /// When ecsd last ran the probe itself.
     #[serde(default)]
     pub last_probe_at: Option<u64>,
+    /// The last health check runs (the engine's or ecsd's own), oldest first, bounded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health_probes: Vec<crate::model::HealthProbe>,
 }
 
 /// A published port as bound by the engine.

@@ -13,7 +13,9 @@ use super::deployment_plan::{PlanInput, PlanTask, plan_deployment};
 use super::restart_backoff::restart_delay;
 use super::retention::remove_task_containers;
 use super::{Action, ControllerError};
-use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
+use crate::model::{
+    HEALTHY_DEADLINE_STOP_REASON, NetworkMode, StopCode, TaskDefinitionRef, TaskState, UNHEALTHY_STOP_REASON,
+};
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
 use deployments::{complete_if_done, fail_primary, follow_spec, held_reason, primary, push_event};
 use std::time::Duration;
@@ -100,17 +102,25 @@ async fn step(
     let mut rules = HealthRules::new(ctx);
     let mut live = Vec::new();
     let mut healthy_primary = 0;
+    let mut failed_now = Vec::new();
     for (t, s) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
         let dep = deployment_of(t, &p.id, &p.task_definition);
         let healthy = rules.is_healthy(t, s, now)?;
         if s.health_status == crate::model::HealthStatus::Unhealthy {
-            actions::stop(ctx, &t.id, views::UNHEALTHY_REASON)?;
+            actions::stop(ctx, &t.id, UNHEALTHY_STOP_REASON)?;
+            events.push(format!(
+                "(service {name}) (task {}) {}",
+                t.id,
+                views::unhealthy_detail(s)
+            ));
+            failed_now.push((t.id.clone(), UNHEALTHY_STOP_REASON.to_string()));
             continue;
         }
         let deadline = ctx.settings.task_healthy_deadline.as_millis() as u64;
         if dep == p.id && !healthy && now > t.created_at + deadline {
-            let reason = format!("{} {}s", views::DEADLINE_REASON, deadline / 1000);
+            let reason = format!("{} {}s", HEALTHY_DEADLINE_STOP_REASON, deadline / 1000);
             actions::stop(ctx, &t.id, &reason)?;
+            failed_now.push((t.id.clone(), reason));
             continue;
         }
         healthy_primary += usize::from(healthy && dep == p.id);
@@ -136,7 +146,17 @@ async fn step(
         .iter()
         .filter(|(t, _)| deployment_of(t, &p.id, &p.task_definition) == p.id)
         .collect();
-    let statuses: Vec<&crate::store::TaskStatus> = primary_tasks.iter().map(|(_, s)| s).collect();
+    let seen: Vec<crate::store::TaskStatus> = primary_tasks
+        .iter()
+        .map(|(t, s)| {
+            let decided = failed_now
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, r)| r.as_str());
+            views::health_failure_as_stopped(t, s, decided, now)
+        })
+        .collect();
+    let statuses: Vec<&crate::store::TaskStatus> = seen.iter().collect();
     let hold = restart_delay(&statuses, now, ctx.settings.min_healthy_time);
     let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
     let (min, max) = service.spec.deployment_percents();

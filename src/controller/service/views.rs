@@ -2,17 +2,12 @@
 
 use super::super::ControllerError;
 use super::super::context::Context;
-use crate::model::{DesiredStatus, HealthStatus, StopCode, TaskDefinitionRef, TaskState};
+use crate::model::{DesiredStatus, HealthStatus, StopCode, TaskDefinitionRef, TaskState, is_health_failure};
 use crate::store::{ServiceRecord, TaskRecord, TaskStatus};
 use std::collections::BTreeMap;
 
 /// A task of the service with its observed status.
 pub type ServiceTask = (TaskRecord, TaskStatus);
-
-/// Stop reason used when a task fails its container health checks (ECS wording).
-pub const UNHEALTHY_REASON: &str = "Task failed container health checks";
-/// Stop reason prefix used when a task misses the healthy deadline.
-pub const DEADLINE_REASON: &str = "Task did not become healthy within";
 
 /// Every task record of the service with its observed status.
 pub fn service_tasks(ctx: &Context, service: &ServiceRecord) -> Result<Vec<ServiceTask>, ControllerError> {
@@ -86,6 +81,54 @@ impl<'a> HealthRules<'a> {
     }
 }
 
+/// Which containers failed their health checks and what their last probe said, for the
+/// service's event: `failed container health checks: container web: exit 1: connection refused.`
+pub fn unhealthy_detail(s: &TaskStatus) -> String {
+    let containers: Vec<String> = s
+        .containers
+        .iter()
+        .filter(|c| c.health_status == HealthStatus::Unhealthy)
+        .map(|c| match c.health_probes.last() {
+            Some(p) if p.output.is_empty() => format!("container {}: exit {}", c.name, p.exit_code),
+            Some(p) => {
+                let line = p.output.lines().last().unwrap_or_default();
+                format!("container {}: exit {}: {line}", c.name, p.exit_code)
+            }
+            None => format!("container {}", c.name),
+        })
+        .collect();
+    format!("failed container health checks: {}.", containers.join("; "))
+}
+
+/// How the restart backoff sees a task the scheduler is stopping for failing its health checks
+/// (asked for earlier, or `decided` in this step): as already stopped now, so its replacement
+/// waits like a crash's instead of starting while the failed task drains.
+pub fn health_failure_as_stopped(
+    t: &TaskRecord,
+    s: &TaskStatus,
+    decided: Option<&str>,
+    now: u64,
+) -> TaskStatus {
+    let (code, reason) = match decided {
+        Some(reason) => (
+            Some(StopCode::ServiceSchedulerInitiated),
+            Some(reason.to_string()),
+        ),
+        None => (t.stop_code, t.stopped_reason.clone()),
+    };
+    let failing = code.is_some_and(|c| is_health_failure(c, reason.as_deref()));
+    if s.last_status == TaskState::Stopped || !failing {
+        return s.clone();
+    }
+    TaskStatus {
+        last_status: TaskState::Stopped,
+        stop_code: code,
+        stopped_reason: reason,
+        stopped_at: Some(now),
+        ..s.clone()
+    }
+}
+
 /// A task that stopped before it was ever healthy, for a reason the circuit breaker counts.
 pub fn failed_before_healthy(s: &TaskStatus) -> bool {
     if s.last_status != TaskState::Stopped || s.healthy_at.is_some() {
@@ -93,10 +136,7 @@ pub fn failed_before_healthy(s: &TaskStatus) -> bool {
     }
     match s.stop_code {
         Some(StopCode::TaskFailedToStart | StopCode::EssentialContainerExited) => true,
-        Some(StopCode::ServiceSchedulerInitiated) => s
-            .stopped_reason
-            .as_deref()
-            .is_some_and(|r| r.starts_with(UNHEALTHY_REASON) || r.starts_with(DEADLINE_REASON)),
+        Some(code) => is_health_failure(code, s.stopped_reason.as_deref()),
         _ => false,
     }
 }

@@ -139,6 +139,7 @@ mod tests {
             oom_killed: false,
             ports: vec![],
             health,
+            health_log: Vec::new(),
             started_at: None,
             finished_at: None,
         }

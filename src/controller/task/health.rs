@@ -148,6 +148,7 @@ mod tests {
             oom_killed: false,
             ports: vec![],
             health,
+            health_log: Vec::new(),
             started_at: Some(started_at),
             finished_at: None,
         }

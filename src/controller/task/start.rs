@@ -8,7 +8,7 @@ use super::dependencies::{Readiness, readiness};
 use super::health::{container_health, probe_command, record_probe};
 use super::resources::{self, EnvFiles};
 use super::{Observed, fail};
-use crate::model::{ContainerDefinition, HealthStatus, StopCode, TaskDefinitionSpec};
+use crate::model::{ContainerDefinition, HealthProbe, HealthStatus, StopCode, TaskDefinitionSpec};
 use crate::runtime::{ContainerInfo, ContainerState, HealthState, RuntimeError};
 use crate::store::{TaskRecord, TaskStatus};
 use std::time::Duration;
@@ -183,6 +183,7 @@ fn just_created(id: String, def: &ContainerDefinition) -> ContainerInfo {
         oom_killed: false,
         ports: Vec::new(),
         health: None,
+        health_log: Vec::new(),
         started_at: None,
         finished_at: None,
     }
@@ -212,12 +213,21 @@ pub(super) async fn check_health(
         let info = observed.get(&def.name);
         let view = container_health(def.health_check.as_ref(), info, own, now);
         own.health_status = view.status;
+        if let Some(info) = info.filter(|i| !i.health_log.is_empty()) {
+            own.health_probes = HealthProbe::newest(&info.health_log);
+        }
         let mut due = view.next_probe_at;
         if let (true, Some(hc), Some(info)) = (view.probe_due, &def.health_check, info) {
             let result = ctx
                 .runtime
                 .exec(&info.id, &probe_command(hc), hc.timeout().duration())
                 .await;
+            let probe = match &result {
+                Ok(out) => HealthProbe::new(out.exit_code, &out.output, Some(now)),
+                Err(e) => HealthProbe::new(-1, &e.to_string(), Some(now)),
+            };
+            own.health_probes.push(probe);
+            own.health_probes = HealthProbe::newest(&own.health_probes);
             let passed = matches!(result, Ok(ref out) if out.exit_code == 0);
             record_probe(own, hc, passed, info.started_at.unwrap_or(now), now);
             due = Some(now + hc.interval().0 * 1000);

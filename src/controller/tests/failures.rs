@@ -146,3 +146,48 @@ fn waiting_secs(h: &Harness) -> u64 {
         .and_then(|rest| rest.trim_end_matches("s.").parse().ok())
         .unwrap_or(0)
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unhealthy_task_is_replaced_with_the_ecs_reason_an_event_its_probe_output_and_a_growing_delay() {
+    let h = Harness::new();
+    let mut web = container("web");
+    web.health_check = Some(health_check());
+    register_defs(&h, vec![web]);
+    h.apply_service(1);
+    let mut starts = Vec::new();
+    let mut stopped = Vec::new();
+    let t0 = tokio::time::Instant::now();
+    for _ in 0..3 {
+        h.until("a container runs", |h| h.fake.running().len() == 1).await;
+        starts.push(t0.elapsed().as_secs());
+        let c = h.fake.running()[0].clone();
+        let probe =
+            crate::model::HealthProbe::new(1, "wget: can't connect to remote host: Connection refused", None);
+        h.fake.set_health_log(&c.id, vec![probe]);
+        h.fake
+            .set_health(&c.id, Some(crate::runtime::HealthState::Unhealthy));
+        let task = c.label(labels::TASK).unwrap().to_string();
+        h.until("the unhealthy task stops", |h| h.task_stopped(&task))
+            .await;
+        stopped.push(task);
+    }
+    let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps[0] >= 10 && gaps[1] >= 20,
+        "replacements back off: starts at {starts:?}"
+    );
+    let s = h.catalog().task_status(&stopped[0]).unwrap().unwrap();
+    assert_eq!(s.stop_code, Some(StopCode::ServiceSchedulerInitiated));
+    assert_eq!(
+        s.stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    assert_eq!(s.containers[0].health_probes.last().map(|p| p.exit_code), Some(1));
+    let events: Vec<String> = status(&h).events.into_iter().map(|e| e.message).collect();
+    let expected = format!(
+        "(task {}) failed container health checks: container web: exit 1: wget: can't connect",
+        stopped[0]
+    );
+    assert!(events.iter().any(|e| e.contains(&expected)), "{events:?}");
+    h.shutdown().await;
+}

@@ -1,7 +1,7 @@
 //! Engine responses (list, inspect, events) as ecsd's engine-neutral types.
 
 use super::super::{ContainerInfo, ContainerState, HealthState};
-use crate::model::Protocol;
+use crate::model::{HealthProbe, Protocol};
 use crate::store::NetworkBinding;
 use bollard::models::{ContainerInspectResponse, ContainerSummary, PortMap};
 
@@ -61,6 +61,7 @@ pub(super) fn from_summary(c: ContainerSummary) -> ContainerInfo {
         oom_killed: false,
         ports,
         health: None,
+        health_log: Vec::new(),
         started_at: None,
         finished_at: None,
     }
@@ -90,6 +91,12 @@ pub(super) fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
         error: st.error.filter(|e| !e.is_empty()),
         oom_killed: st.oom_killed.unwrap_or(false),
         ports: bindings(c.network_settings.and_then(|n| n.ports).unwrap_or_default()),
+        health_log: st
+            .health
+            .as_ref()
+            .and_then(|h| h.log.as_deref())
+            .map(health_log)
+            .unwrap_or_default(),
         health: st.health.and_then(|h| h.status).and_then(|status| {
             use bollard::models::HealthStatusEnum as H;
             match status {
@@ -102,6 +109,21 @@ pub(super) fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
         started_at: epoch_millis(st.started_at.as_deref()),
         finished_at: epoch_millis(st.finished_at.as_deref()),
     }
+}
+
+/// The engine's last health check runs, newest kept, each output bounded.
+fn health_log(log: &[bollard::models::HealthcheckResult]) -> Vec<HealthProbe> {
+    let probes: Vec<HealthProbe> = log
+        .iter()
+        .map(|r| {
+            HealthProbe::new(
+                r.exit_code.unwrap_or(-1),
+                r.output.as_deref().unwrap_or_default(),
+                epoch_millis(r.end.as_deref()),
+            )
+        })
+        .collect();
+    HealthProbe::newest(&probes)
 }
 
 fn bindings(ports: PortMap) -> Vec<NetworkBinding> {
