@@ -4,20 +4,21 @@
 
 mod actions;
 mod deployments;
+mod hold;
+mod judge;
 mod views;
 
 pub use deployments::breaker_threshold;
 
 use super::context::Context;
-use super::deployment_plan::{PlanInput, PlanTask, plan_deployment};
-use super::restart_backoff::restart_delay;
+use super::deployment_plan::{PlanInput, plan_deployment};
 use super::retention::remove_task_containers;
 use super::{Action, ControllerError};
-use crate::model::{
-    HEALTHY_DEADLINE_STOP_REASON, NetworkMode, StopCode, TaskDefinitionRef, TaskState, UNHEALTHY_STOP_REASON,
-};
+use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
 use deployments::{complete_if_done, fail_primary, follow_spec, held_reason, primary, push_event};
+use hold::primary_hold;
+use judge::{Judgement, judge_tasks};
 use std::time::Duration;
 use tracing::info;
 use views::{HealthRules, ServiceTask, deployment_of, failed_before_healthy, is_live, service_tasks};
@@ -100,37 +101,21 @@ async fn step(
         return Ok(Action::Done);
     };
     let mut rules = HealthRules::new(ctx);
-    let mut live = Vec::new();
-    let mut healthy_primary = 0;
-    let mut failed_now = Vec::new();
+    let mut observed = Vec::new();
     for (t, s) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
-        let dep = deployment_of(t, &p.id, &p.task_definition);
-        let healthy = rules.is_healthy(t, s, now)?;
-        if s.health_status == crate::model::HealthStatus::Unhealthy {
-            actions::stop(ctx, &t.id, UNHEALTHY_STOP_REASON)?;
-            events.push(format!(
-                "(service {name}) (task {}) {}",
-                t.id,
-                views::unhealthy_detail(s)
-            ));
-            failed_now.push((t.id.clone(), UNHEALTHY_STOP_REASON.to_string()));
-            continue;
-        }
-        let deadline = ctx.settings.task_healthy_deadline.as_millis() as u64;
-        if dep == p.id && !healthy && now > t.created_at + deadline {
-            let reason = format!("{} {}s", HEALTHY_DEADLINE_STOP_REASON, deadline / 1000);
-            actions::stop(ctx, &t.id, &reason)?;
-            failed_now.push((t.id.clone(), reason));
-            continue;
-        }
-        healthy_primary += usize::from(healthy && dep == p.id);
-        live.push(PlanTask {
-            id: t.id.clone(),
-            deployment: dep,
-            healthy,
-            running: s.last_status == TaskState::Running,
-            created_at: t.created_at,
-        });
+        observed.push((t, s, rules.is_healthy(t, s, now)?));
+    }
+    let deadline = u64::try_from(ctx.settings.task_healthy_deadline.as_millis()).unwrap_or(u64::MAX);
+    let Judgement {
+        keep: live,
+        replace,
+        healthy_primary,
+    } = judge_tasks(&observed, &p, deadline, now);
+    let mut failed_now = Vec::new();
+    for (id, why) in replace {
+        actions::stop(ctx, &id, &why.stop_reason())?;
+        events.extend(why.event(name, &id));
+        failed_now.push((id, why.stop_reason()));
     }
     judge_primary(ctx, service, tasks, status, now, events);
     if let Some(td) = target
@@ -141,23 +126,7 @@ async fn step(
         return Ok(Action::RequeueAfter(Duration::from_secs(5)));
     }
     let p = primary(status).cloned().unwrap_or(p);
-    // Backoff belongs to a deployment: a new one (a fix) starts at once, whatever came before.
-    let primary_tasks: Vec<&ServiceTask> = tasks
-        .iter()
-        .filter(|(t, _)| deployment_of(t, &p.id, &p.task_definition) == p.id)
-        .collect();
-    let seen: Vec<crate::store::TaskStatus> = primary_tasks
-        .iter()
-        .map(|(t, s)| {
-            let decided = failed_now
-                .iter()
-                .find(|(id, _)| *id == t.id)
-                .map(|(_, r)| r.as_str());
-            views::health_failure_as_stopped(t, s, decided, now)
-        })
-        .collect();
-    let statuses: Vec<&crate::store::TaskStatus> = seen.iter().collect();
-    let hold = restart_delay(&statuses, now, ctx.settings.min_healthy_time);
+    let hold = primary_hold(tasks, &p, &failed_now, now, ctx.settings.min_healthy_time);
     let may_start = target.is_some() && p.rollout_state != RolloutState::Failed && hold.is_none();
     let (min, max) = service.spec.deployment_percents();
     let plan = plan_deployment(&PlanInput {
@@ -168,39 +137,13 @@ async fn step(
         may_start,
         fixed_host_port: target.is_some_and(uses_fixed_host_port),
         tasks: &live,
-        stopping: tasks
-            .iter()
-            .filter(|(t, s)| {
-                !is_live(t, s)
-                    && s.last_status != TaskState::Stopped
-                    && s.last_status != TaskState::Provisioning
-            })
-            .count() as u32,
+        stopping: u32::try_from(tasks.iter().filter(|(t, s)| still_stopping(t, s)).count())
+            .unwrap_or(u32::MAX),
     });
-    if let (Some(wait), true) = (
-        hold,
-        live.iter().filter(|t| t.deployment == p.id).count() < desired as usize,
-    ) {
-        // ECS's wording when tasks never reach RUNNING; ours when they crash right after.
-        let never_ran = primary_tasks
-            .iter()
-            .filter(|(_, s)| s.last_status == TaskState::Stopped)
-            .all(|(_, s)| s.started_at.is_none());
-        status.message = Some(if never_ran {
-            format!(
-                "is unable to consistently start tasks successfully; next attempt in {}s.",
-                wait.as_secs().max(1)
-            )
-        } else {
-            format!(
-                "tasks keep failing right after they start; next start in {}s.",
-                wait.as_secs().max(1)
-            )
-        });
-        events.push(format!(
-            "(service {name}) {}",
-            status.message.clone().unwrap_or_default()
-        ));
+    let short = live.iter().filter(|t| t.deployment == p.id).count() < desired as usize;
+    if let Some(h) = hold.filter(|_| short) {
+        status.message = Some(h.message());
+        events.push(format!("(service {name}) {}", h.message()));
     }
     if let Some(td) = target {
         if plan.start > 0 || !plan.replace_in_place.is_empty() {
@@ -209,27 +152,41 @@ async fn step(
         events.extend(actions::apply_plan(ctx, service, &p, td, &plan)?);
     }
     events.extend(actions::release_swapped_slots(ctx, service, tasks, &p.id)?);
-    count(status, tasks, &p.id, &p.task_definition, desired);
-    // Complete only once every other deployment's task has fully stopped.
+    events.extend(settle(status, service, tasks, healthy_primary, now));
+    let in_progress = primary(status).is_some_and(|p| p.rollout_state == RolloutState::InProgress);
+    Ok(match (hold, in_progress) {
+        (Some(h), _) => Action::RequeueAfter(h.wait),
+        (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
+        (None, false) => Action::Done,
+    })
+}
+
+/// Told to stop, not stopped yet: it still holds its slot (ports, memory).
+fn still_stopping(t: &crate::store::TaskRecord, s: &crate::store::TaskStatus) -> bool {
+    !is_live(t, s) && s.last_status != TaskState::Stopped && s.last_status != TaskState::Provisioning
+}
+
+/// Counts, then completes the PRIMARY once it alone runs the desired healthy tasks and every
+/// other deployment's task has fully stopped.
+fn settle(
+    status: &mut ServiceStatus,
+    service: &ServiceRecord,
+    tasks: &[ServiceTask],
+    healthy_primary: usize,
+    now: u64,
+) -> Vec<String> {
+    let Some(p) = primary(status).cloned() else {
+        return Vec::new();
+    };
+    count(status, tasks, &p.id, &p.task_definition, service.desired_count());
     let others_remaining = tasks
         .iter()
         .filter(|(t, s)| {
             deployment_of(t, &p.id, &p.task_definition) != p.id && s.last_status != TaskState::Stopped
         })
         .count();
-    events.extend(complete_if_done(
-        status,
-        name,
-        healthy_primary as u32,
-        others_remaining,
-        now,
-    ));
-    let in_progress = primary(status).is_some_and(|p| p.rollout_state == RolloutState::InProgress);
-    Ok(match (hold, in_progress) {
-        (Some(wait), _) => Action::RequeueAfter(wait),
-        (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
-        (None, false) => Action::Done,
-    })
+    let healthy = u32::try_from(healthy_primary).unwrap_or(u32::MAX);
+    complete_if_done(status, &service.name, healthy, others_remaining, now)
 }
 
 /// New tasks will name the PRIMARY: a deployment begun (or rolled back to) in this step is
