@@ -1,5 +1,6 @@
 //! `scale`, `rollout undo` and `events` against a real daemon: the refusals and the spec
 //! changes that need no rollout to finish (rollouts themselves are tested with the controller).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 

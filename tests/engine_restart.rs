@@ -2,6 +2,7 @@
 //!
 //! This restarts the shared dockerd, so `scripts/test` runs it on its own after the rest of
 //! the suite (`cargo nextest run --test engine_restart`), never beside other tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 

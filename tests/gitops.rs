@@ -1,4 +1,5 @@
 //! Step 4 against both engines: `serve --watch DIR` keeps the engine matching a folder.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 

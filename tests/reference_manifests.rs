@@ -1,4 +1,5 @@
 //! The annotated reference manifests in `manifests/` and the examples parse and validate.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 use ecsd::model::{Kind, LoadedManifest, load_paths};
 use std::path::PathBuf;
