@@ -4,6 +4,7 @@
 
 mod container_spec;
 mod docker;
+#[cfg(any(test, feature = "test-support"))]
 mod fake;
 pub mod labels;
 
@@ -13,6 +14,7 @@ pub use container_spec::{
     parse_env_file, task_network, task_volumes,
 };
 pub use docker::{DockerRuntime, ExecSession};
+#[cfg(any(test, feature = "test-support"))]
 pub use fake::{FakeCall, FakeRuntime};
 
 use crate::store::NetworkBinding;

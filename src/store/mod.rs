@@ -4,11 +4,13 @@
 //! Spec and status live under separate keys so their writers (API vs controllers) never race.
 
 mod catalog;
+#[cfg(any(test, feature = "test-support"))]
 mod memory;
 mod records;
 mod sled_store;
 
 pub use catalog::{ApplyOutcome, Catalog, Change};
+#[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryStore;
 pub use records::{
     ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync,
