@@ -15,12 +15,16 @@
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
 //! - `cli/`: one file per verb of the `ecsd` command.
+//! - `watch/`: watched folders (GitOps): file events and resyncs trigger a sync that applies
+//!   what changed and prunes only after a complete, successful scan.
+//! - `clock`: the one time source (wall-clock milliseconds that follow tokio's clock).
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
 
 pub mod api;
 pub mod app;
 pub mod apply;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod controller;
 pub mod model;

@@ -2,6 +2,7 @@
 
 use super::exit_hints::ExitHints;
 use super::queue::WorkQueue;
+use crate::clock::Clock;
 use crate::runtime::ContainerRuntime;
 use crate::store::Catalog;
 use std::fmt;
@@ -79,35 +80,6 @@ impl Default for ControllerSettings {
             task_healthy_deadline: Duration::from_secs(300),
             progress_deadline: Duration::from_secs(600),
         }
-    }
-}
-
-/// Wall-clock milliseconds that advance with tokio's clock, so timestamps and the delays
-/// computed from them agree (and tests on a paused clock see time pass).
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    wall_at_start: u64,
-    started: tokio::time::Instant,
-}
-
-impl Clock {
-    /// A clock reading the current wall time now.
-    pub fn new() -> Self {
-        Self {
-            wall_at_start: crate::model::now_millis(),
-            started: tokio::time::Instant::now(),
-        }
-    }
-
-    /// Milliseconds since the Unix epoch.
-    pub fn now_millis(&self) -> u64 {
-        self.wall_at_start + self.started.elapsed().as_millis() as u64
-    }
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -15,8 +15,9 @@ mod retention;
 mod service;
 mod task;
 
+pub use crate::clock::Clock;
 pub use backoff::Backoff;
-pub use context::{Clock, Context, ControllerSettings, ObjectKey};
+pub use context::{Context, ControllerSettings, ObjectKey};
 pub use deployment_plan::{DeploymentPlan, PlanInput, PlanTask, StopWhy, limits, plan_deployment};
 pub use exit_hints::ExitHints;
 pub use queue::{Action, WorkQueue};

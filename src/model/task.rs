@@ -92,6 +92,19 @@ pub enum StopCode {
     ServiceSchedulerInitiated,
 }
 
+/// A published port as bound by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkBinding {
+    /// Host address.
+    pub bind_ip: String,
+    /// Port inside the container.
+    pub container_port: u16,
+    /// Port on the host.
+    pub host_port: u16,
+    /// tcp or udp.
+    pub protocol: super::Protocol,
+}
+
 /// Stop reason of a task replaced for failing its container health checks (ECS wording).
 pub const UNHEALTHY_STOP_REASON: &str = "Task failed container health checks";
 /// Stop reason prefix of a task that missed the healthy deadline.

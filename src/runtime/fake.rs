@@ -2,7 +2,7 @@
 //! make containers exit or vanish to drive the controllers.
 
 use super::*;
-use crate::store::NetworkBinding;
+use crate::model::NetworkBinding;
 use futures::StreamExt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +47,7 @@ pub struct FakeRuntime {
     networks: Mutex<Vec<String>>,
     events: broadcast::Sender<EngineEvent>,
     next_id: AtomicU64,
-    clock: crate::controller::Clock,
+    clock: crate::clock::Clock,
 }
 
 impl Default for FakeRuntime {
@@ -64,7 +64,7 @@ impl Default for FakeRuntime {
             networks: Mutex::default(),
             events: broadcast::channel(1024).0,
             next_id: AtomicU64::new(1),
-            clock: crate::controller::Clock::new(),
+            clock: crate::clock::Clock::new(),
         }
     }
 }

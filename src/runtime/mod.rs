@@ -17,7 +17,7 @@ pub use docker::{DockerRuntime, ExecSession};
 #[cfg(any(test, feature = "test-support"))]
 pub use fake::{FakeCall, FakeRuntime};
 
-use crate::store::NetworkBinding;
+use crate::model::NetworkBinding;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use std::collections::BTreeMap;

@@ -14,9 +14,8 @@ pub use catalog::{ApplyOutcome, Catalog, Change};
 pub use memory::MemoryStore;
 pub use records::{
     ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync,
-    FileSyncState, FolderSync, InstanceStatus, NetworkBinding, Origin, RolloutState, ServiceEvent,
-    ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
-    Tombstone,
+    FileSyncState, FolderSync, InstanceStatus, Origin, RolloutState, ServiceEvent, ServiceRecord,
+    ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus, Tombstone,
 };
 pub use sled_store::SledStore;
 

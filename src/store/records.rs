@@ -1,7 +1,7 @@
 //! What the store holds for each object: intent records and observed-status records.
 
 use crate::model::{
-    DesiredStatus, HealthStatus, Protocol, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
+    DesiredStatus, HealthStatus, NetworkBinding, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -433,19 +433,6 @@ pub struct ContainerStatus {
     /// The last health check runs (the engine's or ecsd's own), oldest first, bounded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_probes: Vec<crate::model::HealthProbe>,
-}
-
-/// A published port as bound by the engine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetworkBinding {
-    /// Host address.
-    pub bind_ip: String,
-    /// Port inside the container.
-    pub container_port: u16,
-    /// Port on the host.
-    pub host_port: u16,
-    /// tcp or udp.
-    pub protocol: Protocol,
 }
 
 /// Where an object's manifest came from: a folder (or file) given to `apply -f` or watched by

@@ -96,8 +96,9 @@ pub fn resources(capacity: Capacity, tcp: &[u16], udp: &[u16]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::NetworkBinding;
     use crate::model::{ContainerDefinition, CpuUnits, Mebibytes};
-    use crate::store::{ContainerStatus, NetworkBinding};
+    use crate::store::ContainerStatus;
 
     fn container(cpu: Option<u32>, memory: Option<u32>, reservation: Option<u32>) -> ContainerDefinition {
         ContainerDefinition {

@@ -1,8 +1,8 @@
 //! Engine responses (list, inspect, events) as ecsd's engine-neutral types.
 
 use super::super::{ContainerInfo, ContainerState, HealthState};
+use crate::model::NetworkBinding;
 use crate::model::{HealthProbe, Protocol};
-use crate::store::NetworkBinding;
 use bollard::models::{ContainerInspectResponse, ContainerSummary, PortMap};
 
 /// Docker timestamps (RFC 3339, nanoseconds) as ms since the epoch; the zero time is None.
