@@ -21,6 +21,7 @@ fn dockerd_pid() -> Option<String> {
 }
 
 #[test]
+#[ignore = "restarts the host dockerd; scripts/test runs it"]
 fn after_the_docker_daemon_restarts_ecsd_reconnects_and_converges() {
     let d = Daemon::start(Engine::Docker);
     d.apply(&manifest(
