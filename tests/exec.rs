@@ -187,13 +187,14 @@ on_both_engines! {
         let id = running_task(d);
         let pty = open_pty(24, 80);
         let shown = screen(&pty);
-        let watch_size = "while true; do s=$(stty size); echo size $s; [ \"$s\" = '50 132' ] && exit 5; sleep 0.2; done";
+        let watch_size = "while true; do s=$(stty size); echo size $s; [ \"$s\" = '50 132' ] && exit 0; sleep 0.2; done";
         let child = pty.spawn(d, &["exec", "-it", &id, "--", "sh", "-c", watch_size]);
         wait_for_text(&shown, "size 24 80", 20);
         pty.resize(50, 132);
-        // The command exits on seeing the new size; the pty's input never ends, yet ecsd returns.
+        // The command exits on seeing the new size; the pty's input never ends, yet ecsd returns
+        // (a read of stdin blocked in the runtime's blocking pool would hold up its exit).
         let out = finishes_within(child, 15, "exec -it after its command ended");
-        assert_eq!(out.status.code(), Some(5));
+        assert_eq!(out.status.code(), Some(0));
         assert!(shown.lock().unwrap().contains("size 50 132"));
     }
 }
