@@ -62,7 +62,8 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, Cont
     result
 }
 
-/// Runs every controller loop until `shutdown` resolves, then lets in-flight reconciles finish.
+/// Runs every controller loop until `shutdown` resolves, then gives in-flight reconciles a
+/// short drain (see `WorkQueue::run`): a stop grace is left to the engine, not waited out.
 pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
     let changes = tokio::spawn(follow_changes(ctx.catalog.clone(), ctx.clone()));
     let ready_ctx = ctx.clone();

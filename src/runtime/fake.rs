@@ -41,6 +41,7 @@ pub struct FakeRuntime {
     missing_images: Mutex<Vec<String>>,
     exec_exit_codes: Mutex<BTreeMap<String, i64>>,
     crashing_images: Mutex<BTreeMap<String, i64>>,
+    sigterm_ignoring_images: Mutex<Vec<String>>,
     images: Mutex<BTreeMap<String, String>>,
     logs: Mutex<BTreeMap<String, Vec<String>>>,
     volumes: Mutex<Vec<String>>,
@@ -58,6 +59,7 @@ impl Default for FakeRuntime {
             missing_images: Mutex::default(),
             exec_exit_codes: Mutex::default(),
             crashing_images: Mutex::default(),
+            sigterm_ignoring_images: Mutex::default(),
             images: Mutex::default(),
             logs: Mutex::default(),
             volumes: Mutex::default(),
@@ -105,6 +107,11 @@ impl FakeRuntime {
     /// Containers of `image` exit with `code` right after they start (a broken release).
     pub fn set_image_crashes(&self, image: &str, code: i64) {
         lock(&self.crashing_images).insert(image.to_string(), code);
+    }
+
+    /// Containers of `image` ignore SIGTERM: a stop waits out its whole timeout, then kills.
+    pub fn set_image_ignores_sigterm(&self, image: &str) {
+        lock(&self.sigterm_ignoring_images).push(image.to_string());
     }
 
     /// Makes creates of `image` fail as if the image did not exist.
@@ -264,14 +271,19 @@ impl ContainerRuntime for FakeRuntime {
         Ok(())
     }
 
-    async fn stop(&self, id: &str, _timeout: Duration) -> Result<(), RuntimeError> {
+    async fn stop(&self, id: &str, timeout: Duration) -> Result<(), RuntimeError> {
         self.record(FakeCall::Stop(id.to_string()));
         let running = lock(&self.containers)
             .get(id)
             .map(|c| c.state == ContainerState::Running)
             .ok_or_else(|| Self::not_found(id))?;
+        let image = lock(&self.images).get(id).cloned().unwrap_or_default();
+        let killed = lock(&self.sigterm_ignoring_images).contains(&image);
+        if running && killed {
+            tokio::time::sleep(timeout).await;
+        }
         if running {
-            self.exit(id, 143);
+            self.exit(id, if killed { 137 } else { 143 });
         }
         Ok(())
     }

@@ -219,21 +219,26 @@ impl Daemon {
     /// in-flight engine calls finish first, so no container it was creating appears after
     /// the clean-up has listed what to remove.
     pub fn terminate(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
+        self.terminate_within(Duration::from_secs(2));
+    }
+
+    /// Sends SIGTERM and waits up to `limit` for the daemon to exit: how long it took, or
+    /// `None` when it had to be killed (or was not running).
+    pub fn terminate_within(&mut self, limit: Duration) -> Option<Duration> {
+        let mut child = self.child.take()?;
+        let sent = Instant::now();
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .output();
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline {
+        while sent.elapsed() < limit {
             if let Ok(Some(_)) = child.try_wait() {
-                return;
+                return Some(sent.elapsed());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
         let _ = child.wait();
+        None
     }
 
     pub fn kill_hard(&mut self) {

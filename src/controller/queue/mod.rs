@@ -8,7 +8,9 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tracing::info;
 
 /// What a reconcile asks for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +154,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
     }
 
     /// Runs `reconcile` for due keys, at most `concurrency` at once, until `shutdown` resolves;
-    /// then waits for in-flight reconciles to finish.
+    /// then lets in-flight reconciles finish for up to `SHUTDOWN_DRAIN` and abandons the rest.
     pub async fn run<F, Fut, E>(
         self: Arc<Self>,
         concurrency: usize,
@@ -165,6 +167,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
     {
         let permits = Arc::new(Semaphore::new(concurrency.max(1)));
         let reconcile = Arc::new(reconcile);
+        let mut in_flight = JoinSet::new();
         let mut ready = self.ready.subscribe();
         tokio::pin!(shutdown);
         tokio::select! {
@@ -172,6 +175,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
             _ = &mut shutdown => return,
         }
         loop {
+            while in_flight.try_join_next().is_some() {}
             let acquired = tokio::select! {
                 p = permits.clone().acquire_owned() => p,
                 _ = &mut shutdown => break,
@@ -182,7 +186,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
                 Some(Ok(key)) => {
                     let queue = self.clone();
                     let reconcile = reconcile.clone();
-                    tokio::spawn(async move {
+                    in_flight.spawn(async move {
                         let result = reconcile(key.clone()).await;
                         queue.finish(key, &result);
                         drop(permit);
@@ -202,9 +206,28 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
                 }
             }
         }
-        // Graceful shutdown: wait until every in-flight reconcile has returned its permit.
-        let _ = permits.acquire_many(concurrency.max(1) as u32).await;
+        drain(in_flight).await;
     }
+}
+
+/// How long shutdown waits for in-flight reconciles: enough for engine calls that answer at
+/// once (a create, a start), far less than a container's stop grace.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
+
+/// Lets in-flight reconciles finish for up to `SHUTDOWN_DRAIN`, then abandons the rest, as a
+/// crash would: every reconcile tolerates that, and the next start picks the key up again
+/// (a stop under way is recorded first, and the engine keeps the container's grace).
+async fn drain(mut in_flight: JoinSet<()>) {
+    let finished = async { while in_flight.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_DRAIN, finished).await.is_ok() {
+        return;
+    }
+    info!(
+        abandoned = in_flight.len(),
+        "shutting down without waiting for reconciles still in flight (e.g. a container's stop grace); the next start resumes them"
+    );
+    in_flight.abort_all();
+    while in_flight.join_next().await.is_some() {}
 }
 
 #[cfg(test)]

@@ -155,3 +155,38 @@ async fn requeue_after_schedules_the_key_again() {
     rx.recv().await.unwrap();
     assert_eq!(rx.recv().await.unwrap().1, Duration::from_secs(30));
 }
+
+/// Runs one reconcile of "a" that takes `work`, asks for shutdown after `stop_after`, and
+/// returns (how long `run` took to return, whether the reconcile finished).
+async fn shut_down_during(work: Duration, stop_after: Duration) -> (Duration, bool) {
+    let q = queue();
+    q.add("a");
+    q.set_ready();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let done = finished.clone();
+    let reconcile = move |_key: &'static str| {
+        let done = done.clone();
+        async move {
+            tokio::time::sleep(work).await;
+            done.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Action::Done)
+        }
+    };
+    let t0 = Instant::now();
+    q.run(4, reconcile, tokio::time::sleep(stop_after)).await;
+    (t0.elapsed(), finished.load(Ordering::SeqCst) == 1)
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_lets_a_quick_reconcile_in_flight_finish() {
+    let (took, finished) = shut_down_during(Duration::from_secs(1), Duration::from_millis(100)).await;
+    assert!(finished);
+    assert_eq!(took, Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_abandons_a_reconcile_that_outlasts_the_drain() {
+    let (took, finished) = shut_down_during(Duration::from_secs(60), Duration::from_millis(100)).await;
+    assert!(!finished, "a stop grace in flight is not waited out");
+    assert_eq!(took, Duration::from_millis(100) + SHUTDOWN_DRAIN);
+}

@@ -21,13 +21,11 @@ pub(super) async fn stop_containers(
     let holder = td
         .and_then(TaskDefinitionSpec::namespace_holder)
         .map(|h| h.name.as_str());
-    if let (None, Some(code)) = (status.stop_code, task.stop_code) {
-        status.stop_code = Some(code);
-        status.stopped_reason = task.stopped_reason.clone();
-    }
-    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
-    if status.last_status < TaskState::Stopping {
-        status.last_status = TaskState::Stopping;
+    let marked = mark_stopping(ctx, task, status);
+    // Durable before the stops, which may wait out a whole grace: `get task` says STOPPING
+    // meanwhile, and a daemon shut down during the grace leaves a record the next one resumes.
+    if marked && observed.values().any(|c| c.state == ContainerState::Running) {
+        ctx.catalog.put_task_status(&task.id, status)?;
     }
     // Each round stops what nothing else running depends on; containers unknown to the
     // definition (or with no definition at all) go in the first round.
@@ -63,4 +61,18 @@ pub(super) async fn stop_containers(
         *observed = observe(ctx, &task.id, defs).await?;
     }
     Ok(())
+}
+
+/// Records that the task is stopping, and why; true if that is news.
+fn mark_stopping(ctx: &Context, task: &TaskRecord, status: &mut TaskStatus) -> bool {
+    let before = (status.stop_code, status.stopping_at, status.last_status);
+    if let (None, Some(code)) = (status.stop_code, task.stop_code) {
+        status.stop_code = Some(code);
+        status.stopped_reason = task.stopped_reason.clone();
+    }
+    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
+    if status.last_status < TaskState::Stopping {
+        status.last_status = TaskState::Stopping;
+    }
+    before != (status.stop_code, status.stopping_at, status.last_status)
 }

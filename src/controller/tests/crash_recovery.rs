@@ -298,3 +298,48 @@ async fn a_service_deleted_during_a_crash_can_be_created_again() {
         .await;
     h.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_daemon_shut_down_during_a_stop_grace_exits_at_once_and_the_next_one_finishes_the_stop() {
+    let disk = disk();
+    let fake = Arc::new(FakeRuntime::new());
+    fake.set_image_ignores_sigterm("stubborn");
+    let h = on(&disk, fake);
+    let spec = TaskDefinitionSpec {
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            image: "stubborn".into(),
+            stop_timeout: Some(crate::model::Seconds(30)),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let task = h.run_standalone(&spec).await;
+    h.catalog()
+        .request_task_stop(&task.id, StopCode::UserInitiated, "maintenance window")
+        .unwrap();
+    let stopping =
+        |h: &Harness| h.catalog().task_status(&task.id).unwrap().unwrap().last_status == TaskState::Stopping;
+    h.until("the stop is under way", stopping).await;
+    let asked = tokio::time::Instant::now();
+    let (_, fake) = h.shutdown().await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "shutdown took {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(fake.running().len(), 1, "the container still has its grace");
+
+    let h = restarted(disk.after_crash(), fake);
+    h.until("the next daemon finishes the stop", |h| h.task_stopped(&task.id))
+        .await;
+    let status = h.catalog().task_status(&task.id).unwrap().unwrap();
+    assert_eq!(status.stop_code, Some(StopCode::UserInitiated));
+    assert_eq!(status.stopped_reason.as_deref(), Some("maintenance window"));
+    assert_eq!(
+        status.containers[0].exit_code,
+        Some(137),
+        "killed only after its grace"
+    );
+    h.shutdown().await;
+}

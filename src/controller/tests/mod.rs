@@ -102,6 +102,18 @@ impl Harness {
             .unwrap();
     }
 
+    /// Registers `spec` as `web` and runs one standalone task of it.
+    async fn run_standalone(&self, spec: &TaskDefinitionSpec) -> TaskRecord {
+        self.catalog()
+            .register_task_definition("web", spec, &BTreeMap::new())
+            .unwrap();
+        let task = standalone_task();
+        self.catalog().create_task(&task).unwrap();
+        self.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
+            .await;
+        task
+    }
+
     fn task_stopped(&self, id: &str) -> bool {
         self.catalog()
             .task_status(id)
@@ -541,13 +553,7 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
         ]
     }))
     .unwrap();
-    h.catalog()
-        .register_task_definition("web", &spec, &BTreeMap::new())
-        .unwrap();
-    let task = standalone_task();
-    h.catalog().create_task(&task).unwrap();
-    h.until("it runs", |h| h.running_tasks() == vec![task.id.clone()])
-        .await;
+    let task = h.run_standalone(&spec).await;
     assert_eq!(h.fake.volumes().len(), 1, "{:?}", h.fake.volumes());
     assert_eq!(h.fake.networks().len(), 1);
     let calls = h.fake.calls();

@@ -26,7 +26,8 @@ pub(super) fn normalize_action(action: &str) -> String {
 pub(super) fn from_summary(c: ContainerSummary) -> ContainerInfo {
     use bollard::models::ContainerSummaryStateEnum as S;
     let state = match c.state {
-        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
+        // Podman's `stopping`: in its stop grace, the process still runs.
+        Some(S::RUNNING | S::PAUSED | S::RESTARTING | S::STOPPING) => ContainerState::Running,
         Some(S::CREATED) => ContainerState::Created,
         Some(S::REMOVING) => ContainerState::Removing,
         _ => ContainerState::Exited,
@@ -71,7 +72,8 @@ pub(super) fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
     use bollard::models::ContainerStateStatusEnum as S;
     let st = c.state.unwrap_or_default();
     let state = match st.status {
-        Some(S::RUNNING | S::PAUSED | S::RESTARTING) => ContainerState::Running,
+        // Podman's `stopping`: in its stop grace, the process still runs.
+        Some(S::RUNNING | S::PAUSED | S::RESTARTING | S::STOPPING) => ContainerState::Running,
         Some(S::CREATED) => ContainerState::Created,
         Some(S::REMOVING) => ContainerState::Removing,
         _ => ContainerState::Exited,
@@ -151,4 +153,30 @@ fn bindings(ports: PortMap) -> Vec<NetworkBinding> {
     }
     out.sort_by_key(|b| (b.container_port, b.host_port, b.bind_ip.clone()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::{
+        ContainerState as EngineState, ContainerStateStatusEnum, ContainerSummaryStateEnum,
+    };
+
+    #[test]
+    fn a_podman_container_in_its_stop_grace_still_runs() {
+        let listed = from_summary(ContainerSummary {
+            state: Some(ContainerSummaryStateEnum::STOPPING),
+            ..Default::default()
+        });
+        let inspected = from_inspect(ContainerInspectResponse {
+            state: Some(EngineState {
+                status: Some(ContainerStateStatusEnum::STOPPING),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        assert_eq!(listed.state, ContainerState::Running);
+        assert_eq!(inspected.state, ContainerState::Running);
+        assert_eq!(inspected.exit_code, None);
+    }
 }
