@@ -1,5 +1,6 @@
 //! `ecsd exec` and stdin against both engines: without `-i` the command gets no stdin (as
 //! `docker exec`), with `-i` the end of the caller's stdin closes the command's.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 
