@@ -16,6 +16,7 @@
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
+//! - `fuzz` (tests only): property tests over every parser of untrusted input.
 
 pub mod api;
 pub mod app;
@@ -23,6 +24,8 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod controller;
+#[cfg(test)]
+mod fuzz;
 pub mod model;
 pub mod runtime;
 pub mod store;

@@ -16,10 +16,10 @@ mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 mod errors;
-mod filter;
+pub(crate) mod filter;
 mod machine;
 mod services;
-mod sigv4;
+pub(crate) mod sigv4;
 mod tags;
 mod task_definitions;
 mod tasks;
