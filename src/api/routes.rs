@@ -315,3 +315,31 @@ async fn stop_task(State(s): Shared, Path(id): Path<String>, Json(req): Json<Sto
     let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
     Ok(Json(task_shape(&s, &task, &status)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn post_apply(body: Vec<u8>) -> StatusCode {
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        let app = router(catalog, crate::api::ecs::default_scope(), "fake".into());
+        let request = Request::post("/v1/apply")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        app.oneshot(request).await.expect("response").status()
+    }
+
+    #[tokio::test]
+    async fn a_request_body_over_the_limit_is_refused_with_413_and_one_within_it_is_read() {
+        let mut padded = br#"{"documents": [], "dryRun": true}"#.to_vec();
+        padded.resize(limits::MAX_API_REQUEST_BYTES, b' ');
+        assert_eq!(post_apply(padded.clone()).await, StatusCode::OK);
+        padded.push(b' ');
+        assert_eq!(post_apply(padded).await, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
