@@ -5,6 +5,7 @@ use crate::api::ecs::Credentials;
 use crate::controller::ControllerSettings;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Everything `ecsd serve` needs.
 #[derive(Debug, Clone)]
@@ -47,6 +48,97 @@ pub enum ConfigError {
     /// Only one half of a key pair, or the secret twice, was given.
     #[error("{0}")]
     Credentials(&'static str),
+    /// A duration flag is outside the range that makes sense for it.
+    #[error("{flag} {value}: expected {min} to {max}{why}")]
+    DurationOutOfRange {
+        /// The flag, e.g. `--resync-interval`.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// Smallest accepted value.
+        min: String,
+        /// Largest accepted value.
+        max: String,
+        /// Why the lower bound is what it is (starts with `; `), or empty.
+        why: &'static str,
+    },
+}
+
+/// The range one duration flag of `ecsd serve` accepts.
+struct DurationFlag {
+    flag: &'static str,
+    value: fn(&ControllerSettings) -> Duration,
+    min: Duration,
+    max: Duration,
+    why: &'static str,
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// Every duration flag of `ecsd serve`. Zero is allowed only where it means something (kill
+/// at once, forget at once, healthy at once); the maxima keep every deadline arithmetic far
+/// from overflow.
+const DURATION_FLAGS: [DurationFlag; 6] = [
+    DurationFlag {
+        flag: "--stop-timeout",
+        value: |s| s.stop_timeout,
+        min: Duration::ZERO,
+        max: HOUR,
+        why: "",
+    },
+    DurationFlag {
+        flag: "--resync-interval",
+        value: |s| s.resync_interval,
+        min: Duration::from_secs(1),
+        max: DAY,
+        why: "; a shorter interval only burns CPU (engine events trigger reconciles at once)",
+    },
+    DurationFlag {
+        flag: "--task-retention",
+        value: |s| s.task_retention,
+        min: Duration::ZERO,
+        max: Duration::from_secs(30 * 24 * 3600),
+        why: "",
+    },
+    DurationFlag {
+        flag: "--min-healthy-time",
+        value: |s| s.min_healthy_time,
+        min: Duration::ZERO,
+        max: HOUR,
+        why: "",
+    },
+    DurationFlag {
+        flag: "--task-healthy-deadline",
+        value: |s| s.task_healthy_deadline,
+        min: Duration::from_secs(1),
+        max: DAY,
+        why: "; a zero deadline would fail every task",
+    },
+    DurationFlag {
+        flag: "--progress-deadline",
+        value: |s| s.progress_deadline,
+        min: Duration::from_secs(1),
+        max: Duration::from_secs(7 * 24 * 3600),
+        why: "; a zero deadline would fail every deployment",
+    },
+];
+
+/// Checks every duration of `settings` against the range of its `ecsd serve` flag.
+pub fn check_durations(settings: &ControllerSettings) -> Result<(), ConfigError> {
+    for f in &DURATION_FLAGS {
+        let value = (f.value)(settings);
+        if value < f.min || value > f.max {
+            return Err(ConfigError::DurationOutOfRange {
+                flag: f.flag,
+                value: humantime::format_duration(value).to_string(),
+                min: humantime::format_duration(f.min).to_string(),
+                max: humantime::format_duration(f.max).to_string(),
+                why: f.why,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The ECS endpoint's key pair from `--ecs-access-key-id` and the secret, which comes from a
@@ -200,6 +292,61 @@ mod tests {
         assert!(err(Some("AKID"), Some(&empty), Some("s")).contains("not both"));
         assert!(err(Some("AKID"), Some(&empty), None).contains("empty"));
         assert!(err(Some("AKID"), Some(&missing), None).contains("missing"));
+    }
+
+    #[test]
+    fn the_default_durations_are_accepted() {
+        assert!(check_durations(&ControllerSettings::default()).is_ok());
+    }
+
+    #[test]
+    fn a_zero_or_sub_second_resync_interval_is_refused_naming_the_flag() {
+        for bad in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_millis(999),
+        ] {
+            let settings = ControllerSettings {
+                resync_interval: bad,
+                ..Default::default()
+            };
+            let err = check_durations(&settings).unwrap_err().to_string();
+            assert!(err.starts_with("--resync-interval "), "{err}");
+            assert!(err.contains("expected 1s to 1day"), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+        let one_second = ControllerSettings {
+            resync_interval: Duration::from_secs(1),
+            ..Default::default()
+        };
+        assert!(check_durations(&one_second).is_ok());
+    }
+
+    #[test]
+    fn zero_is_accepted_only_where_it_means_something_and_huge_values_never() {
+        let zero = ControllerSettings {
+            stop_timeout: Duration::ZERO,
+            task_retention: Duration::ZERO,
+            min_healthy_time: Duration::ZERO,
+            ..Default::default()
+        };
+        assert!(check_durations(&zero).is_ok());
+        let refused = |settings: ControllerSettings| check_durations(&settings).unwrap_err().to_string();
+        let no_deadline = ControllerSettings {
+            task_healthy_deadline: Duration::ZERO,
+            ..Default::default()
+        };
+        assert!(refused(no_deadline).starts_with("--task-healthy-deadline 0s"));
+        let no_progress = ControllerSettings {
+            progress_deadline: Duration::ZERO,
+            ..Default::default()
+        };
+        assert!(refused(no_progress).starts_with("--progress-deadline"));
+        let forever = ControllerSettings {
+            stop_timeout: Duration::MAX,
+            ..Default::default()
+        };
+        assert!(refused(forever).starts_with("--stop-timeout"));
     }
 
     #[test]

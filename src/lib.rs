@@ -19,6 +19,7 @@
 //!   what changed and prunes only after a complete, successful scan.
 //! - `clock`: the one time source (wall-clock milliseconds that follow tokio's clock).
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
+//! - `fuzz` (tests only): property tests over every parser of untrusted input.
 
 pub mod api;
 pub mod app;
@@ -27,6 +28,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod controller;
+#[cfg(test)]
+mod fuzz;
 pub mod model;
 pub mod runtime;
 pub mod store;

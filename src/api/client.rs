@@ -92,9 +92,12 @@ impl ApiClient {
         if status == StatusCode::OK {
             return Ok(value);
         }
-        let message = value["error"]
-            .as_str()
-            .map_or_else(|| format!("daemon answered {status}"), str::to_string);
+        // A refusal before any handler ran (e.g. a body over the limit) is plain text.
+        let text = String::from_utf8_lossy(&bytes);
+        let message = value["error"].as_str().map_or_else(
+            || format!("daemon answered {status}: {}", text.trim()),
+            str::to_string,
+        );
         let details = value["details"]
             .as_array()
             .map(|d| d.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())

@@ -4,7 +4,7 @@
 
 pub mod client;
 pub mod ecs;
-mod routes;
+pub(crate) mod routes;
 mod services;
 pub mod shapes;
 

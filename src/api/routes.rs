@@ -4,11 +4,12 @@ use super::ApiError;
 use super::services;
 use super::shapes::{self, ArnScope};
 use crate::apply::{ApplyOptions, ApplyResult, Document, apply_documents};
+use crate::model::limits;
 use crate::model::{
     DEFAULT_CLUSTER, DesiredStatus, StopCode, TaskDefinitionRef, TaskState, new_task_id, now_millis,
 };
 use crate::store::{Catalog, TaskDefinitionRecord, TaskRecord, TaskStatus};
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -57,6 +58,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
         .route("/v1/tasks", get(list_tasks).post(run_task))
         .route("/v1/tasks/{id}", get(get_task))
         .route("/v1/tasks/{id}/stop", post(stop_task))
+        .layer(DefaultBodyLimit::max(limits::MAX_API_REQUEST_BYTES))
         .with_state(Arc::new(ApiState { catalog, scope }))
 }
 
@@ -276,9 +278,7 @@ struct RunTaskRequest {
 
 async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
     let count = req.count.unwrap_or(1);
-    if !(1..=10).contains(&count) {
-        return Err(ApiError::invalid("count must be between 1 and 10"));
-    }
+    limits::check_run_task_count(count).map_err(ApiError::invalid)?;
     let cluster = req.cluster.unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
     if cluster != DEFAULT_CLUSTER && s.catalog.cluster(&cluster)?.is_none() {
         return Err(ApiError::NotFound(format!("cluster {cluster} not found")));
@@ -314,4 +314,32 @@ async fn stop_task(State(s): Shared, Path(id): Path<String>, Json(req): Json<Sto
         .request_task_stop(&task.id, StopCode::UserInitiated, &reason)?;
     let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
     Ok(Json(task_shape(&s, &task, &status)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn post_apply(body: Vec<u8>) -> StatusCode {
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        let app = router(catalog, crate::api::ecs::default_scope(), "fake".into());
+        let request = Request::post("/v1/apply")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        app.oneshot(request).await.expect("response").status()
+    }
+
+    #[tokio::test]
+    async fn a_request_body_over_the_limit_is_refused_with_413_and_one_within_it_is_read() {
+        let mut padded = br#"{"documents": [], "dryRun": true}"#.to_vec();
+        padded.resize(limits::MAX_API_REQUEST_BYTES, b' ');
+        assert_eq!(post_apply(padded.clone()).await, StatusCode::OK);
+        padded.push(b' ');
+        assert_eq!(post_apply(padded).await, StatusCode::PAYLOAD_TOO_LARGE);
+    }
 }

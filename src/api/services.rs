@@ -4,6 +4,7 @@
 use super::ApiError;
 use super::routes::{ApiState, Reply, Shared, items, resolve_task_definition};
 use super::shapes;
+use crate::model::limits;
 use crate::model::{SchedulingStrategy, TaskDefinitionRef};
 use crate::store::{Deployment, DeploymentStatus, RolloutState, ServiceRecord};
 use axum::Json;
@@ -84,6 +85,8 @@ pub(super) async fn scale(
             "service {cluster}/{name} is a DAEMON service: it runs one task per container instance and cannot be scaled"
         )));
     }
+    limits::check_desired_count(req.desired_count)
+        .map_err(|why| ApiError::invalid(format!("desiredCount: {why}")))?;
     s.catalog.set_desired_count(&cluster, &name, req.desired_count)?;
     service_shape(&s, &cluster, &name)
 }

@@ -81,6 +81,16 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
         args.ecs_secret_access_key_file.as_deref(),
         std::env::var("ECSD_ECS_SECRET_ACCESS_KEY").ok(),
     )?;
+    let settings = ControllerSettings {
+        stop_timeout: args.stop_timeout,
+        resync_interval: args.resync_interval,
+        task_retention: args.task_retention,
+        min_healthy_time: args.min_healthy_time,
+        task_healthy_deadline: args.task_healthy_deadline,
+        progress_deadline: args.progress_deadline,
+        ..Default::default()
+    };
+    config::check_durations(&settings)?;
     let config = Config {
         state_dir: args.state_dir,
         socket,
@@ -91,15 +101,7 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
             account: args.account_id,
         },
         ecs_credentials,
-        settings: ControllerSettings {
-            stop_timeout: args.stop_timeout,
-            resync_interval: args.resync_interval,
-            task_retention: args.task_retention,
-            min_healthy_time: args.min_healthy_time,
-            task_healthy_deadline: args.task_healthy_deadline,
-            progress_deadline: args.progress_deadline,
-            ..Default::default()
-        },
+        settings,
         watch_settings: crate::watch::WatchSettings {
             interval: args.resync_interval,
             allow_empty_prune: args.watch_prune_empty,

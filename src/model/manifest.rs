@@ -1,6 +1,7 @@
 //! The manifest envelope (`apiVersion`, `kind`, `metadata`, `spec`) and the typed `Manifest`.
 
 use super::cluster::{ClusterSpec, DEFAULT_CLUSTER};
+use super::limits;
 use super::service::{ServiceSpec, validate_service};
 use super::task_definition::{TaskDefinitionSpec, validate_task_definition};
 use super::validation::{FieldError, check_name};
@@ -160,16 +161,17 @@ impl Manifest {
         if api_version != API_VERSION {
             errors.push(FieldError::new("apiVersion", format!("expected {API_VERSION:?}")));
         }
-        if let Err(why) = check_name(&meta.name, 255) {
+        if let Err(why) = check_name(&meta.name) {
             errors.push(FieldError::new("metadata.name", why));
         }
+        errors.extend(check_labels(&meta.labels));
         if let Some(cluster) = &meta.cluster {
             if self.kind() != Kind::Service {
                 errors.push(FieldError::new(
                     "metadata.cluster",
                     format!("a {} does not belong to a cluster; remove the field", self.kind()),
                 ));
-            } else if let Err(why) = check_name(cluster, 255) {
+            } else if let Err(why) = check_name(cluster) {
                 errors.push(FieldError::new("metadata.cluster", why));
             }
         }
@@ -180,6 +182,19 @@ impl Manifest {
         });
         errors
     }
+}
+
+/// Labels are the object's ECS tags, so ECS's tag limits apply.
+fn check_labels(labels: &BTreeMap<String, String>) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = labels
+        .iter()
+        .filter_map(|(k, v)| limits::check_tag(k, v).err())
+        .map(|why| FieldError::new("metadata.labels", why))
+        .collect();
+    if let Err(why) = limits::check_tag_count(labels.len()) {
+        errors.push(FieldError::new("metadata.labels", why));
+    }
+    errors
 }
 
 fn fold(raw: &mut Option<String>, meta: &mut String, path: &str, errors: &mut Vec<FieldError>) {

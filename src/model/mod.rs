@@ -4,6 +4,7 @@
 
 mod cluster;
 mod duration;
+pub mod limits;
 mod load;
 mod manifest;
 mod service;

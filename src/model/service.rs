@@ -187,7 +187,7 @@ impl TaskDefinitionRef {
             }
             None => (tail, None),
         };
-        super::validation::check_name(family, 255)?;
+        super::validation::check_name(family)?;
         Ok(Self {
             family: family.to_string(),
             revision,
@@ -212,6 +212,9 @@ pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
             "a DAEMON service runs one task per container instance; remove desiredCount",
         )),
         SchedulingStrategy::Daemon => {}
+    }
+    if let Some(Err(why)) = spec.desired_count.map(super::limits::check_desired_count) {
+        errors.push(FieldError::new("spec.desiredCount", why));
     }
     let (min, max) = spec.deployment_percents();
     if max < 100 && spec.scheduling_strategy == SchedulingStrategy::Replica {

@@ -1,5 +1,6 @@
 //! Shared validation vocabulary: field errors with ECS-style paths, and name rules.
 
+use super::limits::MAX_NAME_LEN;
 use std::fmt;
 
 /// One semantic problem in a manifest, located by its field path (`spec.containerDefinitions[0].name`).
@@ -27,13 +28,17 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// ECS name rule (families, services, clusters, containers): letters, digits, `-` and `_`.
-pub fn check_name(name: &str, max_len: usize) -> Result<(), String> {
+/// ECS name rule (families, services, clusters, containers, volumes): 1 to `MAX_NAME_LEN`
+/// letters, digits, `-` and `_`.
+pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("expected a non-empty name".into());
     }
-    if name.len() > max_len {
-        return Err(format!("expected at most {max_len} characters"));
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "expected at most {MAX_NAME_LEN} characters, got {}",
+            name.len()
+        ));
     }
     if !name
         .chars()
@@ -52,9 +57,10 @@ mod tests {
 
     #[test]
     fn names_follow_the_ecs_character_rules() {
-        assert!(check_name("web_1-a", 255).is_ok());
-        assert!(check_name("", 255).is_err());
-        assert!(check_name("a.b", 255).is_err());
-        assert!(check_name("abc", 2).is_err());
+        assert!(check_name("web_1-a").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a.b").is_err());
+        assert!(check_name(&"a".repeat(MAX_NAME_LEN)).is_ok());
+        assert!(check_name(&"a".repeat(MAX_NAME_LEN + 1)).is_err());
     }
 }

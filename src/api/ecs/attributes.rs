@@ -4,11 +4,10 @@
 use super::container_instances::{all_attributes, instance_arn, is_built_in, names_instance};
 use super::{EcsError, existing_cluster, input, page};
 use crate::api::routes::ApiState;
+use crate::model::limits::MAX_CUSTOM_ATTRIBUTES;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// At most this many custom attributes per container instance, as ECS allows.
-const MAX_CUSTOM: usize = 10;
 /// The one `targetType` ECS knows.
 const CONTAINER_INSTANCE: &str = "container-instance";
 
@@ -92,9 +91,9 @@ pub(super) fn put(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     for a in &req.attributes {
         current.insert(a.name.clone(), a.value.clone());
     }
-    if current.len() > MAX_CUSTOM {
+    if current.len() > MAX_CUSTOM_ATTRIBUTES {
         return Err(EcsError::AttributeLimitExceeded(format!(
-            "a container instance can have at most {MAX_CUSTOM} custom attributes"
+            "a container instance can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes"
         )));
     }
     s.catalog.update_container_instance(&cluster, |r| {

@@ -5,21 +5,17 @@
 //! - without credentials, any (or no) signature is accepted, and only on a loopback address,
 //!   where only local users can connect (as with the native API's socket).
 
-use super::reply;
 use super::sigv4::{self, Credentials, SignedRequest};
+use super::{bounded_body, reply};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
-
-/// The largest request body read for verification (axum's default body limit).
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Why the ECS endpoint may not listen on `addr`; `None` when it may.
 pub fn refuse_listen_address(addr: SocketAddr, credentials: Option<&Credentials>) -> Option<String> {
@@ -48,12 +44,9 @@ pub(super) fn require_signatures(router: Router, credentials: Credentials, regio
 
 async fn verify_request(State(v): State<Arc<Verifier>>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        let message = format!("request body larger than {MAX_BODY_BYTES} bytes");
-        return reply(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            json!({"__type": "RequestEntityTooLargeException", "message": message}),
-        );
+    let body = match bounded_body(body).await {
+        Ok(body) => body,
+        Err(too_large) => return too_large,
     };
     let signed = SignedRequest {
         method: parts.method.as_str(),
@@ -76,7 +69,7 @@ async fn verify_request(State(v): State<Arc<Verifier>>, request: Request, next: 
 mod tests {
     use super::*;
     use crate::store::{Catalog, MemoryStore};
-    use axum::http::{HeaderMap, HeaderValue};
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use tower::ServiceExt;
 
     /// Sends `ListClusters` to an endpoint that requires `AKID`/`secret` in eu-west-1, signed

@@ -218,6 +218,46 @@ mod tests {
     }
 
     #[test]
+    fn a_desired_count_above_the_quota_is_refused_and_changes_nothing() {
+        let s = state();
+        register_web(&s);
+        let create = json!({"serviceName": "web", "taskDefinition": "web", "desiredCount": 5001});
+        assert_eq!(code(&s, "CreateService", create), "ClientException");
+        call(
+            &s,
+            "CreateService",
+            json!({"serviceName": "web", "taskDefinition": "web", "desiredCount": 1}),
+        );
+        let err = dispatch(
+            &s,
+            "UpdateService",
+            json!({"service": "web", "desiredCount": 4294967295u32}),
+        )
+        .unwrap_err();
+        assert_eq!(err.status_and_code().1, "InvalidParameterException");
+        assert!(
+            err.to_string().contains("desiredCount: expected at most 5000"),
+            "{err}"
+        );
+        let described = call(&s, "DescribeServices", json!({"services": ["web"]}));
+        assert_eq!(described["services"][0]["desiredCount"], 1);
+    }
+
+    #[test]
+    fn a_task_definition_over_64_kib_is_a_client_exception_and_registers_nothing() {
+        let s = state();
+        let command = "x".repeat(1_900_000);
+        let input = json!({"family": "big", "containerDefinitions": [
+            {"name": "big", "image": "busybox", "command": ["sh", "-c", command]}
+        ]});
+        let err = dispatch(&s, "RegisterTaskDefinition", input).unwrap_err();
+        assert_eq!(err.status_and_code().1, "ClientException");
+        assert!(err.to_string().contains("at most 65536"), "{err}");
+        let families = call(&s, "ListTaskDefinitionFamilies", json!({}));
+        assert_eq!(families["families"], json!([]));
+    }
+
+    #[test]
     fn clusters_are_created_listed_and_described_with_default_always_present() {
         let s = state();
         let created = call(&s, "CreateCluster", json!({"clusterName": "prod"}));

@@ -2,14 +2,22 @@
 //! with `==`/`equals`, `!=`/`not_equals`, `exists`, `!exists`, `in [..]` and `!in [..]`,
 //! combined with `&&`/`and`, `||`/`or`, `!`/`not` and parentheses. Anything else is refused
 //! with the part ecsd does not support named.
+//!
+//! Input is bounded before any work: at most `MAX_EXPRESSION_LEN` characters and
+//! `MAX_EXPRESSION_DEPTH` levels of parentheses and negation, and `and`/`or` chains are flat
+//! lists, so neither parsing, evaluating nor dropping an expression can exhaust the stack.
 
+use crate::model::limits::{MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LEN};
 use std::collections::BTreeMap;
+
+/// How much of a refused expression its error repeats.
+const SHOWN_CHARS: usize = 80;
 
 /// Why an expression was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("filter {expression:?}: {reason}")]
 pub struct FilterError {
-    /// The whole expression.
+    /// The expression, cut to its first `SHOWN_CHARS` characters (and `…`) when longer.
     pub expression: String,
     /// What is wrong with it.
     pub reason: String,
@@ -18,10 +26,10 @@ pub struct FilterError {
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
-    /// Both sides hold.
-    And(Box<Filter>, Box<Filter>),
-    /// Either side holds.
-    Or(Box<Filter>, Box<Filter>),
+    /// Every part holds.
+    All(Vec<Filter>),
+    /// At least one part holds.
+    Any(Vec<Filter>),
     /// The inner expression does not hold.
     Not(Box<Filter>),
     /// The attribute is set (with or without a value).
@@ -31,11 +39,12 @@ pub enum Filter {
 }
 
 impl Filter {
-    /// Whether an instance with these attributes (name → optional value) matches.
+    /// Whether an instance with these attributes (name → optional value) matches; recursion
+    /// is as deep as the expression's nesting, which `parse` bounds.
     pub fn matches(&self, attributes: &BTreeMap<String, Option<String>>) -> bool {
         match self {
-            Filter::And(a, b) => a.matches(attributes) && b.matches(attributes),
-            Filter::Or(a, b) => a.matches(attributes) || b.matches(attributes),
+            Filter::All(parts) => parts.iter().all(|p| p.matches(attributes)),
+            Filter::Any(parts) => parts.iter().any(|p| p.matches(attributes)),
             Filter::Not(inner) => !inner.matches(attributes),
             Filter::Exists(name) => attributes.contains_key(name),
             Filter::In(name, values) => attributes
@@ -49,15 +58,33 @@ impl Filter {
 /// Parses an expression of the cluster query language.
 pub fn parse(expression: &str) -> Result<Filter, FilterError> {
     let fail = |reason: String| FilterError {
-        expression: expression.to_string(),
+        expression: shown(expression),
         reason,
     };
+    let length = expression.chars().count();
+    if length > MAX_EXPRESSION_LEN {
+        return Err(fail(format!(
+            "expression is {length} characters; at most {MAX_EXPRESSION_LEN} are allowed"
+        )));
+    }
     let tokens = tokenize(expression);
-    let mut parser = Parser { tokens, at: 0 };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let filter = parser.or().map_err(fail)?;
     match parser.next() {
         None => Ok(filter),
         Some(extra) => Err(fail(format!("unexpected {extra:?}"))),
+    }
+}
+
+/// The start of `expression`, for an error message.
+fn shown(expression: &str) -> String {
+    match expression.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &expression[..cut]),
+        None => expression.to_string(),
     }
 }
 
@@ -102,6 +129,8 @@ fn tokenize(text: &str) -> Vec<String> {
 struct Parser {
     tokens: Vec<String>,
     at: usize,
+    /// Parentheses and negations open around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -124,37 +153,51 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Filter, String> {
-        let mut left = self.and()?;
+        let mut parts = vec![self.and()?];
         while matches!(self.peek(), Some("||" | "or")) {
             self.next();
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+            parts.push(self.and()?);
         }
-        Ok(left)
+        Ok(flatten(parts, Filter::Any))
     }
 
     fn and(&mut self) -> Result<Filter, String> {
-        let mut left = self.unary()?;
+        let mut parts = vec![self.unary()?];
         while matches!(self.peek(), Some("&&" | "and")) {
             self.next();
-            left = Filter::And(Box::new(left), Box::new(self.unary()?));
+            parts.push(self.unary()?);
         }
-        Ok(left)
+        Ok(flatten(parts, Filter::All))
     }
 
     fn unary(&mut self) -> Result<Filter, String> {
         match self.peek() {
             Some("!" | "not") => {
                 self.next();
-                Ok(Filter::Not(Box::new(self.unary()?)))
+                let inner = self.nested(Self::unary)?;
+                Ok(Filter::Not(Box::new(inner)))
             }
             Some("(") => {
                 self.next();
-                let inner = self.or()?;
+                let inner = self.nested(Self::or)?;
                 self.expect(")")?;
                 Ok(inner)
             }
             _ => self.condition(),
         }
+    }
+
+    /// Parses one level deeper with `inner`, refusing to go past `MAX_EXPRESSION_DEPTH`.
+    fn nested(&mut self, inner: fn(&mut Self) -> Result<Filter, String>) -> Result<Filter, String> {
+        if self.depth >= MAX_EXPRESSION_DEPTH {
+            return Err(format!(
+                "parentheses and negations nest more than {MAX_EXPRESSION_DEPTH} levels deep"
+            ));
+        }
+        self.depth += 1;
+        let parsed = inner(self);
+        self.depth -= 1;
+        parsed
     }
 
     fn condition(&mut self) -> Result<Filter, String> {
@@ -204,6 +247,16 @@ impl Parser {
         self.expect("]")?;
         Ok(values)
     }
+}
+
+/// One part as itself, several as the list `combine` makes.
+fn flatten(mut parts: Vec<Filter>, combine: fn(Vec<Filter>) -> Filter) -> Filter {
+    if parts.len() == 1
+        && let Some(only) = parts.pop()
+    {
+        return only;
+    }
+    combine(parts)
 }
 
 #[cfg(test)]
@@ -270,5 +323,42 @@ mod tests {
         assert!(reason("attribute:a exists attribute:b exists").contains("unexpected"));
         assert!(reason("attribute:a in [x").contains(']'));
         assert!(reason("").contains("subject"));
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}attribute:a exists{}", "(".repeat(depth), ")".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_up_to_the_depth_limit_parses_and_one_level_more_is_refused() {
+        assert!(parse(&nested(MAX_EXPRESSION_DEPTH)).is_ok());
+        let reason = parse(&nested(MAX_EXPRESSION_DEPTH + 1)).unwrap_err().reason;
+        assert!(reason.contains("32 levels"), "{reason}");
+        let nots = format!("{}attribute:a exists", "not ".repeat(MAX_EXPRESSION_DEPTH + 1));
+        assert!(parse(&nots).unwrap_err().reason.contains("levels"));
+        let bangs = format!("{}attribute:a exists", "! ".repeat(MAX_EXPRESSION_DEPTH));
+        assert!(parse(&bangs).is_ok());
+    }
+
+    #[test]
+    fn an_expression_longer_than_2000_characters_is_refused_and_the_error_shows_only_its_start() {
+        let err = parse(&nested(10_000)).unwrap_err();
+        assert!(err.reason.contains("20018 characters"), "{}", err.reason);
+        assert!(err.to_string().len() < 300, "{err}");
+        let padded = format!("attribute:a exists{}", " ".repeat(MAX_EXPRESSION_LEN - 18));
+        assert!(parse(&padded).is_ok());
+        assert!(parse(&format!("{padded} ")).is_err());
+    }
+
+    #[test]
+    fn a_long_and_or_chain_is_one_flat_list() {
+        let chain = vec!["attribute:stack == prod"; 60].join(" and ");
+        assert!(holds(&chain));
+        let Filter::All(parts) = parse(&chain).unwrap() else {
+            panic!("an and chain is All")
+        };
+        assert_eq!(parts.len(), 60);
+        let either = vec!["attribute:stack == dev"; 60].join(" or ") + " or attribute:gpu exists";
+        assert!(holds(&either));
     }
 }

@@ -16,10 +16,10 @@ mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 mod errors;
-mod filter;
+pub(crate) mod filter;
 mod machine;
 mod services;
-mod sigv4;
+pub(crate) mod sigv4;
 mod tags;
 mod task_definitions;
 mod tasks;
@@ -32,9 +32,10 @@ pub use sigv4::Credentials;
 use super::routes::ApiState;
 use super::shapes::ArnScope;
 use crate::model::DEFAULT_CLUSTER;
+use crate::model::limits::MAX_ECS_REQUEST_BYTES;
 use crate::store::Catalog;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -73,7 +74,11 @@ pub fn default_scope() -> ArnScope {
     }
 }
 
-async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) -> Response {
+    let body = match bounded_body(body).await {
+        Ok(body) => body,
+        Err(too_large) => return too_large,
+    };
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -92,6 +97,20 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes)
             reply(status, json!({"__type": code, "message": e.to_string()}))
         }
     }
+}
+
+/// The whole request body, or ECS's 413 when it is larger than `MAX_ECS_REQUEST_BYTES`;
+/// nothing past that limit is read.
+pub(super) async fn bounded_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_ECS_REQUEST_BYTES)
+        .await
+        .map_err(|_| {
+            let message = format!("request body larger than {MAX_ECS_REQUEST_BYTES} bytes");
+            reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"__type": "RequestEntityTooLargeException", "message": message}),
+            )
+        })
 }
 
 fn parse_body(body: &[u8]) -> Result<Value, EcsError> {
@@ -198,7 +217,7 @@ mod tests {
         });
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-target", HeaderValue::from_str(target).unwrap());
-        let response = handle(State(state), headers, Bytes::from_static(body.as_bytes())).await;
+        let response = handle(State(state), headers, Body::from(body)).await;
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
         (
@@ -238,6 +257,26 @@ mod tests {
         assert_eq!(
             (status, &body["__type"]),
             (StatusCode::BAD_REQUEST, &json!("InvalidParameterException"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_with_413_before_it_is_parsed() {
+        let big: &'static str = Box::leak("x".repeat(MAX_ECS_REQUEST_BYTES + 1).into_boxed_str());
+        let (status, _, body) = call(&format!("{TARGET_PREFIX}ListClusters"), big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["__type"], "RequestEntityTooLargeException");
+    }
+
+    #[tokio::test]
+    async fn json_nested_deeper_than_serde_allows_is_an_invalid_parameter() {
+        let deep: &'static str =
+            Box::leak(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_boxed_str());
+        let (status, _, body) = call(&format!("{TARGET_PREFIX}RunTask"), deep).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body["message"].as_str().unwrap().contains("recursion limit"),
+            "{body}"
         );
     }
 

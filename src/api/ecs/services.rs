@@ -6,6 +6,7 @@ use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
 use crate::api::routes::{ApiState, resolve_task_definition};
 use crate::api::shapes::{self, ArnScope};
 use crate::apply::ApplyOptions;
+use crate::model::limits;
 use crate::model::{
     self, API_VERSION, Manifest, Metadata, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
 };
@@ -98,6 +99,8 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let name = short_name(&req.service);
     let svc = find_active(s, &cluster, name)?;
     if let Some(count) = req.desired_count {
+        limits::check_desired_count(count)
+            .map_err(|why| EcsError::InvalidParameter(format!("desiredCount: {why}")))?;
         if svc.spec.scheduling_strategy == SchedulingStrategy::Daemon {
             return Err(EcsError::InvalidParameter(
                 "The desired count of a DAEMON service cannot be changed.".into(),

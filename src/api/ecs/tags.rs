@@ -5,13 +5,11 @@
 
 use super::{EcsError, existing_cluster, input};
 use crate::api::routes::ApiState;
+use crate::model::limits;
 use crate::store::StoreError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// At most this many tags per resource, as ECS allows.
-const MAX_TAGS: usize = 50;
 
 /// One ECS `Tag`.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,12 +63,7 @@ pub(super) fn parse_resource_arn(arn: &str) -> Result<Tagged, EcsError> {
 pub(super) fn labels_from(tags: &[Tag]) -> Result<BTreeMap<String, String>, EcsError> {
     let mut labels = BTreeMap::new();
     for tag in tags {
-        if tag.key.is_empty() || tag.key.chars().count() > 128 || tag.value.chars().count() > 256 {
-            return Err(EcsError::InvalidParameter(format!(
-                "tag {:?}: keys are 1 to 128 characters and values at most 256",
-                tag.key
-            )));
-        }
+        limits::check_tag(&tag.key, &tag.value).map_err(EcsError::InvalidParameter)?;
         if tag.key.to_lowercase().starts_with("aws:") {
             return Err(EcsError::InvalidParameter(format!(
                 "tag {:?}: the aws: prefix is reserved",
@@ -84,13 +77,7 @@ pub(super) fn labels_from(tags: &[Tag]) -> Result<BTreeMap<String, String>, EcsE
 }
 
 fn check_count(labels: &BTreeMap<String, String>) -> Result<(), EcsError> {
-    if labels.len() > MAX_TAGS {
-        return Err(EcsError::LimitExceeded(format!(
-            "a resource can have at most {MAX_TAGS} tags, got {}",
-            labels.len()
-        )));
-    }
-    Ok(())
+    limits::check_tag_count(labels.len()).map_err(EcsError::LimitExceeded)
 }
 
 /// ECS `Tags` for labels.

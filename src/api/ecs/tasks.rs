@@ -5,6 +5,7 @@ use super::task_definitions::find as find_task_definition;
 use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
 use crate::api::routes::ApiState;
 use crate::api::shapes;
+use crate::model::limits;
 use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, new_task_id, now_millis};
 use crate::store::{TaskRecord, TaskStatus};
 use serde::Deserialize;
@@ -25,11 +26,7 @@ struct RunInput {
 pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: RunInput = input(body)?;
     let count = req.count.unwrap_or(1);
-    if !(1..=10).contains(&count) {
-        return Err(EcsError::InvalidParameter(
-            "count must be between 1 and 10.".into(),
-        ));
-    }
+    limits::check_run_task_count(count).map_err(EcsError::InvalidParameter)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     launch(s, &cluster, &req, count)
 }

@@ -1,6 +1,8 @@
 //! Pure rolling-deployment step (ECS semantics): how many tasks of the PRIMARY deployment to
 //! start and which tasks to stop, within `minimumHealthyPercent` / `maximumPercent`.
 
+use crate::model::limits::MAX_DESIRED_COUNT;
+
 /// What the planner knows about one live (not stopping) task of the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanTask {
@@ -60,23 +62,31 @@ pub struct DeploymentPlan {
     pub replace_in_place: Vec<String>,
 }
 
-/// `floor(desired·max/100)` and `ceil(desired·min/100)`.
+/// `floor(desired·max/100)` and `ceil(desired·min/100)`, computed in 64 bits (a product of
+/// two `u32`s fits) and saturated to `u32::MAX`, so no input can wrap them.
 pub fn limits(desired: u32, min_percent: u32, max_percent: u32) -> (u32, u32) {
-    let max_total = desired * max_percent / 100;
-    let min_healthy = (desired * min_percent).div_ceil(100);
-    (max_total, min_healthy)
+    let of = |percent: u32| u64::from(desired) * u64::from(percent);
+    let saturate = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    (
+        saturate(of(max_percent) / 100),
+        saturate(of(min_percent).div_ceil(100)),
+    )
 }
 
 /// Plans one step. Old tasks that are not healthy go first; healthy old tasks stop only while
 /// the healthy count stays at or above the minimum; new tasks start only up to the maximum.
+///
+/// A desired count above `MAX_DESIRED_COUNT` (stored before that limit was enforced) plans as
+/// that maximum, so one step never starts more tasks than a valid service could ask for.
 pub fn plan_deployment(input: &PlanInput) -> DeploymentPlan {
-    let (max_total, min_healthy) = limits(input.desired, input.min_percent, input.max_percent);
+    let desired = input.desired.min(MAX_DESIRED_COUNT);
+    let (max_total, min_healthy) = limits(desired, input.min_percent, input.max_percent);
     let max_total = if input.fixed_host_port {
-        max_total.min(input.desired)
+        max_total.min(desired)
     } else {
         max_total
     };
-    let desired = input.desired as usize;
+    let desired = desired as usize;
     let mut plan = DeploymentPlan::default();
     let (mut new, mut old): (Vec<&PlanTask>, Vec<&PlanTask>) =
         input.tasks.iter().partition(|t| t.deployment == input.primary);

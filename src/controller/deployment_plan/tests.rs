@@ -209,3 +209,22 @@ fn a_primary_that_may_not_start_never_drains_healthy_old_tasks() {
     i.may_start = false;
     assert!(plan_deployment(&i).stop.is_empty());
 }
+
+#[test]
+fn limits_at_the_extremes_saturate_instead_of_wrapping() {
+    assert_eq!(limits(u32::MAX, 100, 200), (u32::MAX, u32::MAX));
+    assert_eq!(limits(u32::MAX, 0, 100), (u32::MAX, 0));
+    assert_eq!(limits(5_000, 100, u32::MAX), (u32::MAX, 5_000));
+    assert_eq!(limits(1, u32::MAX, u32::MAX), (42_949_672, 42_949_673));
+    assert_eq!(limits(0, u32::MAX, u32::MAX), (0, 0));
+}
+
+#[test]
+fn a_desired_count_beyond_the_quota_starts_at_most_the_quota_in_one_step() {
+    let plan = plan_deployment(&input(u32::MAX, 100, u32::MAX, &[]));
+    assert_eq!(plan.start, crate::model::limits::MAX_DESIRED_COUNT);
+    let mut fixed = input(u32::MAX, 100, 200, &[]);
+    fixed.fixed_host_port = true;
+    fixed.stopping = u32::MAX;
+    assert_eq!(plan_deployment(&fixed).start, 0, "stopping tasks hold every slot");
+}

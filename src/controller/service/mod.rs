@@ -281,7 +281,7 @@ fn judge_primary(
         return;
     }
     let deadline = ctx.settings.progress_deadline.as_millis() as u64;
-    if now > progressed_at + deadline {
+    if now > progressed_at.saturating_add(deadline) {
         let reason = format!("no progress within the progress deadline ({}s).", deadline / 1000);
         let rollback = breaker.is_some_and(|b| b.rollback);
         events.extend(fail_primary(status, &service.name, &reason, rollback, now));

@@ -75,7 +75,8 @@ impl<'a> HealthRules<'a> {
             HealthStatus::Unhealthy => false,
             HealthStatus::Unknown => {
                 let min = self.ctx.settings.min_healthy_time.as_millis() as u64;
-                !self.has_check(&t.task_definition)? && s.started_at.is_some_and(|at| now >= at + min)
+                !self.has_check(&t.task_definition)?
+                    && s.started_at.is_some_and(|at| now >= at.saturating_add(min))
             }
         })
     }

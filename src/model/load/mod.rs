@@ -4,6 +4,7 @@
 //! straight from its text into the typed spec, so type errors keep their line and column.
 
 use super::cluster::ClusterSpec;
+use super::limits::{MAX_MANIFEST_FILE_BYTES, MAX_YAML_FLOW_DEPTH};
 use super::manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 use super::service::ServiceSpec;
 use super::task_definition::TaskDefinitionSpec;
@@ -64,10 +65,9 @@ pub fn load_paths(
     let mut errors = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            match stdin.read_to_string(&mut text) {
-                Ok(_) => parse_text("<stdin>", &text, &mut loaded, &mut errors),
-                Err(e) => errors.push(file_error("<stdin>", e.to_string())),
+            match read_bounded(stdin) {
+                Ok(text) => parse_text("<stdin>", &text, &mut loaded, &mut errors),
+                Err(why) => errors.push(file_error("<stdin>", why)),
             }
             continue;
         }
@@ -75,9 +75,9 @@ pub fn load_paths(
             Ok(files) => {
                 for file in files {
                     let name = file.display().to_string();
-                    match std::fs::read_to_string(&file) {
+                    match read_file(&file) {
                         Ok(text) => parse_text(&name, &text, &mut loaded, &mut errors),
-                        Err(e) => errors.push(file_error(&name, format!("cannot read: {e}"))),
+                        Err(why) => errors.push(file_error(&name, why)),
                     }
                 }
             }
@@ -125,7 +125,7 @@ pub fn load_folder(root: &Path) -> Result<Vec<FileLoad>, ManifestError> {
             path.strip_prefix(root).unwrap_or(&path).display().to_string()
         };
         let name = path.display().to_string();
-        let (hash, result) = match std::fs::read_to_string(&path) {
+        let (hash, result) = match read_file(&path) {
             Ok(text) => {
                 let mut loaded = Vec::new();
                 let mut errors = Vec::new();
@@ -137,10 +137,7 @@ pub fn load_folder(root: &Path) -> Result<Vec<FileLoad>, ManifestError> {
                 };
                 (content_hash(&text), result)
             }
-            Err(e) => (
-                String::new(),
-                Err(vec![file_error(&name, format!("cannot read: {e}"))]),
-            ),
+            Err(why) => (String::new(), Err(vec![file_error(&name, why)])),
         };
         out.push(FileLoad {
             file: relative,
@@ -149,6 +146,28 @@ pub fn load_folder(root: &Path) -> Result<Vec<FileLoad>, ManifestError> {
         });
     }
     Ok(out)
+}
+
+/// The text of a manifest file, refusing one larger than `MAX_MANIFEST_FILE_BYTES`.
+fn read_file(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    read_bounded(&mut &file)
+}
+
+/// All of `input` as UTF-8 text, reading at most one byte past `MAX_MANIFEST_FILE_BYTES`, so
+/// a huge (or endless) input is refused without being held in memory.
+fn read_bounded(input: &mut dyn Read) -> Result<String, String> {
+    let mut text = String::new();
+    input
+        .take(MAX_MANIFEST_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if text.len() as u64 > MAX_MANIFEST_FILE_BYTES {
+        return Err(format!(
+            "larger than {MAX_MANIFEST_FILE_BYTES} bytes: split it into several files"
+        ));
+    }
+    Ok(text)
 }
 
 /// A stable hash of a file's content (FNV-1a, 64 bit, hex).
@@ -201,6 +220,16 @@ pub fn is_manifest_file(path: &Path) -> bool {
 
 /// Parses every document of one file's text into `loaded`, or its problems into `errors`.
 pub fn parse_text(file: &str, text: &str, loaded: &mut Vec<LoadedManifest>, errors: &mut Vec<ManifestError>) {
+    if let Some(line) = too_deep_at(text) {
+        errors.push(ManifestError {
+            line: Some(line),
+            ..file_error(
+                file,
+                format!("[ and {{ nest more than {MAX_YAML_FLOW_DEPTH} levels deep"),
+            )
+        });
+        return;
+    }
     for (line, doc) in split_documents(text) {
         match parse_document(file, line, doc) {
             Ok(Some(manifest)) => loaded.push(LoadedManifest {
@@ -212,6 +241,26 @@ pub fn parse_text(file: &str, text: &str, loaded: &mut Vec<LoadedManifest>, erro
             Err(mut errs) => errors.append(&mut errs),
         }
     }
+}
+
+/// The 1-based line where `[`/`{` first nest deeper than `MAX_YAML_FLOW_DEPTH`, if they do.
+/// Brackets inside strings and comments count too: cheaper than a tokenizer, and only a text
+/// with dozens of unclosed brackets in a row is refused.
+fn too_deep_at(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => line += 1,
+            _ => {}
+        }
+        if depth > MAX_YAML_FLOW_DEPTH {
+            return Some(line);
+        }
+    }
+    None
 }
 
 /// Splits a YAML stream at `---`/`...` marker lines; yields (1-based start line, text).

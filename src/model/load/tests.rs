@@ -156,3 +156,102 @@ fn all_documents_are_checked_and_every_error_is_reported() {
     let errors = parse(&text).unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
+
+/// A task definition manifest whose one container runs `sh -c` with `length` bytes of script.
+fn with_command_of(length: usize) -> String {
+    format!(
+        "apiVersion: ecsd/v1\nkind: TaskDefinition\nmetadata:\n  name: big\nspec:\n  containerDefinitions:\n    - name: big\n      image: busybox\n      command: [sh, -c, \"{}\"]\n",
+        "x".repeat(length)
+    )
+}
+
+#[test]
+fn a_task_definition_over_64_kib_as_json_is_refused_with_its_size() {
+    assert!(parse(&with_command_of(60 * 1024)).is_ok());
+    let err = one_error(&with_command_of(1_900_000));
+    assert!(err.contains("web.yaml:1: spec: the task definition is"), "{err}");
+    assert!(err.contains("at most 65536"), "{err}");
+}
+
+#[test]
+fn more_than_ten_containers_are_refused() {
+    let containers: String = (0..11)
+        .map(|i| format!("    - name: c{i}\n      image: busybox\n"))
+        .collect();
+    let text = format!(
+        "apiVersion: ecsd/v1\nkind: TaskDefinition\nmetadata:\n  name: many\nspec:\n  containerDefinitions:\n{containers}"
+    );
+    let err = one_error(&text);
+    assert!(err.contains("at most 10 container definitions, got 11"), "{err}");
+}
+
+#[test]
+fn a_service_above_the_tasks_per_service_quota_or_with_51_labels_is_refused() {
+    let err = one_error(&GOOD.replace("desiredCount: 2", "desiredCount: 4294967295"));
+    assert!(err.contains("spec.desiredCount: expected at most 5000"), "{err}");
+    let labels: String = (0..51).map(|i| format!("    l{i}: v\n")).collect();
+    let text = GOOD.replace(
+        "  name: web\nspec:\n  taskDefinition",
+        &format!("  name: web\n  labels:\n{labels}spec:\n  taskDefinition"),
+    );
+    let err = one_error(&text);
+    assert!(
+        err.contains("metadata.labels: a resource can have at most 50 tags"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_nested_beyond_the_parser_limit_is_an_error_not_a_crash() {
+    for deep in [
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        format!("{}{}", "{a: ".repeat(100_000), "}".repeat(100_000)),
+        (0..2_800).map(|i| format!("{}- \n", " ".repeat(i))).collect(),
+    ] {
+        let started = std::time::Instant::now();
+        let err = one_error(&deep);
+        assert!(err.starts_with("web.yaml:"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{err}");
+    }
+}
+
+#[test]
+fn flow_collections_nest_up_to_64_levels_and_one_more_is_refused_with_its_line() {
+    let at = |depth: usize| format!("x:\n  {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    let err = one_error(&at(64));
+    assert!(!err.contains("nest more"), "{err}");
+    let err = one_error(&at(65));
+    assert_eq!(err, "web.yaml:2: [ and { nest more than 64 levels deep");
+}
+
+#[test]
+fn an_alias_bomb_is_refused_without_expanding_it() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let err = one_error(&text);
+    assert!(err.contains("repetition limit"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_manifest_file_over_the_size_limit_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.yaml");
+    let size = crate::model::limits::MAX_MANIFEST_FILE_BYTES as usize + 1;
+    std::fs::write(&file, format!("#{}", "x".repeat(size))).unwrap();
+    let errors = load_paths(&[file], &mut std::io::empty()).unwrap_err();
+    assert!(
+        errors[0].message.contains("larger than 4194304 bytes"),
+        "{errors:?}"
+    );
+    let mut endless = std::io::repeat(b'#');
+    let errors = load_paths(&["-".into()], &mut endless).unwrap_err();
+    assert!(
+        errors[0].to_string().starts_with("<stdin>: larger than"),
+        "{errors:?}"
+    );
+}

@@ -8,6 +8,7 @@ mod resources;
 mod storage;
 
 use super::{ContainerDefinition, TaskDefinitionSpec};
+use crate::model::limits;
 use crate::model::validation::{FieldError, check_name};
 use std::collections::BTreeSet;
 
@@ -15,6 +16,7 @@ use std::collections::BTreeSet;
 /// dependency rules, network-mode rules, resource sums and reserved labels.
 pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    check_size(spec, &mut errors);
     check_containers(spec, &mut errors);
     for (i, def) in spec.container_definitions.iter().enumerate() {
         options::check(spec, i, def, &mut errors);
@@ -24,6 +26,28 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
     storage::check(spec, &mut errors);
     resources::check(spec, &mut errors);
     errors
+}
+
+/// ECS's bounds on the whole: its size as JSON and its number of containers.
+fn check_size(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
+    let size = serde_json::to_vec(spec).map(|json| json.len());
+    match size
+        .map_err(|e| e.to_string())
+        .and_then(limits::check_task_definition_size)
+    {
+        Ok(()) => {}
+        Err(why) => errors.push(FieldError::new("spec", why)),
+    }
+    let count = spec.container_definitions.len();
+    if count > limits::MAX_CONTAINERS {
+        errors.push(FieldError::new(
+            "spec.containerDefinitions",
+            format!(
+                "expected at most {} container definitions, got {count}",
+                limits::MAX_CONTAINERS
+            ),
+        ));
+    }
 }
 
 fn check_containers(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
@@ -42,7 +66,7 @@ fn check_containers(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
     }
     let mut names = BTreeSet::new();
     for (i, def) in defs.iter().enumerate() {
-        if let Err(why) = check_name(&def.name, 255) {
+        if let Err(why) = check_name(&def.name) {
             errors.push(FieldError::new(at(i, "name"), why));
         } else if !names.insert(def.name.as_str()) {
             errors.push(FieldError::new(

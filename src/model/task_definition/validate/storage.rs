@@ -10,7 +10,7 @@ pub(super) fn check(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
     let mut names = BTreeSet::new();
     for (k, volume) in spec.volumes.iter().enumerate() {
         let path = format!("spec.volumes[{k}]");
-        if let Err(why) = check_name(&volume.name, 255) {
+        if let Err(why) = check_name(&volume.name) {
             errors.push(FieldError::new(format!("{path}.name"), why));
         } else if !names.insert(volume.name.as_str()) {
             errors.push(FieldError::new(
