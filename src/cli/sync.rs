@@ -56,8 +56,10 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
             .collect();
         print_table(&["  FILE", "STATE", "APPLIED HASH", "APPLIED"], &rows);
         for f in folder["files"].as_array().into_iter().flatten() {
+            // An emptied file is kept on purpose: a note, not an error.
+            let kind = if f["state"] == "Empty" { "kept" } else { "error" };
             for e in f["errors"].as_array().into_iter().flatten() {
-                println!("  error: {}", text(e));
+                println!("  {kind}: {}: {}", text(&f["file"]), text(e));
             }
         }
     }

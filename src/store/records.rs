@@ -478,7 +478,7 @@ impl Origin {
 /// Sync state of one file of a watched folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSync {
-    /// Synced, Error or Pending.
+    /// Synced, Error, Pending or Empty.
     pub state: FileSyncState,
     /// Hash of the content last read.
     pub hash: String,
@@ -505,6 +505,9 @@ pub enum FileSyncState {
     Error,
     /// Seen but not applied yet.
     Pending,
+    /// Emptied (0 bytes, or only comments and whitespace): like a broken file, its last good
+    /// version stays in force, since editors and failed checkouts leave empty files behind.
+    Empty,
 }
 
 /// Sync state of one watched folder.
