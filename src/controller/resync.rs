@@ -6,7 +6,7 @@ use super::context::{Context, ObjectKey};
 use super::retention::enforce_retention;
 use crate::model::{DesiredStatus, TaskState};
 use crate::runtime::{ContainerState, labels};
-use crate::store::TaskRecord;
+use crate::store::{ADOPTED_BY, TaskRecord};
 use std::collections::BTreeSet;
 use tracing::{info, warn};
 
@@ -64,6 +64,11 @@ fn adopt_orphan(
         return Ok(());
     }
     let family = task_definition.split(':').next().unwrap_or_default().to_string();
+    if let Some(revision) = task_definition.split_once(':').and_then(|(_, r)| r.parse().ok()) {
+        let digest = get(labels::TASK_DEFINITION_DIGEST);
+        ctx.catalog
+            .note_adopted_revision(&family, revision, digest.as_deref())?;
+    }
     let service = get(labels::SERVICE);
     let task = TaskRecord {
         group: service
@@ -73,7 +78,7 @@ fn adopt_orphan(
         cluster,
         task_definition,
         service,
-        started_by: Some("ecsd/adopted".into()),
+        started_by: Some(ADOPTED_BY.into()),
         deployment: None,
         start_after: None,
         desired_status: if state == ContainerState::Running {

@@ -11,10 +11,10 @@ mod sled_store;
 pub use catalog::{ApplyOutcome, Catalog, Change};
 pub use memory::MemoryStore;
 pub use records::{
-    ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync,
-    FileSyncState, FolderSync, InstanceStatus, NetworkBinding, Origin, RolloutState, ServiceEvent,
-    ServiceRecord, ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
-    Tombstone,
+    ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
+    FileSync, FileSyncState, FolderSync, InstanceStatus, NetworkBinding, Origin, RolloutState, ServiceEvent,
+    ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord,
+    TaskStatus, Tombstone,
 };
 pub use sled_store::SledStore;
 
