@@ -305,6 +305,8 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
         "containers": containers,
         "stopCode": s.stop_code.or(t.stop_code),
         "stoppedReason": s.stopped_reason.clone().or_else(|| t.stopped_reason.clone()),
+        // ecsd's own: adopted after a database loss, intent unknown, left running as it is.
+        "orphaned": s.orphaned,
     });
     if let Some(obj) = value.as_object_mut() {
         for (key, at) in [
@@ -319,6 +321,15 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
         obj.retain(|_, v| !v.is_null());
     }
     value
+}
+
+/// The damage found when the state database was replaced (ecsd's own shape).
+pub fn state_recovery(r: &crate::store::StateRecovery) -> Value {
+    json!({
+        "detectedAt": seconds(r.detected_at),
+        "reason": r.reason,
+        "movedTo": r.moved_to,
+    })
 }
 
 /// A watched folder's sync state (ecsd's own shape; ECS has none).

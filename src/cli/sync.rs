@@ -22,6 +22,7 @@ enum SyncCommand {
 pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
     let SyncCommand::Status = args.command;
     let reply = client.get("/v1/sync").await?;
+    print_recovery(&reply["stateRecovery"]);
     let folders = reply["items"].as_array().cloned().unwrap_or_default();
     if folders.is_empty() {
         println!("no folder is watched (start the daemon with `ecsd serve --watch DIR`)");
@@ -64,4 +65,20 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The damage found when the state database was replaced, and what it means for the user.
+fn print_recovery(recovery: &serde_json::Value) {
+    if recovery.is_null() {
+        return;
+    }
+    println!(
+        "state database: damaged {} ago and replaced ({}); moved to {}",
+        age(&recovery["detectedAt"]),
+        text(&recovery["reason"]),
+        text(&recovery["movedTo"])
+    );
+    println!(
+        "  running containers were adopted and keep running; tasks shown ORPHANED wait for their service to be applied again"
+    );
 }

@@ -13,22 +13,8 @@ use tracing::{info, warn};
 /// Enqueues every service and every task that is not finished, recreates records for owned
 /// containers whose task record is missing, and applies the stopped-task retention.
 pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
-    let owned = ctx
-        .runtime
-        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
-        .await?;
+    let with_containers = adopt_orphans(ctx).await?;
     let tasks = ctx.catalog.tasks()?;
-    let known: BTreeSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
-    let mut with_containers = BTreeSet::new();
-    for c in &owned {
-        let Some(task_id) = c.label(labels::TASK) else {
-            continue;
-        };
-        with_containers.insert(task_id.to_string());
-        if !known.contains(task_id) {
-            adopt_orphan(ctx, c.state, &c.labels)?;
-        }
-    }
     let statuses = ctx.catalog.task_statuses()?;
     for task in &tasks {
         let finished = statuses
@@ -43,6 +29,27 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
         ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
     }
     Ok(())
+}
+
+/// Recreates the task records of owned containers that have none (and notes the revisions
+/// they run); returns the ids of every task that has a container.
+pub async fn adopt_orphans(ctx: &Context) -> Result<BTreeSet<String>, ControllerError> {
+    let owned = ctx
+        .runtime
+        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
+        .await?;
+    let known: BTreeSet<String> = ctx.catalog.tasks()?.into_iter().map(|t| t.id).collect();
+    let mut with_containers = BTreeSet::new();
+    for c in &owned {
+        let Some(task_id) = c.label(labels::TASK) else {
+            continue;
+        };
+        with_containers.insert(task_id.to_string());
+        if !known.contains(task_id) {
+            adopt_orphan(ctx, c.state, &c.labels)?;
+        }
+    }
+    Ok(with_containers)
 }
 
 /// Rebuilds a task record from container labels (e.g. after the state dir was lost).

@@ -4,6 +4,7 @@
 //! Spec and status live under separate keys so their writers (API vs controllers) never race.
 
 mod catalog;
+pub mod integrity;
 mod memory;
 mod records;
 mod sled_store;
@@ -36,6 +37,14 @@ pub enum StoreError {
         path: String,
         /// Underlying sled error.
         source: sled::Error,
+    },
+    /// The file that holds the database's id could not be read or written.
+    #[error("state integrity marker {path}: {source}")]
+    Marker {
+        /// The id file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
     },
     /// A read or write failed.
     #[error("state {tree}/{key}: {source}")]
