@@ -332,6 +332,22 @@ pub fn state_recovery(r: &crate::store::StateRecovery) -> Value {
     })
 }
 
+/// The damage as an entry of `ecsd events`, under the source `state`.
+pub fn state_recovery_event(r: &crate::store::StateRecovery) -> Value {
+    let mut value = event(&crate::store::ServiceEvent {
+        id: format!("state-{}", r.detected_at),
+        created_at: r.detected_at,
+        message: format!(
+            "state database damaged ({}); moved to {}; running containers adopted and kept running",
+            r.reason,
+            r.moved_to.as_deref().unwrap_or("-")
+        ),
+    });
+    value["service"] = json!("state");
+    value["cluster"] = json!("-");
+    value
+}
+
 /// A watched folder's sync state (ecsd's own shape; ECS has none).
 pub fn folder_sync(f: &crate::store::FolderSync) -> Value {
     let files: Vec<Value> = f
