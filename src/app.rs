@@ -206,7 +206,7 @@ async fn recover(ctx: &Context, recovery: &StateRecovery) -> Result<(), AppError
     ctx.catalog.record_recovery(recovery)?;
     match controller::adopt_orphans(ctx).await {
         Ok(adopted) => info!(
-            tasks = adopted.len(),
+            tasks = adopted.running,
             "adopted running containers after the database loss"
         ),
         // The first resync adopts them once the engine answers.

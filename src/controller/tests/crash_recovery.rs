@@ -376,3 +376,34 @@ async fn an_orphaned_task_stops_on_an_explicit_stop_request() {
     assert_eq!(h.fake.running().len(), 0);
     h.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_database_that_silently_lost_the_records_of_running_tasks_reports_it_and_stops_nothing() {
+    let store = Arc::new(MemoryStore::new());
+    let h = Harness::start(Catalog::new(store.clone()), Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let (_, fake) = h.shutdown().await;
+    // sled recovered only an earlier part of its log: the service is there, its tasks are not.
+    let survivor = Arc::new(MemoryStore::new());
+    for tree in Tree::ALL
+        .into_iter()
+        .filter(|t| !matches!(t, Tree::Tasks | Tree::TaskStatus))
+    {
+        for (key, value) in store.scan(tree, "").unwrap() {
+            survivor.compare_and_swap(tree, &key, None, Some(value)).unwrap();
+        }
+    }
+    let h = restarted(survivor, fake);
+    h.until("the loss is reported", |h| {
+        h.catalog().recovery().unwrap().is_some()
+    })
+    .await;
+    let reason = h.catalog().recovery().unwrap().unwrap().reason;
+    assert!(reason.contains("2 running tasks"), "{reason}");
+    h.until("the service counts both again", |h| service_running(h, 2))
+        .await;
+    assert_eq!(stops(&h.fake), 0, "{:?}", h.fake.calls());
+    h.shutdown().await;
+}
