@@ -5,13 +5,14 @@ use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
 use crate::runtime::{DockerRuntime, RuntimeError};
-use crate::store::{Catalog, SledStore, StoreError};
+use crate::store::integrity::{self, Integrity};
+use crate::store::{Catalog, SledStore, StateRecovery, StoreError};
 use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::UnixListener;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +61,7 @@ pub async fn run(
     check_listen(&config)?;
     std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
     let owner = daemon_id(&config.state_dir).map_err(state_err)?;
-    let store = open_store(&config.state_dir.join("db"))?;
+    let (store, recovery) = open_store(&config.state_dir)?;
     let catalog = Catalog::new(Arc::new(store));
     let runtime = DockerRuntime::connect(config.engine.as_deref())?;
     let engine = runtime.endpoint().to_string();
@@ -79,6 +80,9 @@ pub async fn run(
         exits: Default::default(),
         clock: Clock::new(),
     });
+    if let Some(recovery) = &recovery {
+        recover(&ctx, recovery).await?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
@@ -143,27 +147,72 @@ fn daemon_id(state_dir: &Path) -> std::io::Result<String> {
     }
 }
 
-/// Opens the database; an unreadable one is moved aside (never deleted) and state is rebuilt
-/// from manifests and container labels.
-fn open_store(path: &Path) -> Result<SledStore, AppError> {
-    match SledStore::open(path) {
-        Ok(store) => Ok(store),
+/// Opens the database. One that is unreadable, or that opens without the integrity marker
+/// its id file names (sled reads an overwritten or truncated database as empty), is moved
+/// aside (never deleted) and a new one is started, which records the damage; running
+/// containers are then adopted from their labels and left running until intent returns.
+fn open_store(state_dir: &Path) -> Result<(SledStore, Option<StateRecovery>), AppError> {
+    let path = state_dir.join("db");
+    let id_file = state_dir.join("db.id");
+    let existed = path.exists();
+    let why = match SledStore::open(&path) {
+        Ok(store) => match integrity::check(&store, &id_file)? {
+            Integrity::Damaged(_) if !existed => {
+                "the database is missing (its id file says it existed)".into()
+            }
+            Integrity::Damaged(why) => why,
+            Integrity::Intact | Integrity::Unsealed => {
+                integrity::seal(&store, &id_file)?;
+                return Ok((store, None));
+            }
+        },
         // In use is not broken: never move a live database aside.
-        Err(e @ StoreError::Locked { .. }) => Err(e.into()),
-        Err(e) => {
-            let aside = PathBuf::from(format!(
-                "{}.broken-{}",
-                path.display(),
-                crate::model::now_millis()
-            ));
-            error!(error = %e, moved_to = %aside.display(), "state database is unreadable; moving it aside and starting empty (re-apply your manifests; running containers are adopted from their labels)");
-            std::fs::rename(path, &aside).map_err(|source| AppError::StateDir {
-                path: path.display().to_string(),
-                source,
-            })?;
-            Ok(SledStore::open(path)?)
-        }
+        Err(e @ StoreError::Locked { .. }) => return Err(e.into()),
+        Err(e) => e.to_string(),
+    };
+    let moved_to = if existed { Some(move_aside(&path)?) } else { None };
+    error!(
+        error = %why,
+        moved_to = moved_to.as_deref().unwrap_or("-"),
+        "state database is damaged; moved it aside and starting a new one. Running containers are adopted and keep running (ORPHANED) until you re-apply your manifests (or the watched folders sync); `ecsd get tasks` shows them"
+    );
+    let store = SledStore::open(&path)?;
+    integrity::seal(&store, &id_file)?;
+    let recovery = StateRecovery {
+        detected_at: crate::model::now_millis(),
+        reason: why,
+        moved_to,
+    };
+    Ok((store, Some(recovery)))
+}
+
+/// Renames a damaged database to `<path>.broken-<ms>`; returns the new path.
+fn move_aside(path: &Path) -> Result<String, AppError> {
+    let aside = PathBuf::from(format!(
+        "{}.broken-{}",
+        path.display(),
+        crate::model::now_millis()
+    ));
+    std::fs::rename(path, &aside).map_err(|source| AppError::StateDir {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(aside.display().to_string())
+}
+
+/// Records the damage in the new database and adopts what runs before any manifest is
+/// applied, so that re-applied specs find the revisions the containers carry.
+async fn recover(ctx: &Context, recovery: &StateRecovery) -> Result<(), AppError> {
+    ctx.catalog.record_recovery(recovery)?;
+    match controller::adopt_orphans(ctx).await {
+        Ok(adopted) => info!(
+            tasks = adopted.running,
+            "adopted running containers after the database loss"
+        ),
+        // The first resync adopts them once the engine answers.
+        Err(e) => warn!(error = %e, "cannot list containers yet; they are adopted once the engine answers"),
     }
+    Ok(())
 }
 
 /// Refuses an ECS endpoint address that needs credentials when none are configured, before

@@ -115,6 +115,26 @@ on_both_engines! {
         assert!(d.ok(&["sync", "status"]).contains("Synced"));
     }
 
+    fn a_watched_file_truncated_to_zero_bytes_prunes_nothing_and_removing_it_prunes(d) {
+        *d = Daemon::watching(d.engine, true);
+        write(d, "web.yaml", &service("web", "latest"));
+        write(d, "api.yaml", &service("api", "latest"));
+        d.wait_until("both run", 60, |d| running(d).len() == 2);
+        let before = running(d);
+        std::fs::File::create(d.deploy_dir().join("api.yaml")).expect("truncate");
+        d.wait_until("status says the file is empty and kept", 30, |d| {
+            let status = d.ok(&["sync", "status"]);
+            status.contains("Empty") && status.contains("kept: api.yaml: the file is empty")
+        });
+        // A later full pass (made by an edit of the other file) must not prune it either.
+        write(d, "web.yaml", &service("web", "latest").replace("desiredCount: 1", "desiredCount: 2"));
+        d.wait_until("the edit applied", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 2));
+        assert_eq!(services(d), vec!["api", "web"], "nothing pruned");
+        assert_eq!(running(d).get("api"), before.get("api"), "the api task was not replaced");
+        std::fs::remove_file(d.deploy_dir().join("api.yaml")).unwrap();
+        d.wait_until("removing the file prunes api", 60, |d| services(d) == vec!["web"]);
+    }
+
     fn switching_between_two_sets_of_five_converges_without_pruning_shared_services(d) {
         *d = Daemon::watching(d.engine, true);
         let first = ["s1", "s2", "a3", "a4", "a5"];

@@ -49,6 +49,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(why) => ApiError::Conflict(why),
             e @ (StoreError::Open { .. }
             | StoreError::Locked { .. }
+            | StoreError::Marker { .. }
             | StoreError::Io { .. }
             | StoreError::Decode { .. }) => ApiError::Internal(e.to_string()),
         }

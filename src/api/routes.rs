@@ -75,9 +75,14 @@ async fn apply(State(s): Shared, Json(req): Json<ApplyRequest>) -> Reply {
     Ok(Json(json!({ "results": results })))
 }
 
+/// Watched folders, and the damage found when the state database was last replaced.
 async fn sync_status(State(s): Shared) -> Reply {
     let folders = s.catalog.folder_syncs()?;
-    Ok(items(folders.iter().map(shapes::folder_sync).collect()))
+    let mut reply = items(folders.iter().map(shapes::folder_sync).collect());
+    if let (Some(recovery), Some(obj)) = (s.catalog.recovery()?, reply.0.as_object_mut()) {
+        obj.insert("stateRecovery".into(), shapes::state_recovery(&recovery));
+    }
+    Ok(reply)
 }
 
 pub(super) fn items(values: Vec<Value>) -> Json<Value> {

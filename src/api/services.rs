@@ -198,6 +198,9 @@ pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) 
                 out.push((e.created_at, value));
             }
         }
+        if let Some(r) = s.catalog.recovery()? {
+            out.push((r.detected_at, shapes::state_recovery_event(&r)));
+        }
     }
     if let (Some(name), false) = (&q.service, found) {
         let cluster = q.cluster.as_deref().map(|c| format!("{c}/")).unwrap_or_default();

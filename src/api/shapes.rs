@@ -305,6 +305,8 @@ pub fn task(scope: &ArnScope, t: &TaskRecord, s: &TaskStatus, images: &[(String,
         "containers": containers,
         "stopCode": s.stop_code.or(t.stop_code),
         "stoppedReason": s.stopped_reason.clone().or_else(|| t.stopped_reason.clone()),
+        // ecsd's own: adopted after a database loss, intent unknown, left running as it is.
+        "orphaned": s.orphaned,
     });
     if let Some(obj) = value.as_object_mut() {
         for (key, at) in [
@@ -336,6 +338,31 @@ pub fn task_with_probes(
             obj.insert("healthProbes".into(), json!(c.health_probes));
         }
     }
+    value
+}
+
+/// The damage found when the state database was replaced (ecsd's own shape).
+pub fn state_recovery(r: &crate::store::StateRecovery) -> Value {
+    json!({
+        "detectedAt": seconds(r.detected_at),
+        "reason": r.reason,
+        "movedTo": r.moved_to,
+    })
+}
+
+/// The damage as an entry of `ecsd events`, under the source `state`.
+pub fn state_recovery_event(r: &crate::store::StateRecovery) -> Value {
+    let mut value = event(&crate::store::ServiceEvent {
+        id: format!("state-{}", r.detected_at),
+        created_at: r.detected_at,
+        message: format!(
+            "state database damaged ({}); moved to {}; running containers adopted and kept running",
+            r.reason,
+            r.moved_to.as_deref().unwrap_or("-")
+        ),
+    });
+    value["service"] = json!("state");
+    value["cluster"] = json!("-");
     value
 }
 

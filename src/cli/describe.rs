@@ -93,6 +93,9 @@ fn task(t: &Value) {
     field("Last status", text(&t["lastStatus"]));
     field("Desired status", text(&t["desiredStatus"]));
     field("Health", text(&t["healthStatus"]));
+    if let Some(why) = t.get("orphaned").and_then(Value::as_str) {
+        field("Orphaned", why.to_string());
+    }
     if t.get("stopCode").is_some() {
         field("Stop code", text(&t["stopCode"]));
         field("Stopped reason", text(&t["stoppedReason"]));

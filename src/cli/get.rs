@@ -140,6 +140,15 @@ fn services(items: &[Value], wide: bool) {
     print_table(&headers, &rows);
 }
 
+/// ORPHANED for a task adopted after a database loss (ECS's `lastStatus` stays RUNNING).
+fn last_status(t: &Value) -> String {
+    if t.get("orphaned").is_some_and(|o| !o.is_null()) {
+        "ORPHANED".to_string()
+    } else {
+        text(&t["lastStatus"])
+    }
+}
+
 fn tasks(items: &[Value], wide: bool) {
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -147,7 +156,7 @@ fn tasks(items: &[Value], wide: bool) {
             let mut row = vec![
                 task_id(t),
                 text(&t["group"]),
-                text(&t["lastStatus"]),
+                last_status(t),
                 text(&t["desiredStatus"]),
                 text(&t["healthStatus"]),
                 ports(t),

@@ -22,6 +22,7 @@ enum SyncCommand {
 pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
     let SyncCommand::Status = args.command;
     let reply = client.get("/v1/sync").await?;
+    print_recovery(&reply["stateRecovery"]);
     let folders = reply["items"].as_array().cloned().unwrap_or_default();
     if folders.is_empty() {
         println!("no folder is watched (start the daemon with `ecsd serve --watch DIR`)");
@@ -56,10 +57,28 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
             .collect();
         print_table(&["  FILE", "STATE", "APPLIED HASH", "APPLIED"], &rows);
         for f in folder["files"].as_array().into_iter().flatten() {
+            // An emptied file is kept on purpose: a note, not an error.
+            let kind = if f["state"] == "Empty" { "kept" } else { "error" };
             for e in f["errors"].as_array().into_iter().flatten() {
-                println!("  error: {}", text(e));
+                println!("  {kind}: {}: {}", text(&f["file"]), text(e));
             }
         }
     }
     Ok(())
+}
+
+/// The damage found when the state database was replaced, and what it means for the user.
+fn print_recovery(recovery: &serde_json::Value) {
+    if recovery.is_null() {
+        return;
+    }
+    println!(
+        "state database: damaged {} ago and replaced ({}); moved to {}",
+        age(&recovery["detectedAt"]),
+        text(&recovery["reason"]),
+        text(&recovery["movedTo"])
+    );
+    println!(
+        "  running containers were adopted and keep running; tasks shown ORPHANED wait for their service to be applied again"
+    );
 }

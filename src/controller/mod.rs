@@ -22,7 +22,7 @@ pub use deployment_plan::{DeploymentPlan, PlanInput, PlanTask, StopWhy, limits, 
 pub use exit_hints::ExitHints;
 pub use queue::{Action, WorkQueue};
 pub use restart_backoff::{CRASH_LOOP, restart_delay};
-pub use resync::resync_all;
+pub use resync::{Adoption, adopt_orphans, resync_all};
 pub use retention::{KEEP_STOPPED_CONTAINERS, RetentionPlan, plan_retention};
 pub use service::reconcile_service;
 pub use task::{reconcile_task, release_task_resources};

@@ -6,29 +6,19 @@ use super::context::{Context, ObjectKey};
 use super::retention::enforce_retention;
 use crate::model::{DesiredStatus, TaskState};
 use crate::runtime::{ContainerState, labels};
-use crate::store::TaskRecord;
+use crate::store::{ADOPTED_BY, StateRecovery, TaskRecord};
 use std::collections::BTreeSet;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// Enqueues every service and every task that is not finished, recreates records for owned
 /// containers whose task record is missing, and applies the stopped-task retention.
 pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
-    let owned = ctx
-        .runtime
-        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
-        .await?;
-    let tasks = ctx.catalog.tasks()?;
-    let known: BTreeSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
-    let mut with_containers = BTreeSet::new();
-    for c in &owned {
-        let Some(task_id) = c.label(labels::TASK) else {
-            continue;
-        };
-        with_containers.insert(task_id.to_string());
-        if !known.contains(task_id) {
-            adopt_orphan(ctx, c.state, &c.labels)?;
-        }
+    let adoption = adopt_orphans(ctx).await?;
+    if adoption.running > 0 {
+        report_lost_records(ctx, adoption.running)?;
     }
+    let with_containers = adoption.with_containers;
+    let tasks = ctx.catalog.tasks()?;
     let statuses = ctx.catalog.task_statuses()?;
     for task in &tasks {
         let finished = statuses
@@ -43,6 +33,59 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
         ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
     }
     Ok(())
+}
+
+/// What adopting orphans found.
+pub struct Adoption {
+    /// Ids of every task that has a container.
+    pub with_containers: BTreeSet<String>,
+    /// Running tasks whose record was missing and is rebuilt now.
+    pub running: usize,
+}
+
+/// A task record is written before its container is created and kept while it runs, so a
+/// running container without one means the database lost what it had acknowledged (sled
+/// recovered only an earlier part of its log): a person must know.
+fn report_lost_records(ctx: &Context, running: usize) -> Result<(), ControllerError> {
+    let reason = format!(
+        "the state database had lost the records of {running} running tasks; they were adopted from their labels"
+    );
+    error!(
+        tasks = running,
+        "{reason}; re-apply your manifests if their services are unknown"
+    );
+    ctx.catalog.record_recovery(&StateRecovery {
+        detected_at: ctx.clock.now_millis(),
+        reason,
+        moved_to: None,
+    })?;
+    Ok(())
+}
+
+/// Recreates the task records of owned containers that have none (and notes the revisions
+/// they run).
+pub async fn adopt_orphans(ctx: &Context) -> Result<Adoption, ControllerError> {
+    let owned = ctx
+        .runtime
+        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
+        .await?;
+    let known: BTreeSet<String> = ctx.catalog.tasks()?.into_iter().map(|t| t.id).collect();
+    let mut with_containers = BTreeSet::new();
+    let mut running = 0;
+    for c in &owned {
+        let Some(task_id) = c.label(labels::TASK) else {
+            continue;
+        };
+        let new = with_containers.insert(task_id.to_string());
+        if !known.contains(task_id) {
+            adopt_orphan(ctx, c.state, &c.labels)?;
+            running += usize::from(new && c.state == ContainerState::Running);
+        }
+    }
+    Ok(Adoption {
+        with_containers,
+        running,
+    })
 }
 
 /// Rebuilds a task record from container labels (e.g. after the state dir was lost).
@@ -64,6 +107,11 @@ fn adopt_orphan(
         return Ok(());
     }
     let family = task_definition.split(':').next().unwrap_or_default().to_string();
+    if let Some(revision) = task_definition.split_once(':').and_then(|(_, r)| r.parse().ok()) {
+        let digest = get(labels::TASK_DEFINITION_DIGEST);
+        ctx.catalog
+            .note_adopted_revision(&family, revision, digest.as_deref())?;
+    }
     let service = get(labels::SERVICE);
     let task = TaskRecord {
         group: service
@@ -73,7 +121,7 @@ fn adopt_orphan(
         cluster,
         task_definition,
         service,
-        started_by: Some("ecsd/adopted".into()),
+        started_by: Some(ADOPTED_BY.into()),
         deployment: None,
         start_after: None,
         desired_status: if state == ContainerState::Running {

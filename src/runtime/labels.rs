@@ -10,6 +10,8 @@ pub const TASK: &str = "ecsd.task";
 pub const CONTAINER: &str = "ecsd.container";
 /// `family:revision`.
 pub const TASK_DEFINITION: &str = "ecsd.task-definition";
+/// Digest of the task definition revision's content (`TaskDefinitionSpec::digest`).
+pub const TASK_DEFINITION_DIGEST: &str = "ecsd.task-definition-digest";
 /// Service name, when the task belongs to a service.
 pub const SERVICE: &str = "ecsd.service";
 /// Deployment id, when the task belongs to a deployment.

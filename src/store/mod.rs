@@ -4,6 +4,7 @@
 //! Spec and status live under separate keys so their writers (API vs controllers) never race.
 
 mod catalog;
+pub mod integrity;
 #[cfg(any(test, feature = "test-support"))]
 mod memory;
 mod records;
@@ -13,9 +14,10 @@ pub use catalog::{ApplyOutcome, Catalog, Change};
 #[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryStore;
 pub use records::{
-    ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus, FileSync,
-    FileSyncState, FolderSync, InstanceStatus, Origin, RolloutState, ServiceEvent, ServiceRecord,
-    ServiceStatus, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus, Tombstone,
+    ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
+    FileSync, FileSyncState, FolderSync, InstanceStatus, Origin, RolloutState, ServiceEvent, ServiceRecord,
+    ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
+    Tombstone,
 };
 pub use sled_store::SledStore;
 
@@ -37,6 +39,14 @@ pub enum StoreError {
         path: String,
         /// Underlying sled error.
         source: sled::Error,
+    },
+    /// The file that holds the database's id could not be read or written.
+    #[error("state integrity marker {path}: {source}")]
+    Marker {
+        /// The id file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
     },
     /// A read or write failed.
     #[error("state {tree}/{key}: {source}")]

@@ -280,7 +280,16 @@ pub struct TaskRecord {
     pub labels: BTreeMap<String, String>,
 }
 
+/// `startedBy` of a task rebuilt from its containers' labels: its intent is unknown until
+/// its service (or task definition) is known again.
+pub const ADOPTED_BY: &str = "ecsd/adopted";
+
 impl TaskRecord {
+    /// Rebuilt from container labels, not created by this database.
+    pub fn is_adopted(&self) -> bool {
+        self.started_by.as_deref() == Some(ADOPTED_BY)
+    }
+
     /// A standalone task of `task_definition` (`family:revision`) in the default cluster, to
     /// be shaped further by the caller; used where tests and callers need a plain task.
     pub fn standalone(id: &str, task_definition: &str) -> Self {
@@ -332,6 +341,10 @@ pub struct TaskStatus {
     /// When the task reached STOPPED.
     #[serde(default)]
     pub stopped_at: Option<u64>,
+    /// Why an adopted task is left running as it is (ORPHANED): its intent is unknown since
+    /// the state database was lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orphaned: Option<String>,
 }
 
 /// The part of an observed status that a crash must not lose, because decisions hang on it
@@ -468,7 +481,7 @@ impl Origin {
 /// Sync state of one file of a watched folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSync {
-    /// Synced, Error or Pending.
+    /// Synced, Error, Pending or Empty.
     pub state: FileSyncState,
     /// Hash of the content last read.
     pub hash: String,
@@ -495,6 +508,9 @@ pub enum FileSyncState {
     Error,
     /// Seen but not applied yet.
     Pending,
+    /// Emptied (0 bytes, or only comments and whitespace): like a broken file, its last good
+    /// version stays in force, since editors and failed checkouts leave empty files behind.
+    Empty,
 }
 
 /// Sync state of one watched folder.
@@ -513,4 +529,16 @@ pub struct FolderSync {
     /// Recent sync events, newest first (bounded).
     #[serde(default)]
     pub events: Vec<ServiceEvent>,
+}
+
+/// What the daemon found when it opened a damaged state database (kept in the new one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateRecovery {
+    /// When the damage was found (ms since epoch).
+    pub detected_at: u64,
+    /// What was wrong.
+    pub reason: String,
+    /// Where the damaged database was moved, if it existed.
+    #[serde(default)]
+    pub moved_to: Option<String>,
 }

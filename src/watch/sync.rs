@@ -42,7 +42,7 @@ pub fn sync_folder(
             return finish(catalog, state, SyncReport::from_error(why), now);
         }
     };
-    let mut plan = FilePlan::new(&root_key, &loads, &state);
+    let mut plan = FilePlan::new(&root_key, &loads, &state, allow_empty_prune);
     plan.drop_duplicates();
     let mut report = SyncReport::default();
     let applied = apply_with_fallback(catalog, &mut plan)?;
@@ -116,7 +116,7 @@ fn finish(
         messages.push(format!("sync incomplete: {e}"));
     }
     for (file, f) in &state.files {
-        if f.state == FileSyncState::Error {
+        if matches!(f.state, FileSyncState::Error | FileSyncState::Empty) {
             for e in &f.errors {
                 warn!(folder = %state.root, file = %file, error = %e, "manifest error; keeping its last good version");
             }
@@ -157,10 +157,15 @@ struct PlannedFile {
     claims: BTreeSet<String>,
     errors: Vec<String>,
     last_good: Vec<crate::model::Manifest>,
+    /// Emptied: its last good version stays in force.
+    emptied: bool,
 }
 
+/// What an emptied file reports while its last good version is kept.
+const EMPTIED: &str = "the file is empty (or only comments): its last good version is kept; remove the file to prune what it declared";
+
 impl FilePlan {
-    fn new(root: &str, loads: &[FileLoad], state: &FolderSync) -> Self {
+    fn new(root: &str, loads: &[FileLoad], state: &FolderSync, allow_empty_prune: bool) -> Self {
         let mut files = BTreeMap::new();
         for load in loads {
             let last_good = state
@@ -168,7 +173,11 @@ impl FilePlan {
                 .get(&load.file)
                 .map(|f| f.last_good.clone())
                 .unwrap_or_default();
+            let emptied = !allow_empty_prune
+                && !last_good.is_empty()
+                && load.result.as_ref().is_ok_and(|ms| ms.is_empty());
             let (current, errors) = match &load.result {
+                _ if emptied => (None, vec![EMPTIED.to_string()]),
                 Ok(ms) => (Some(ms.clone()), Vec::new()),
                 Err(errs) => (None, errs.iter().map(ToString::to_string).collect()),
             };
@@ -185,7 +194,11 @@ impl FilePlan {
                 })
                 .collect();
             let mut claims: BTreeSet<String> = docs.iter().map(|d| object_key(&d.manifest)).collect();
-            claims.extend(last_good.iter().map(object_key));
+            // A broken or emptied file still claims its last good objects; a good file claims
+            // only what it declares now, so removing a document prunes it.
+            if current.is_none() {
+                claims.extend(last_good.iter().map(object_key));
+            }
             files.insert(
                 load.file.clone(),
                 PlannedFile {
@@ -195,6 +208,7 @@ impl FilePlan {
                     claims,
                     errors,
                     last_good,
+                    emptied,
                 },
             );
         }
@@ -263,10 +277,10 @@ impl FilePlan {
             state.files.insert(
                 file.clone(),
                 FileSync {
-                    state: if ok {
-                        FileSyncState::Synced
-                    } else {
-                        FileSyncState::Error
+                    state: match (ok, f.emptied) {
+                        (true, _) => FileSyncState::Synced,
+                        (false, true) => FileSyncState::Empty,
+                        (false, false) => FileSyncState::Error,
                     },
                     hash: f.hash.clone(),
                     errors: f.errors.clone(),

@@ -82,6 +82,7 @@ impl From<StoreError> for EcsError {
             StoreError::Conflict(why) => EcsError::Client(why),
             e @ (StoreError::Open { .. }
             | StoreError::Locked { .. }
+            | StoreError::Marker { .. }
             | StoreError::Io { .. }
             | StoreError::Decode { .. }) => EcsError::Server(e.to_string()),
         }

@@ -4,6 +4,7 @@
 mod create;
 mod dependencies;
 mod health;
+mod orphan;
 mod resources;
 mod start;
 mod stop;
@@ -35,6 +36,13 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
         return Ok(Action::Done);
     }
     let mut status = before.clone();
+    status.orphaned = None;
+    let definition = load_definition(ctx, &task)?;
+    if let Some(why) = orphan::unknown_intent(ctx, &task, definition.is_ok())? {
+        let action = orphan::hold(ctx, &task, &mut status, why).await?;
+        save_status(ctx, &task, &before, &status)?;
+        return Ok(action);
+    }
     if task.desired_status == DesiredStatus::Running
         && let Some(service) = &task.service
         && ctx.catalog.service(&task.cluster, service)?.is_none()
@@ -44,7 +52,6 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
             .catalog
             .request_task_stop(id, StopCode::ServiceSchedulerInitiated, &reason)?;
     }
-    let definition = load_definition(ctx, &task)?;
     let defs: &[ContainerDefinition] = definition
         .as_ref()
         .map_or(&[], |td| &td.spec.container_definitions);
@@ -63,16 +70,29 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
         }
         Ok(td) => run(ctx, &task, &td, &mut status, &mut observed).await?,
     };
-    if status != before {
-        ctx.catalog.put_task_status(id, &status)?;
-        if status.last_status != before.last_status || status.health_status != before.health_status {
-            info!(task = id, from = %before.last_status, to = %status.last_status, health = status.health_status.as_str(), "task state changed");
-            if let Some(service) = &task.service {
-                ctx.queue.add(ObjectKey::service(&task.cluster, service));
-            }
+    save_status(ctx, &task, &before, &status)?;
+    Ok(action)
+}
+
+/// Writes a changed status; a new state or health wakes the task's service.
+fn save_status(
+    ctx: &Context,
+    task: &TaskRecord,
+    before: &TaskStatus,
+    status: &TaskStatus,
+) -> Result<(), ControllerError> {
+    if status == before {
+        return Ok(());
+    }
+    let id = task.id.as_str();
+    ctx.catalog.put_task_status(id, status)?;
+    if status.last_status != before.last_status || status.health_status != before.health_status {
+        info!(task = id, from = %before.last_status, to = %status.last_status, health = status.health_status.as_str(), "task state changed");
+        if let Some(service) = &task.service {
+            ctx.queue.add(ObjectKey::service(&task.cluster, service));
         }
     }
-    Ok(action)
+    Ok(())
 }
 
 /// Advances a task whose definition is known.

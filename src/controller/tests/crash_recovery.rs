@@ -343,3 +343,112 @@ async fn a_daemon_shut_down_during_a_stop_grace_exits_at_once_and_the_next_one_f
     );
     h.shutdown().await;
 }
+
+/// Task ids the catalog shows as ORPHANED (adopted, intent unknown).
+fn orphaned(h: &Harness) -> usize {
+    h.catalog()
+        .task_statuses()
+        .unwrap()
+        .values()
+        .filter(|s| s.orphaned.is_some() && s.last_status == TaskState::Running)
+        .count()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_database_stops_nothing_and_the_same_manifests_adopt_the_running_containers() {
+    let h = Harness::running("busybox", 3).await;
+    let ids: Vec<String> = h.fake.running().iter().map(|c| c.id.clone()).collect();
+    let (_, fake) = h.shutdown().await;
+    let calls_before = fake.calls().len();
+
+    // The database is damaged and set aside: the next daemon starts from nothing.
+    let h = restarted(Arc::new(MemoryStore::new()), fake);
+    h.until("3 adopted tasks show as orphaned", |h| orphaned(h) == 3)
+        .await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(orphaned(&h), 3, "still held, intent unknown");
+    h.register("busybox");
+    h.apply_service(3);
+    h.until("the service counts 3 running", |h| service_running(h, 3))
+        .await;
+    h.until("no task is orphaned any more", |h| orphaned(h) == 0)
+        .await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        h.fake.calls()[calls_before..].to_vec(),
+        Vec::<FakeCall>::new(),
+        "no create, start, stop or remove from the loss to the re-apply"
+    );
+    let all: Vec<String> = h.fake.containers().iter().map(|c| c.id.clone()).collect();
+    assert_eq!(all, ids, "the same containers, and only those");
+    let td = h.catalog().latest_task_definition("web").unwrap().unwrap();
+    assert_eq!(td.revision, 1, "the spec the containers run has its number back");
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_lost_database_a_changed_spec_rolls_out_as_the_next_revision() {
+    let h = Harness::running("busybox", 2).await;
+    let old: Vec<String> = h.fake.running().iter().map(|c| c.id.clone()).collect();
+    let (_, fake) = h.shutdown().await;
+
+    let h = restarted(Arc::new(MemoryStore::new()), fake);
+    h.until("2 adopted tasks show as orphaned", |h| orphaned(h) == 2)
+        .await;
+    h.register("busybox:2");
+    h.apply_service(2);
+    h.until("the new revision replaces both", |h| {
+        h.running_images() == vec!["web:2".to_string(), "web:2".to_string()]
+    })
+    .await;
+    assert!(h.fake.running().iter().all(|c| !old.contains(&c.id)));
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_orphaned_task_stops_on_an_explicit_stop_request() {
+    let h = Harness::running("busybox", 1).await;
+    let (_, fake) = h.shutdown().await;
+
+    let h = restarted(Arc::new(MemoryStore::new()), fake);
+    h.until("the adopted task shows as orphaned", |h| orphaned(h) == 1)
+        .await;
+    let id = h.catalog().tasks().unwrap()[0].id.clone();
+    h.catalog()
+        .request_task_stop(&id, StopCode::UserInitiated, "stopped by the user")
+        .unwrap();
+    h.until("it stops", |h| h.task_stopped(&id)).await;
+    assert_eq!(h.fake.running().len(), 0);
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_database_that_silently_lost_the_records_of_running_tasks_reports_it_and_stops_nothing() {
+    let store = Arc::new(MemoryStore::new());
+    let h = Harness::start(Catalog::new(store.clone()), Arc::new(FakeRuntime::new()));
+    h.register("busybox");
+    h.apply_service(2);
+    h.until("2 tasks run", |h| service_running(h, 2)).await;
+    let (_, fake) = h.shutdown().await;
+    // sled recovered only an earlier part of its log: the service is there, its tasks are not.
+    let survivor = Arc::new(MemoryStore::new());
+    for tree in Tree::ALL
+        .into_iter()
+        .filter(|t| !matches!(t, Tree::Tasks | Tree::TaskStatus))
+    {
+        for (key, value) in store.scan(tree, "").unwrap() {
+            survivor.compare_and_swap(tree, &key, None, Some(value)).unwrap();
+        }
+    }
+    let h = restarted(survivor, fake);
+    h.until("the loss is reported", |h| {
+        h.catalog().recovery().unwrap().is_some()
+    })
+    .await;
+    let reason = h.catalog().recovery().unwrap().unwrap().reason;
+    assert!(reason.contains("2 running tasks"), "{reason}");
+    h.until("the service counts both again", |h| service_running(h, 2))
+        .await;
+    assert_eq!(stops(&h.fake), 0, "{:?}", h.fake.calls());
+    h.shutdown().await;
+}

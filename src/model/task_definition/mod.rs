@@ -87,6 +87,17 @@ pub struct TaskDefinitionSpec {
 }
 
 impl TaskDefinitionSpec {
+    /// A digest of the revision's content (`sha256:` and 32 hex), put on every container as
+    /// a label: after the state database is lost, it tells whether a re-applied spec is the
+    /// one a container runs. Equal specs serialize equally (the model holds no hash maps).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let hash = Sha256::digest(&json);
+        let hex: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
     /// The network mode with the ECS default (`bridge`) applied.
     pub fn network_mode(&self) -> NetworkMode {
         self.network_mode.unwrap_or(NetworkMode::Bridge)

@@ -217,7 +217,7 @@ pub fn container_spec(
         command: def.command.clone(),
         entry_point: def.entry_point.clone(),
         env: environment::merged(def, env_files),
-        labels: container_labels(def, task, owner),
+        labels: container_labels(def, td, task, owner),
         ports: namespaces::ports(def, td),
         limits: limits::limits(def, td),
         namespaces: namespaces::namespaces(def, td, family, &task.id),
@@ -236,7 +236,12 @@ pub fn container_spec(
 }
 
 /// User labels first, so ecsd's own always win (validation rejects `ecsd.` keys anyway).
-fn container_labels(def: &ContainerDefinition, task: &TaskRecord, owner: &str) -> BTreeMap<String, String> {
+fn container_labels(
+    def: &ContainerDefinition,
+    td: &TaskDefinitionSpec,
+    task: &TaskRecord,
+    owner: &str,
+) -> BTreeMap<String, String> {
     let mut all = def.docker_labels.clone();
     all.extend([
         (labels::OWNER.to_string(), owner.to_string()),
@@ -244,6 +249,7 @@ fn container_labels(def: &ContainerDefinition, task: &TaskRecord, owner: &str) -
         (labels::TASK.to_string(), task.id.clone()),
         (labels::CONTAINER.to_string(), def.name.clone()),
         (labels::TASK_DEFINITION.to_string(), task.task_definition.clone()),
+        (labels::TASK_DEFINITION_DIGEST.to_string(), td.digest()),
     ]);
     if let Some(service) = &task.service {
         all.insert(labels::SERVICE.to_string(), service.clone());

@@ -93,6 +93,8 @@ fn every_container_carries_the_ownership_labels() {
     assert_eq!(get(labels::CONTAINER), Some("app"));
     assert_eq!(get(labels::TASK_DEFINITION), Some("web:3"));
     assert_eq!(get(labels::SERVICE), Some("web"));
+    let digest = td(vec![def.clone()]).digest();
+    assert_eq!(get(labels::TASK_DEFINITION_DIGEST), Some(digest.as_str()));
     assert!(!single(def).labels.contains_key(labels::SERVICE));
 }
 

@@ -169,6 +169,7 @@ fn decode<T: DeserializeOwned>(tree: Tree, key: &str, raw: &[u8]) -> Result<T, S
 
 mod clusters;
 mod container_instances;
+mod recovery;
 mod services;
 mod sources;
 mod task_definitions;

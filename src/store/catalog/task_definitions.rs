@@ -1,5 +1,6 @@
 //! Task definition revisions: register (or keep), deregister and delete.
 
+use super::recovery::next_revision;
 use super::{ApplyOutcome, Catalog, Change, td_key};
 use crate::model::{TaskDefinitionSpec, now_millis};
 use crate::store::records::*;
@@ -45,11 +46,16 @@ impl Catalog {
         // The counter lives apart from the revisions so numbers are never reused, even
         // after revisions are deleted.
         let counter_key = format!("td-revision/{family}");
+        let seen = self.adopted_revisions(family)?;
+        let digest = spec.digest();
         let revision = self
             .modify(Tree::Meta, &counter_key, |n: Option<u32>| {
-                Ok(Some(n.unwrap_or(0) + 1))
+                Ok(Some(next_revision(n.unwrap_or(0), &seen, &digest)))
             })?
             .unwrap_or(1);
+        if seen.contains_key(&revision) {
+            self.forget_adopted_revision(family, revision)?;
+        }
         let record = TaskDefinitionRecord {
             family: family.to_string(),
             revision,

@@ -276,3 +276,49 @@ fn the_container_instance_id_is_made_once_and_draining_is_kept() {
         InstanceStatus::Active
     );
 }
+
+#[test]
+fn after_a_database_loss_the_spec_containers_run_gets_its_revision_number_back() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    let running = spec("busybox");
+    c.note_adopted_revision("web", 3, Some(&running.digest()))
+        .unwrap();
+    let (again, outcome) = c.register_task_definition("web", &running, &none).unwrap();
+    assert_eq!((again.revision, outcome), (3, ApplyOutcome::Created));
+    assert!(c.adopted_revisions("web").unwrap().is_empty(), "number used");
+    let (next, _) = c
+        .register_task_definition("web", &spec("busybox:2"), &none)
+        .unwrap();
+    assert_eq!(next.revision, 4);
+}
+
+#[test]
+fn after_a_database_loss_a_changed_spec_is_numbered_above_every_revision_seen() {
+    let c = catalog();
+    let none = BTreeMap::new();
+    c.note_adopted_revision("web", 3, Some(&spec("busybox").digest()))
+        .unwrap();
+    c.note_adopted_revision("web", 5, None).unwrap();
+    let (changed, _) = c
+        .register_task_definition("web", &spec("busybox:new"), &none)
+        .unwrap();
+    assert_eq!(changed.revision, 6, "never reuses a number containers carry");
+    let (old, _) = c
+        .register_task_definition("web", &spec("busybox"), &none)
+        .unwrap();
+    assert_eq!(
+        old.revision, 7,
+        "3 is below the latest now: taking it back would not make it latest"
+    );
+}
+
+#[test]
+fn a_revision_registered_here_is_not_noted_as_adopted() {
+    let c = catalog();
+    let (r1, _) = c
+        .register_task_definition("web", &spec("busybox"), &BTreeMap::new())
+        .unwrap();
+    c.note_adopted_revision("web", r1.revision, None).unwrap();
+    assert!(c.adopted_revisions("web").unwrap().is_empty());
+}

@@ -30,6 +30,15 @@ fn sync(c: &Catalog, dir: &Path) -> SyncReport {
     sync_folder(c, dir, false, 1).unwrap()
 }
 
+/// A catalog synced from a folder holding `a.yaml` and `b.yaml`, one service each.
+fn synced_pair(dir: &Path) -> Catalog {
+    write(dir, "a.yaml", &both("a", 1));
+    write(dir, "b.yaml", &both("b", 1));
+    let c = catalog();
+    sync(&c, dir);
+    c
+}
+
 fn state(c: &Catalog, dir: &Path) -> FolderSync {
     c.folder_sync(&dir.display().to_string()).unwrap().unwrap()
 }
@@ -88,10 +97,7 @@ fn a_broken_file_keeps_its_last_good_version_and_reports_where() {
 #[test]
 fn removing_a_file_prunes_exactly_what_it_owned() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a.yaml", &both("a", 1));
-    write(dir.path(), "b.yaml", &both("b", 1));
-    let c = catalog();
-    sync(&c, dir.path());
+    let c = synced_pair(dir.path());
     std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
     let report = sync(&c, dir.path());
     assert!(c.service("default", "b").unwrap().unwrap().deleting, "drained");
@@ -222,4 +228,55 @@ fn drift_is_undone_on_the_next_pass() {
         c.service("default", "a").unwrap().unwrap().spec.desired_count,
         Some(2)
     );
+}
+
+#[test]
+fn a_file_truncated_to_nothing_keeps_its_last_good_version_and_says_so() {
+    for emptied in ["", "# only a comment\n\n   \n", "---\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = synced_pair(dir.path());
+        write(dir.path(), "b.yaml", emptied);
+        let report = sync(&c, dir.path());
+        assert!(
+            report.changed.is_empty(),
+            "{emptied:?}: nothing pruned: {:?}",
+            report.changed
+        );
+        assert!(!c.service("default", "b").unwrap().unwrap().deleting);
+        assert!(c.latest_task_definition("b").unwrap().is_some());
+        let file = &state(&c, dir.path()).files["b.yaml"];
+        assert_eq!(file.state, FileSyncState::Empty, "{emptied:?}");
+        assert_eq!(file.last_good.len(), 2, "the last good version stays");
+        assert!(
+            file.errors.iter().any(|e| e.contains("empty")),
+            "{:?}",
+            file.errors
+        );
+    }
+}
+
+#[test]
+fn an_emptied_file_prunes_once_its_documents_are_removed_from_a_non_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", &both("a", 1));
+    let c = catalog();
+    sync(&c, dir.path());
+    write(dir.path(), "a.yaml", "");
+    sync(&c, dir.path());
+    write(dir.path(), "a.yaml", &td("a", "busybox"));
+    sync(&c, dir.path());
+    assert!(
+        c.service("default", "a").unwrap().unwrap().deleting,
+        "the service left the file: pruned"
+    );
+    assert_eq!(state(&c, dir.path()).files["a.yaml"].state, FileSyncState::Synced);
+}
+
+#[test]
+fn an_emptied_file_prunes_when_empty_prunes_are_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = synced_pair(dir.path());
+    write(dir.path(), "b.yaml", "");
+    sync_folder(&c, dir.path(), true, 2).unwrap();
+    assert!(c.service("default", "b").unwrap().unwrap().deleting);
 }
