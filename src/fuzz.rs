@@ -6,8 +6,8 @@
 //! They run with the unit tests, `FUZZ_CASES` cases each; set `PROPTEST_CASES` for longer runs
 //! (`PROPTEST_CASES=100000 cargo nextest run --lib fuzz`).
 
+use crate::api::ApiState;
 use crate::api::ecs::{self, filter, sigv4};
-use crate::api::routes::ApiState;
 use crate::store::{Catalog, MemoryStore};
 use axum::http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;

@@ -12,6 +12,8 @@
 //!   recording fake, and the pure mapping from container definitions to engine specs.
 //! - `controller/`: the work queue and the level-triggered reconcilers (task, service),
 //!   the replica planner, engine event watch, resync and adoption.
+//! - `ops/`: every user-visible operation and its rules (run, stop, scale, update, undo,
+//!   delete), called by both doors, with typed errors each door maps in one `match`.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
 //! - `cli/`: one file per verb of the `ecsd` command.
@@ -31,6 +33,7 @@ pub mod controller;
 #[cfg(test)]
 mod fuzz;
 pub mod model;
+pub mod ops;
 pub mod runtime;
 pub mod store;
 pub mod watch;

@@ -1,17 +1,26 @@
 //! The native HTTP API over the daemon's unix socket (used by the CLI).
 //!
-//! Handlers are thin: they parse, call `apply`/`Catalog`, and render ECS shapes.
+//! Handlers are thin: they decode, call `ops` (or `apply`, or read the `Catalog`), and encode
+//! ECS shapes. `native/` is the CLI's door, `ecs/` the ECS API's.
 
 pub mod client;
 pub mod ecs;
-pub(crate) mod routes;
-mod services;
+mod native;
 pub mod shapes;
 
-pub use routes::router;
+pub use native::router;
 pub use shapes::ArnScope;
 
+/// What every handler of both doors shares.
+pub struct ApiState {
+    /// Desired and observed state.
+    pub catalog: crate::store::Catalog,
+    /// Region and account for ARNs.
+    pub scope: ArnScope,
+}
+
 use crate::apply::ApplyError;
+use crate::ops::OpsError;
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -52,6 +61,26 @@ impl From<StoreError> for ApiError {
             | StoreError::Marker { .. }
             | StoreError::Io { .. }
             | StoreError::Decode { .. }) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// The native API's status for each operation error (ECS's wording is the ECS door's).
+impl From<OpsError> for ApiError {
+    fn from(e: OpsError) -> Self {
+        let message = e.to_string();
+        match e {
+            OpsError::NotFound { .. } => ApiError::NotFound(message),
+            OpsError::ServiceDraining { .. }
+            | OpsError::ServiceInactive { .. }
+            | OpsError::InstanceDraining { .. }
+            | OpsError::ServiceStillScaled { .. } => ApiError::Conflict(message),
+            OpsError::DaemonNotScalable { .. }
+            | OpsError::OutOfRange { .. }
+            | OpsError::AmbiguousTask { .. }
+            | OpsError::InvalidReference { .. }
+            | OpsError::NothingToUndo { .. } => ApiError::invalid(message),
+            OpsError::Store(e) => e.into(),
         }
     }
 }

@@ -4,6 +4,8 @@
 
 mod cluster;
 mod duration;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixtures;
 pub mod limits;
 mod load;
 mod manifest;

@@ -3,7 +3,7 @@
 
 use super::container_instances::{all_attributes, instance_arn, is_built_in, names_instance};
 use super::{EcsError, existing_cluster, input, page};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::model::limits::MAX_CUSTOM_ATTRIBUTES;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! CreateCluster, DeleteCluster, DescribeClusters, ListClusters.
 
 use super::{EcsError, input, missing, page, short_name, tags};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::api::shapes;
 use crate::apply::{ApplyOptions, Document, apply_documents};
 use crate::model::{self, API_VERSION, ClusterSpec, DEFAULT_CLUSTER, Manifest, Metadata, TaskState};

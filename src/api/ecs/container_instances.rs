@@ -4,7 +4,7 @@
 use super::clusters::task_counts;
 use super::machine::{self, Capacity};
 use super::{EcsError, existing_cluster, filter, input, missing, page, short_name};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::api::shapes::{self, ArnScope};
 use crate::model::{TaskDefinitionRef, TaskState};
 use crate::store::{ContainerInstanceRecord, InstanceStatus};
@@ -51,20 +51,6 @@ pub(super) fn all_attributes(record: &ContainerInstanceRecord) -> BTreeMap<Strin
 /// Whether an attribute name belongs to ECS's own.
 pub(super) fn is_built_in(name: &str) -> bool {
     name.starts_with("ecs.") || name.starts_with("com.amazonaws.ecs.")
-}
-
-/// The failure RunTask and StartTask report when no task may be placed in the cluster.
-pub(super) fn placement_failure(s: &ApiState, cluster: &str) -> Result<Option<Value>, EcsError> {
-    let record = s.catalog.container_instance(cluster)?;
-    if record.status != InstanceStatus::Draining {
-        return Ok(None);
-    }
-    let arn = instance_arn(&s.scope, cluster, &s.catalog.container_instance_id()?);
-    Ok(Some(json!({
-        "arn": arn,
-        "reason": "DRAINING",
-        "detail": "the container instance is DRAINING: new tasks are not placed on it",
-    })))
 }
 
 fn status_name(status: InstanceStatus) -> &'static str {

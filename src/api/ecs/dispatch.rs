@@ -1,7 +1,7 @@
 //! Operation name → the function that serves it.
 
 use super::{EcsError, attributes, clusters, container_instances, services, tags, task_definitions, tasks};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use serde_json::Value;
 
 /// Runs the ECS operation `op` (the part of `X-Amz-Target` after the prefix) on `input`.

@@ -1,7 +1,7 @@
 //! The operations added for issue 6, through `dispatch` over an in-memory catalog.
 
 use super::{EcsError, default_scope, dispatch};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::model::StopCode;
 use crate::store::{Catalog, MemoryStore, TaskStatus};
 use serde_json::{Value, json};

@@ -3,6 +3,7 @@
 
 use crate::api::ApiError;
 use crate::apply::ApplyError;
+use crate::ops::{ObjectKind, OpsError};
 use crate::store::StoreError;
 use axum::http::StatusCode;
 
@@ -94,6 +95,35 @@ impl From<ApplyError> for EcsError {
         match e {
             ApplyError::Invalid(problems) => EcsError::Client(problems.join("; ")),
             ApplyError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// ECS's exception and wording for each operation error.
+impl From<OpsError> for EcsError {
+    fn from(e: OpsError) -> Self {
+        match e {
+            OpsError::NotFound { kind, .. } => match kind {
+                ObjectKind::Cluster => EcsError::ClusterNotFound("Cluster not found.".into()),
+                ObjectKind::Service => EcsError::ServiceNotFound("Service not found.".into()),
+                ObjectKind::Task => EcsError::InvalidParameter("The referenced task was not found.".into()),
+                ObjectKind::TaskDefinition => EcsError::Client("Unable to describe task definition.".into()),
+            },
+            OpsError::ServiceDraining { .. } | OpsError::ServiceInactive { .. } => {
+                EcsError::ServiceNotActive("Service was not ACTIVE.".into())
+            }
+            OpsError::DaemonNotScalable { .. } => {
+                EcsError::InvalidParameter("The desired count of a DAEMON service cannot be changed.".into())
+            }
+            OpsError::ServiceStillScaled { .. } => {
+                EcsError::InvalidParameter("The service cannot be stopped while it is scaled above 0.".into())
+            }
+            e @ (OpsError::OutOfRange { .. }
+            | OpsError::AmbiguousTask { .. }
+            | OpsError::InstanceDraining { .. }
+            | OpsError::NothingToUndo { .. }) => EcsError::InvalidParameter(e.to_string()),
+            OpsError::InvalidReference { why, .. } => EcsError::Client(why),
+            OpsError::Store(e) => e.into(),
         }
     }
 }

@@ -29,7 +29,7 @@ pub use dispatch::dispatch;
 pub use errors::EcsError;
 pub use sigv4::Credentials;
 
-use super::routes::ApiState;
+use super::ApiState;
 use super::shapes::ArnScope;
 use crate::model::DEFAULT_CLUSTER;
 use crate::model::limits::MAX_ECS_REQUEST_BYTES;

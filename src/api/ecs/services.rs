@@ -3,13 +3,12 @@
 use super::clusters::apply_one;
 use super::task_definitions::find as find_task_definition;
 use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
-use crate::api::routes::{ApiState, resolve_task_definition};
+use crate::api::ApiState;
 use crate::api::shapes::{self, ArnScope};
 use crate::apply::ApplyOptions;
-use crate::model::limits;
-use crate::model::{
-    self, API_VERSION, Manifest, Metadata, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
-};
+use crate::model::{self, API_VERSION, Manifest, Metadata, ServiceSpec};
+use crate::ops;
+use crate::ops::services::ServiceUpdate;
 use crate::store::ServiceRecord;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -70,18 +69,6 @@ fn find(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsErr
         .ok_or_else(|| EcsError::ServiceNotFound("Service not found.".into()))
 }
 
-/// The service if it may still change, or ServiceNotFound/ServiceNotActive (DRAINING, or
-/// deleted and still remembered as INACTIVE).
-fn find_active(s: &ApiState, cluster: &str, name: &str) -> Result<ServiceRecord, EcsError> {
-    let not_active = || EcsError::ServiceNotActive("Service was not ACTIVE.".into());
-    match s.catalog.service(cluster, name)? {
-        Some(svc) if svc.deleting => Err(not_active()),
-        Some(svc) => Ok(svc),
-        None if s.catalog.inactive_service(cluster, name)?.is_some() => Err(not_active()),
-        None => Err(EcsError::ServiceNotFound("Service not found.".into())),
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UpdateInput {
@@ -97,29 +84,12 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: UpdateInput = input(body)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     let name = short_name(&req.service);
-    let svc = find_active(s, &cluster, name)?;
-    if let Some(count) = req.desired_count {
-        limits::check_desired_count(count)
-            .map_err(|why| EcsError::InvalidParameter(format!("desiredCount: {why}")))?;
-        if svc.spec.scheduling_strategy == SchedulingStrategy::Daemon {
-            return Err(EcsError::InvalidParameter(
-                "The desired count of a DAEMON service cannot be changed.".into(),
-            ));
-        }
-        s.catalog.set_desired_count(&cluster, name, count)?;
-    }
-    if let Some(reference) = &req.task_definition {
-        find_task_definition(s, reference)?;
-        let r = TaskDefinitionRef::parse(reference).map_err(EcsError::Client)?;
-        let spec_ref = match r.revision {
-            Some(rev) => format!("{}:{rev}", r.family),
-            None => r.family,
-        };
-        s.catalog.set_service_task_definition(&cluster, name, &spec_ref)?;
-    }
-    if req.force_new_deployment {
-        s.catalog.restart_service(&cluster, name)?;
-    }
+    let update = ServiceUpdate {
+        desired_count: req.desired_count,
+        task_definition: req.task_definition,
+        force_new_deployment: req.force_new_deployment,
+    };
+    ops::services::update(&s.catalog, &cluster, name, &update)?;
     Ok(json!({"service": render(s, &find(s, &cluster, name)?, &[])?}))
 }
 
@@ -188,23 +158,16 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: DeleteInput = input(body)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     let name = short_name(&req.service);
-    let svc = find_active(s, &cluster, name)?;
-    if !req.force && svc.spec.scheduling_strategy == SchedulingStrategy::Replica && svc.desired_count() > 0 {
-        return Err(EcsError::InvalidParameter(
-            "The service cannot be stopped while it is scaled above 0.".into(),
-        ));
-    }
-    s.catalog.mark_service_deleting(&cluster, name)?;
+    ops::services::delete(&s.catalog, &cluster, name, req.force)?;
     Ok(json!({"service": render(s, &find(s, &cluster, name)?, &[])?}))
 }
 
 /// ECS `Service`, with the revision its spec resolves to right now.
 fn render(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Result<Value, EcsError> {
     let status = s.catalog.service_status(&svc.cluster, &svc.name)?;
-    let target = match TaskDefinitionRef::parse(&svc.spec.task_definition) {
-        Ok(r) => resolve_task_definition(&s.catalog, &r)?.map(|td| td.reference()),
-        Err(_) => None,
-    };
+    let target = ops::task_definitions::resolve(&s.catalog, &svc.spec.task_definition)
+        .ok()
+        .map(|td| td.reference());
     let shape = shapes::service(&s.scope, svc, status.as_ref(), target.as_deref());
     Ok(tags::shaped(shape, &svc.labels, include))
 }

@@ -4,7 +4,7 @@
 //! given through the API are stored as labels (a manifest applied again sets them back).
 
 use super::{EcsError, existing_cluster, input};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::model::limits;
 use crate::store::StoreError;
 use serde::Deserialize;

@@ -3,10 +3,11 @@
 
 use super::clusters::apply_one;
 use super::{EcsError, input, page, tags};
-use crate::api::routes::{ApiState, resolve_task_definition};
+use crate::api::ApiState;
 use crate::api::shapes;
 use crate::apply::ApplyOptions;
 use crate::model::{self, API_VERSION, Manifest, Metadata, TaskDefinitionRef, TaskDefinitionSpec};
+use crate::ops;
 use crate::store::{StoreError, TaskDefinitionRecord, TaskDefinitionStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -55,9 +56,7 @@ pub(super) fn register(s: &ApiState, mut body: Value) -> Result<Value, EcsError>
 
 /// The revision a `family`, `family:revision` or ARN names, or ECS's ClientException.
 pub(super) fn find(s: &ApiState, reference: &str) -> Result<TaskDefinitionRecord, EcsError> {
-    let r = TaskDefinitionRef::parse(reference).map_err(EcsError::Client)?;
-    resolve_task_definition(&s.catalog, &r)?
-        .ok_or_else(|| EcsError::Client("Unable to describe task definition.".into()))
+    Ok(ops::task_definitions::resolve(&s.catalog, reference)?)
 }
 
 #[derive(Deserialize)]

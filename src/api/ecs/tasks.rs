@@ -1,12 +1,12 @@
 //! RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
 
-use super::container_instances::{instance_arn, placement_failure};
-use super::task_definitions::find as find_task_definition;
+use super::container_instances::instance_arn;
 use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
-use crate::api::routes::ApiState;
+use crate::api::ApiState;
 use crate::api::shapes;
-use crate::model::limits;
-use crate::model::{DesiredStatus, StopCode, TaskDefinitionRef, new_task_id, now_millis};
+use crate::model::{DesiredStatus, TaskDefinitionRef};
+use crate::ops::tasks::RunTasks;
+use crate::ops::{self, OpsError};
 use crate::store::{TaskRecord, TaskStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,7 +26,6 @@ struct RunInput {
 pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: RunInput = input(body)?;
     let count = req.count.unwrap_or(1);
-    limits::check_run_task_count(count).map_err(EcsError::InvalidParameter)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     launch(s, &cluster, &req, count)
 }
@@ -69,27 +68,31 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     Ok(out)
 }
 
-/// Records `count` tasks of the request, unless the container instance is DRAINING.
+/// Records `count` tasks of the request; a DRAINING container instance is a failure entry,
+/// as ECS reports a task it cannot place.
 fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Value, EcsError> {
-    let td = find_task_definition(s, &req.task_definition)?;
-    let labels = tags::labels_from(&req.tags)?;
-    if let Some(failure) = placement_failure(s, cluster)? {
-        return Ok(json!({"tasks": [], "failures": [failure]}));
-    }
-    let mut tasks = Vec::new();
-    for _ in 0..count {
-        let mut task = TaskRecord {
-            cluster: cluster.to_string(),
-            started_by: req.started_by.clone(),
-            created_at: now_millis(),
-            labels: labels.clone(),
-            ..TaskRecord::standalone(&new_task_id(), &td.reference())
-        };
-        if let Some(group) = &req.group {
-            task.group = group.clone();
+    let request = RunTasks {
+        cluster: cluster.to_string(),
+        task_definition: req.task_definition.clone(),
+        count,
+        started_by: req.started_by.clone(),
+        group: req.group.clone(),
+        labels: tags::labels_from(&req.tags)?,
+    };
+    let created = match ops::tasks::run(&s.catalog, &request) {
+        Err(OpsError::InstanceDraining { cluster, instance }) => {
+            let failure = json!({
+                "arn": instance_arn(&s.scope, &cluster, &instance),
+                "reason": "DRAINING",
+                "detail": "the container instance is DRAINING: new tasks are not placed on it",
+            });
+            return Ok(json!({"tasks": [], "failures": [failure]}));
         }
-        s.catalog.create_task(&task)?;
-        tasks.push(render(s, &task, &TaskStatus::default(), &["TAGS".to_string()])?);
+        other => other?,
+    };
+    let mut tasks = Vec::new();
+    for task in &created {
+        tasks.push(render(s, task, &TaskStatus::default(), &["TAGS".to_string()])?);
     }
     Ok(json!({"tasks": tasks, "failures": []}))
 }
@@ -189,15 +192,8 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: StopInput = input(body)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     let id = short_name(&req.task);
-    if s.catalog.task(id)?.is_none_or(|t| t.cluster != cluster) {
-        return Err(EcsError::InvalidParameter(
-            "The referenced task was not found.".into(),
-        ));
-    }
-    let reason = req.reason.unwrap_or_else(|| "Task stopped by user".to_string());
-    let task = s
-        .catalog
-        .request_task_stop(id, StopCode::UserInitiated, &reason)?;
+    let task = ops::tasks::find_in_cluster(&s.catalog, &cluster, id)?;
+    let task = ops::tasks::stop(&s.catalog, &task, req.reason.as_deref())?;
     let status = s.catalog.task_status(id)?.unwrap_or_default();
     Ok(json!({"task": render(s, &task, &status, &[])?}))
 }
@@ -205,15 +201,7 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 /// ECS `Task`, with each container's image from its task definition (and its tags when
 /// `include` asks for them).
 fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
-    let images: Vec<(String, String)> = find_task_definition(s, &t.task_definition)
-        .map(|td| {
-            td.spec
-                .container_definitions
-                .iter()
-                .map(|c| (c.name.clone(), c.image.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let images = ops::task_definitions::container_images(&s.catalog, &t.task_definition);
     let mut shape = shapes::task(&s.scope, t, status, &images);
     let id = s.catalog.container_instance_id()?;
     shape["containerInstanceArn"] = json!(instance_arn(&s.scope, &t.cluster, &id));

@@ -38,8 +38,8 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
     let mut events = Vec::new();
     let desired = service.desired_count();
     status.message = None;
-    match resolve_target(ctx, &service)? {
-        Ok(td) => {
+    match requested(ctx, &service)? {
+        Requested::Revision(td) => {
             let id = format!(
                 "ecs-svc/{:019}",
                 now * 1000 + status.deployments.len() as u64 % 1000
@@ -54,7 +54,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
                 id,
             ));
         }
-        Err(why) => {
+        Requested::Unresolved(why) => {
             status.message = Some(why.clone());
             events.push(format!("(service {name}) {why}"));
         }
@@ -344,27 +344,28 @@ async fn drain(
     Ok(Action::RequeueAfter(Duration::from_secs(1)))
 }
 
-/// The revision new tasks should run, or why there is none.
-fn resolve_target(
-    ctx: &Context,
-    service: &ServiceRecord,
-) -> Result<Result<TaskDefinitionRecord, String>, ControllerError> {
-    let Ok(reference) = TaskDefinitionRef::parse(&service.spec.task_definition) else {
-        return Ok(Err(format!(
-            "invalid task definition {:?}",
-            service.spec.task_definition
+/// The revision a service's spec asks for this step, or why it names none.
+enum Requested {
+    /// The revision `taskDefinition` resolves to now.
+    Revision(TaskDefinitionRecord),
+    /// ECS-worded reason it resolves to nothing.
+    Unresolved(String),
+}
+
+/// What the spec's `taskDefinition` (`family` or `family:revision`) resolves to.
+fn requested(ctx: &Context, service: &ServiceRecord) -> Result<Requested, ControllerError> {
+    let reference = &service.spec.task_definition;
+    let Ok(parsed) = TaskDefinitionRef::parse(reference) else {
+        return Ok(Requested::Unresolved(format!(
+            "invalid task definition {reference:?}"
         )));
     };
-    let found = match reference.revision {
-        Some(rev) => ctx.catalog.task_definition(&reference.family, rev)?,
-        None => ctx.catalog.latest_task_definition(&reference.family)?,
-    };
-    Ok(found.ok_or_else(|| {
-        format!(
-            "was unable to place a task because task definition {} has no ACTIVE revision.",
-            service.spec.task_definition
-        )
-    }))
+    Ok(match ctx.catalog.resolve_task_definition(&parsed)? {
+        Some(td) => Requested::Revision(td),
+        None => Requested::Unresolved(format!(
+            "was unable to place a task because task definition {reference} has no ACTIVE revision."
+        )),
+    })
 }
 
 /// The revision every new task of the service runs: the PRIMARY deployment's, which after a

@@ -80,6 +80,18 @@ impl Catalog {
         self.get(Tree::TaskDefinitions, &td_key(family, revision))
     }
 
+    /// The revision a reference names: `family:revision` exactly (in any status), `family` its
+    /// latest ACTIVE revision. The one resolution every door and controller uses.
+    pub fn resolve_task_definition(
+        &self,
+        reference: &crate::model::TaskDefinitionRef,
+    ) -> Result<Option<TaskDefinitionRecord>, StoreError> {
+        match reference.revision {
+            Some(revision) => self.task_definition(&reference.family, revision),
+            None => self.latest_task_definition(&reference.family),
+        }
+    }
+
     /// The highest ACTIVE revision of a family.
     pub fn latest_task_definition(&self, family: &str) -> Result<Option<TaskDefinitionRecord>, StoreError> {
         Ok(self

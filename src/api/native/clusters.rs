@@ -1,0 +1,55 @@
+//! Clusters: list, read, delete.
+
+use super::tasks::tasks_with_status;
+use super::{Reply, Shared, items};
+use crate::api::{ApiError, ApiState, shapes};
+use crate::model::{DEFAULT_CLUSTER, DesiredStatus, TaskState};
+use crate::ops;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+pub(super) async fn list_clusters(State(s): Shared) -> Reply {
+    let mut names: Vec<String> = s.catalog.clusters()?.into_iter().map(|c| c.name).collect();
+    if !names.iter().any(|n| n == DEFAULT_CLUSTER) {
+        names.insert(0, DEFAULT_CLUSTER.to_string());
+    }
+    let mut out = Vec::new();
+    for name in names {
+        out.push(cluster_shape(&s, &name)?);
+    }
+    Ok(items(out))
+}
+
+pub(super) async fn get_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+    ops::clusters::require_active(&s.catalog, &name)?;
+    Ok(Json(cluster_shape(&s, &name)?))
+}
+
+fn cluster_shape(s: &ApiState, name: &str) -> Result<Value, ApiError> {
+    let record = s.catalog.cluster(name)?.unwrap_or(crate::store::ClusterRecord {
+        name: name.to_string(),
+        labels: Default::default(),
+        created_at: 0,
+    });
+    let services = s.catalog.services(Some(name))?.len();
+    let tasks = tasks_with_status(&s.catalog)?;
+    let live = |pred: fn(TaskState) -> bool| {
+        tasks
+            .iter()
+            .filter(|(t, st)| {
+                t.cluster == name
+                    && shapes::desired_status(t, st) == DesiredStatus::Running
+                    && pred(st.last_status)
+            })
+            .count()
+    };
+    let running = live(|st| st == TaskState::Running);
+    let pending = live(TaskState::is_pending);
+    Ok(shapes::cluster(&s.scope, &record, services, running, pending))
+}
+
+pub(super) async fn delete_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+    s.catalog.delete_cluster(&name)?;
+    Ok(Json(json!({"deleted": name})))
+}

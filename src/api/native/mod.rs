@@ -1,0 +1,123 @@
+//! The native HTTP API over the daemon's unix socket (used by the CLI): one file per
+//! resource. Handlers decode, call `ops` (or read the catalog), and encode.
+
+mod apply;
+mod clusters;
+mod services;
+mod task_definitions;
+mod tasks;
+
+use super::ApiState;
+use super::shapes::ArnScope;
+use crate::model::limits;
+use crate::store::Catalog;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+type Shared = State<Arc<ApiState>>;
+type Reply = Result<Json<Value>, super::ApiError>;
+
+/// The native API router.
+pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
+    let health = Json(json!({"ok": true, "engine": engine}));
+    Router::new()
+        .route("/v1/health", get(move || async move { health }))
+        .route("/v1/apply", post(apply::apply))
+        .route("/v1/clusters", get(clusters::list_clusters))
+        .route(
+            "/v1/clusters/{name}",
+            get(clusters::get_cluster).delete(clusters::delete_cluster),
+        )
+        .route(
+            "/v1/taskdefinitions",
+            get(task_definitions::list_task_definitions),
+        )
+        .route(
+            "/v1/taskdefinitions/{reference}",
+            get(task_definitions::get_task_definition).delete(task_definitions::deregister_family),
+        )
+        .route("/v1/services", get(services::list_services))
+        .route(
+            "/v1/services/{cluster}/{name}",
+            get(services::get_service).delete(services::delete_service),
+        )
+        .route("/v1/services/{cluster}/{name}/scale", post(services::scale))
+        .route("/v1/services/{cluster}/{name}/restart", post(services::restart))
+        .route("/v1/services/{cluster}/{name}/undo", post(services::undo))
+        .route(
+            "/v1/services/{cluster}/{name}/deployments",
+            get(services::deployment_history),
+        )
+        .route("/v1/events", get(services::list_events))
+        .route("/v1/sync", get(apply::sync_status))
+        .route("/v1/tasks", get(tasks::list_tasks).post(tasks::run_task))
+        .route("/v1/tasks/{id}", get(tasks::get_task))
+        .route("/v1/tasks/{id}/stop", post(tasks::stop_task))
+        .layer(DefaultBodyLimit::max(limits::MAX_API_REQUEST_BYTES))
+        .with_state(Arc::new(ApiState { catalog, scope }))
+}
+
+/// A list reply: `{"items": [...]}`.
+fn items(values: Vec<Value>) -> Json<Value> {
+    Json(json!({ "items": values }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn post_apply(body: Vec<u8>) -> StatusCode {
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        let app = router(catalog, crate::api::ecs::default_scope(), "fake".into());
+        let request = Request::post("/v1/apply")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        app.oneshot(request).await.expect("response").status()
+    }
+
+    #[tokio::test]
+    async fn a_request_body_over_the_limit_is_refused_with_413_and_one_within_it_is_read() {
+        let mut padded = br#"{"documents": [], "dryRun": true}"#.to_vec();
+        padded.resize(limits::MAX_API_REQUEST_BYTES, b' ');
+        assert_eq!(post_apply(padded.clone()).await, StatusCode::OK);
+        padded.push(b' ');
+        assert_eq!(post_apply(padded).await, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn run_task_on_a_draining_container_instance_is_refused_with_409_and_records_nothing() {
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        let spec = crate::model::fixtures::task_definition(&[("web", "busybox")]);
+        catalog
+            .register_task_definition("web", &spec, &Default::default())
+            .unwrap();
+        catalog
+            .update_container_instance("default", |r| {
+                r.status = crate::store::InstanceStatus::Draining;
+                Ok(())
+            })
+            .unwrap();
+        let app = router(catalog.clone(), crate::api::ecs::default_scope(), "fake".into());
+        let request = Request::post("/v1/tasks")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"taskDefinition": "web"}"#))
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("is DRAINING: new tasks are not placed on it"),
+            "{text}"
+        );
+        assert!(catalog.tasks().unwrap().is_empty());
+    }
+}

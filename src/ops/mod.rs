@@ -1,0 +1,139 @@
+//! Every user-visible operation and its rules, in one place that both doors call: the native
+//! API (the `ecsd` CLI) and the ECS API. Each operation returns a typed [`OpsError`]; each door
+//! maps it to its own wording in one exhaustive `match`, so a rule (a DRAINING service cannot
+//! be scaled, a DAEMON service has no desired count, …) is written once and recognised by both.
+//!
+//! Operations write intent only (through the `Catalog`); the controllers act on it.
+
+pub mod clusters;
+pub mod services;
+pub mod task_definitions;
+pub mod tasks;
+
+use crate::store::StoreError;
+
+/// What kind of object an operation did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A cluster.
+    Cluster,
+    /// A service.
+    Service,
+    /// A task.
+    Task,
+    /// A task definition (family or revision).
+    TaskDefinition,
+}
+
+impl ObjectKind {
+    /// How a person names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Cluster => "cluster",
+            ObjectKind::Service => "service",
+            ObjectKind::Task => "task",
+            ObjectKind::TaskDefinition => "task definition",
+        }
+    }
+}
+
+/// Why an operation was refused or failed; nothing changed unless the variant says so.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// The named object does not exist.
+    #[error("{} {name} not found", kind.as_str())]
+    NotFound {
+        /// Its kind.
+        kind: ObjectKind,
+        /// The name (or id, or reference) given.
+        name: String,
+    },
+    /// The service is being deleted (DRAINING) and may no longer change.
+    #[error("service {cluster}/{name} is being deleted (DRAINING)")]
+    ServiceDraining {
+        /// Its cluster.
+        cluster: String,
+        /// Its name.
+        name: String,
+    },
+    /// The service was deleted and is remembered as INACTIVE.
+    #[error("service {cluster}/{name} was deleted (INACTIVE)")]
+    ServiceInactive {
+        /// Its cluster.
+        cluster: String,
+        /// Its name.
+        name: String,
+    },
+    /// A DAEMON service runs one task per container instance: it has no desired count to set.
+    #[error(
+        "service {cluster}/{name} is a DAEMON service: it runs one task per container instance and cannot be scaled"
+    )]
+    DaemonNotScalable {
+        /// Its cluster.
+        cluster: String,
+        /// Its name.
+        name: String,
+    },
+    /// A REPLICA service must be scaled to 0 before it is deleted (unless forced).
+    #[error("service {cluster}/{name} runs {desired} tasks: scale it to 0 first, or force the deletion")]
+    ServiceStillScaled {
+        /// Its cluster.
+        cluster: String,
+        /// Its name.
+        name: String,
+        /// Its desired count.
+        desired: u32,
+    },
+    /// A count or size is outside what is allowed.
+    #[error("{field}: {why}")]
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The bound, in words.
+        why: String,
+    },
+    /// The container instance does not take new tasks.
+    #[error("container instance {instance} of cluster {cluster} is DRAINING: new tasks are not placed on it")]
+    InstanceDraining {
+        /// Its cluster.
+        cluster: String,
+        /// Its id.
+        instance: String,
+    },
+    /// A task id prefix matches several tasks.
+    #[error("task id prefix {prefix} matches {count} tasks; give more characters")]
+    AmbiguousTask {
+        /// The prefix given.
+        prefix: String,
+        /// How many tasks it matches.
+        count: usize,
+    },
+    /// A task definition reference is malformed.
+    #[error("task definition {reference:?}: {why}")]
+    InvalidReference {
+        /// The reference given.
+        reference: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// `rollout undo` without an earlier completed deployment.
+    #[error("service {cluster}/{name}: no earlier completed deployment to roll back to")]
+    NothingToUndo {
+        /// Its cluster.
+        cluster: String,
+        /// Its name.
+        name: String,
+    },
+    /// The state could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl OpsError {
+    fn not_found(kind: ObjectKind, name: impl Into<String>) -> Self {
+        OpsError::NotFound {
+            kind,
+            name: name.into(),
+        }
+    }
+}
