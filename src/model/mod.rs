@@ -5,6 +5,7 @@
 mod cluster;
 mod duration;
 mod load;
+pub mod load_balancing;
 mod manifest;
 mod service;
 mod task;
