@@ -14,6 +14,8 @@
 //!   the replica planner, engine event watch, resync and adoption.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
+//! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
+//!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
 
@@ -23,6 +25,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod lb;
 pub mod model;
 pub mod runtime;
 pub mod store;
