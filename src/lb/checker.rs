@@ -38,7 +38,7 @@ pub(crate) fn spawn(group: Arc<Group>, target: Arc<TargetEntry>) {
 }
 
 /// Runs one health check against `addr` (or the fixed health-check port).
-pub async fn check(addr: SocketAddr, settings: &TargetGroupSettings) -> CheckOutcome {
+pub(crate) async fn check(addr: SocketAddr, settings: &TargetGroupSettings) -> CheckOutcome {
     let addr = SocketAddr::new(addr.ip(), settings.health_check_port.unwrap_or(addr.port()));
     let attempt = async {
         match settings.health_check_protocol {

@@ -19,8 +19,6 @@ mod proxy_tcp;
 pub mod rules;
 pub mod target;
 
-pub use checker::check;
-pub use proxy_http::{prepare_headers, strip_hop_by_hop};
 pub use target::{ReasonCode, TargetState};
 
 use crate::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSettings};
@@ -125,6 +123,9 @@ pub struct TargetEvent {
 /// Listeners are keyed by load balancer and bind address.
 type ListenerKey = (String, IpAddr, u16);
 
+/// A listener's route table, resolved to running target groups.
+type Routes = RouteTable<Arc<Group>>;
+
 /// The data plane handle; cheap to clone.
 #[derive(Clone)]
 pub struct LoadBalancers {
@@ -168,64 +169,88 @@ impl LoadBalancers {
 
     /// Makes the running listeners and target groups those of `config`: new listeners are
     /// bound, removed ones closed, kept ones get the new route table atomically. Targets of
-    /// kept groups stay registered; removed groups stop their health checks.
+    /// kept groups stay registered; removed groups stop their health checks. On an error
+    /// (unknown target group, port in use) the running configuration is left as it was,
+    /// except a listener whose protocol changed, which is closed before its port is bound.
     pub async fn apply(&self, config: &LbConfig) -> Result<(), LbError> {
         let mut listeners = self.inner.listeners.lock().await;
         let groups = self.next_groups(config);
-        let mut tables = BTreeMap::new();
-        for (name, spec) in &config.load_balancers {
-            for listener in &spec.listeners {
-                let table = compile(name, listener, &groups)?;
-                let key = (name.clone(), listener.bind_address(), listener.port);
-                tables.insert(key, (listener.protocol, table));
-            }
-        }
-        let removed: Vec<ListenerKey> = listeners
+        let mut tables = compile_all(config, &groups)?;
+        let changed: Vec<ListenerKey> = listeners
             .iter()
-            .filter(|(key, running)| tables.get(*key).is_none_or(|(p, _)| *p != running.protocol))
+            .filter(|(key, running)| tables.get(*key).is_some_and(|(p, _)| *p != running.protocol))
             .map(|(key, _)| key.clone())
             .collect();
-        for key in removed {
+        for key in changed {
             if let Some(running) = listeners.remove(&key) {
                 running.stop();
             }
         }
-        let old_groups = self.inner.groups.swap(Arc::new(groups.clone()));
-        for (name, group) in old_groups.iter() {
-            if !groups.contains_key(name) {
-                group.removed.cancel();
-            }
-        }
-        for (key, (protocol, table)) in tables {
-            match listeners.get(&key) {
-                Some(running) => running.routes.store(Arc::new(table)),
-                None => {
-                    let addr = SocketAddr::new(key.1, key.2);
-                    let running = RunningListener::bind(addr, protocol, table, &self.inner.client).await?;
-                    listeners.insert(key, running);
+        let fresh: Vec<ListenerKey> = tables
+            .keys()
+            .filter(|k| !listeners.contains_key(*k))
+            .cloned()
+            .collect();
+        let mut bound = Vec::with_capacity(fresh.len());
+        for key in fresh {
+            let Some((protocol, table)) = tables.remove(&key) else {
+                continue;
+            };
+            let addr = SocketAddr::new(key.1, key.2);
+            match RunningListener::bind(addr, protocol, table, &self.inner.client).await {
+                Ok(running) => bound.push((key, running)),
+                Err(err) => {
+                    bound.iter().for_each(|(_, running)| running.stop());
+                    return Err(err);
                 }
             }
         }
+        self.commit_groups(config, groups);
+        listeners.retain(|key, running| {
+            let kept = tables.contains_key(key);
+            if !kept {
+                running.stop();
+            }
+            kept
+        });
+        for (key, (_, table)) in tables {
+            if let Some(running) = listeners.get(&key) {
+                running.routes.store(Arc::new(table));
+            }
+        }
+        listeners.extend(bound);
         Ok(())
     }
 
-    /// The groups of `config`: existing ones kept (with new settings), new ones created.
+    /// The groups of `config`: existing ones kept, new ones created (not yet visible).
     fn next_groups(&self, config: &LbConfig) -> HashMap<String, Arc<Group>> {
         let current = self.inner.groups.load();
         config
             .target_groups
             .iter()
             .map(|(name, settings)| {
-                let group = match current.get(name) {
-                    Some(group) => {
-                        group.settings.store(Arc::new(settings.clone()));
-                        group.clone()
-                    }
-                    None => Arc::new(Group::new(name, settings.clone(), self.inner.events.clone())),
-                };
+                let group = current.get(name).cloned().unwrap_or_else(|| {
+                    Arc::new(Group::new(name, settings.clone(), self.inner.events.clone()))
+                });
                 (name.clone(), group)
             })
             .collect()
+    }
+
+    /// Publishes `groups` with their new settings and stops the removed ones.
+    fn commit_groups(&self, config: &LbConfig, groups: HashMap<String, Arc<Group>>) {
+        for (name, group) in &groups {
+            if let Some(settings) = config.target_groups.get(name) {
+                group.settings.store(Arc::new(settings.clone()));
+            }
+        }
+        let old = self.inner.groups.swap(Arc::new(groups));
+        let current = self.inner.groups.load();
+        for (name, group) in old.iter() {
+            if !current.contains_key(name) {
+                group.removed.cancel();
+            }
+        }
     }
 
     /// The bound addresses of a load balancer's listeners (the real ports for port 0).
@@ -269,6 +294,19 @@ impl LoadBalancers {
         Ok(self.group(target_group)?.health())
     }
 
+    /// The state of target `id` in a group (a live registration before a draining one);
+    /// `None` when it is not registered there. A task counts healthy only when this is
+    /// `Healthy` in every target group of its service.
+    pub fn target_state(&self, target_group: &str, id: &str) -> Option<TargetState> {
+        let targets = self.target_health(target_group).ok()?;
+        let registered = targets
+            .iter()
+            .filter(|t| t.id == id && t.state != TargetState::Unused);
+        registered
+            .map(|t| t.state)
+            .min_by_key(|state| *state == TargetState::Draining)
+    }
+
     /// Closes every listener and stops every health check.
     pub async fn shutdown(&self) {
         let _ = self.apply(&LbConfig::default()).await;
@@ -283,13 +321,30 @@ impl LoadBalancers {
     }
 }
 
+/// Compiles every listener's route table, keyed by load balancer and bind address.
+fn compile_all(
+    config: &LbConfig,
+    groups: &HashMap<String, Arc<Group>>,
+) -> Result<BTreeMap<ListenerKey, (LbProtocol, Routes)>, LbError> {
+    let mut tables = BTreeMap::new();
+    for (name, spec) in &config.load_balancers {
+        for listener in &spec.listeners {
+            let table = compile(name, listener, config, groups)?;
+            let key = (name.clone(), listener.bind_address(), listener.port);
+            tables.insert(key, (listener.protocol, table));
+        }
+    }
+    Ok(tables)
+}
+
 /// Compiles a listener's routes, checking that each target group exists and speaks the
 /// listener's protocol.
 fn compile(
     load_balancer: &str,
     listener: &crate::model::load_balancing::Listener,
+    config: &LbConfig,
     groups: &HashMap<String, Arc<Group>>,
-) -> Result<RouteTable<Arc<Group>>, LbError> {
+) -> Result<Routes, LbError> {
     let table = RouteTable::compile(listener, |name| groups.get(name).cloned()).map_err(|target_group| {
         LbError::UnknownForward {
             load_balancer: load_balancer.to_string(),
@@ -301,22 +356,14 @@ fn compile(
         LbProtocol::Tcp => LbProtocol::Tcp,
         _ => LbProtocol::Http,
     };
-    let mut names: Vec<String> = listener
+    let rule_actions = listener.rules.iter().flat_map(|r| &r.actions);
+    let names = listener
         .default_actions
         .iter()
-        .flat_map(|a| a.forward_targets())
-        .map(|(n, _)| n)
-        .collect();
-    names.extend(
-        listener
-            .rules
-            .iter()
-            .flat_map(|r| &r.actions)
-            .flat_map(|a| a.forward_targets())
-            .map(|(n, _)| n),
-    );
-    for name in names {
-        let protocol = groups.get(&name).map_or(wanted, |g| g.settings.load().protocol);
+        .chain(rule_actions)
+        .flat_map(|a| a.forward_targets());
+    for (name, _) in names {
+        let protocol = config.target_groups.get(&name).map_or(wanted, |g| g.protocol);
         if protocol != wanted {
             return Err(LbError::ProtocolMismatch {
                 load_balancer: load_balancer.to_string(),

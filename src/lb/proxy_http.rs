@@ -3,7 +3,7 @@
 //! request whose connection failed before any response once on another target, passes upgrades through, and counts every
 //! request in flight on its target until its response body ends.
 
-use super::group::{ActiveGuard, Activity, Group, TargetEntry};
+use super::group::{ActiveGuard, Activity, Group};
 use super::rules::{FixedResponse, RouteAction, RouteTable, choose_weighted};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -107,11 +107,9 @@ async fn handle(
     if response.status() == StatusCode::SWITCHING_PROTOCOLS
         && let Some(client_upgrade) = client_upgrade
     {
-        tunnel(
-            client_upgrade,
-            hyper::upgrade::on(&mut response),
-            guard.target().clone(),
-        );
+        // Counted as a connection before the request stops counting: no idle gap for a drain.
+        let connection = ActiveGuard::new(guard.target().clone(), Activity::Connection);
+        tunnel(client_upgrade, hyper::upgrade::on(&mut response), connection);
         return response.map(|_| empty());
     }
     strip_hop_by_hop(response.headers_mut(), false);
@@ -225,9 +223,9 @@ fn target_uri(addr: SocketAddr, uri: &Uri) -> Result<Uri, hyper::http::Error> {
 
 /// Connects the upgraded client and target connections, counted as a connection on the
 /// target and closed when the target's deregistration delay ends.
-fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade, target: Arc<TargetEntry>) {
+fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade, connection: ActiveGuard) {
     tokio::spawn(async move {
-        let _guard = ActiveGuard::new(target.clone(), Activity::Connection);
+        let target = connection.target().clone();
         let (Ok(client), Ok(upstream)) = tokio::join!(client, upstream) else {
             return;
         };

@@ -338,3 +338,66 @@ async fn a_listener_port_in_use_is_an_error_naming_the_address() {
         .unwrap_err();
     assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
 }
+
+#[tokio::test]
+async fn target_events_follow_registration_health_and_draining() {
+    let backend = backend::http("e").await;
+    let (lb, _addr) = start(&config(
+        HTTP_LISTENER,
+        &[("web", settings(LbProtocol::Http, Duration::from_millis(50)))],
+    ))
+    .await;
+    let mut events = lb.subscribe();
+    lb.register("web", target("e", backend.addr)).unwrap();
+    wait_state(&lb, "web", "e", TargetState::Healthy).await;
+    assert_eq!(lb.target_state("web", "e"), Some(TargetState::Healthy));
+    lb.deregister("web", "e").await;
+    wait_until(|| lb.target_health("web").unwrap().is_empty()).await;
+    assert_eq!(lb.target_state("web", "e"), None);
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        assert_eq!(
+            (event.target_group.as_str(), event.target.id.as_str()),
+            ("web", "e")
+        );
+        seen.push((event.target.state, event.target.reason.map(|r| r.as_str())));
+    }
+    assert_eq!(
+        seen,
+        [
+            (TargetState::Initial, Some("Elb.RegistrationInProgress")),
+            (TargetState::Healthy, None),
+            (TargetState::Draining, Some("Target.DeregistrationInProgress")),
+            (TargetState::Unused, Some("Target.NotRegistered")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn applying_new_rules_swaps_routes_on_the_same_port_without_dropping_connections() {
+    let (a, b) = (backend::http("a").await, backend::http("b").await);
+    let groups = [
+        ("a", settings(LbProtocol::Http, Duration::ZERO)),
+        ("b", settings(LbProtocol::Http, Duration::ZERO)),
+    ];
+    let to = |group: &str| {
+        format!(
+            "listeners: [{{port: 0, address: 127.0.0.1, defaultActions: [{{type: forward, targetGroupArn: {group}}}]}}]"
+        )
+    };
+    let (lb, addr) = start(&config(&to("a"), &groups)).await;
+    for (id, backend) in [("a", &a), ("b", &b)] {
+        lb.register(id, target(id, backend.addr)).unwrap();
+        wait_state(&lb, id, id, TargetState::Healthy).await;
+    }
+    let keep_alive = client(true);
+    assert_eq!(get(&keep_alive, addr, "/").await.unwrap().1, "a");
+    lb.apply(&config(&to("b"), &groups)).await.unwrap();
+    assert_eq!(lb.listener_addrs("edge").await, [addr]);
+    assert_eq!(get(&keep_alive, addr, "/").await.unwrap().1, "b");
+    assert_eq!(
+        lb.target_state("a", "a"),
+        Some(TargetState::Healthy),
+        "targets survive an apply"
+    );
+}
