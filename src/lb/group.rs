@@ -285,7 +285,7 @@ impl Group {
         let changed = after.state != before.state || after.reason != before.reason;
         let became_healthy = after.state == TargetState::Healthy && before.state != TargetState::Healthy;
         entry.set_health(after);
-        if became_healthy && enters_slow_start(settings.slow_start, self.healthy_not_ramping()) {
+        if became_healthy && enters_slow_start(settings.slow_start, self.healthy_not_ramping(entry)) {
             entry
                 .ramp_since_ms
                 .store(self.elapsed_ms().max(1), Ordering::Relaxed);
@@ -297,12 +297,14 @@ impl Group {
         }
     }
 
-    fn healthy_not_ramping(&self) -> usize {
+    /// Healthy targets other than `except` that are not in slow start.
+    fn healthy_not_ramping(&self, except: &TargetEntry) -> usize {
         let window = self.settings.load().slow_start;
         let now = self.elapsed_ms();
         let targets = self.targets.load();
         let steady = |t: &&Arc<TargetEntry>| {
-            t.state() == TargetState::Healthy
+            !std::ptr::eq(t.as_ref(), except)
+                && t.state() == TargetState::Healthy
                 && ramp_weight(t.ramp_since_ms.load(Ordering::Relaxed), now, window) >= 1.0
         };
         targets.iter().filter(steady).count()
@@ -345,4 +347,75 @@ fn ramp_weight(since_ms: u64, now_ms: u64, window: Duration) -> f64 {
         return 1.0;
     }
     slow_start_weight(Duration::from_millis(now_ms.saturating_sub(since_ms)), window)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_balancing::LbProtocol;
+
+    fn group(slow_start: Duration) -> Group {
+        let settings = TargetGroupSettings {
+            protocol: LbProtocol::Http,
+            health_check_protocol: LbProtocol::Http,
+            health_check_path: "/".into(),
+            health_check_port: None,
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(2),
+            healthy_threshold: 2,
+            unhealthy_threshold: 2,
+            matcher: vec![(200, 399)],
+            deregistration_delay: Duration::from_secs(30),
+            slow_start,
+        };
+        Group::new("web", settings, broadcast::channel(16).0)
+    }
+
+    fn share_of(group: &Group, id: &str) -> usize {
+        (0..2000)
+            .filter(|_| group.pick(None).is_some_and(|t| t.id == id))
+            .count()
+    }
+
+    #[test]
+    fn a_target_joining_a_healthy_group_ramps_up_during_slow_start() {
+        let group = group(Duration::from_secs(60));
+        let steady = group.register("steady", "127.0.0.1:1".parse().unwrap()).unwrap();
+        group.record(&steady, &CheckOutcome::Pass);
+        assert_eq!(
+            steady.ramp_since_ms.load(Ordering::Relaxed),
+            0,
+            "the first target does not ramp"
+        );
+        let new = group.register("new", "127.0.0.1:2".parse().unwrap()).unwrap();
+        group.record(&new, &CheckOutcome::Pass);
+        assert_ne!(new.ramp_since_ms.load(Ordering::Relaxed), 0);
+        let share = share_of(&group, "new");
+        assert!(
+            (50..400).contains(&share),
+            "a new target gets about 10%: {share}/2000"
+        );
+    }
+
+    #[test]
+    fn without_slow_start_targets_share_evenly() {
+        let group = group(Duration::ZERO);
+        for (id, port) in [("a", 1), ("b", 2)] {
+            let entry = group
+                .register(id, SocketAddr::from(([127, 0, 0, 1], port)))
+                .unwrap();
+            group.record(&entry, &CheckOutcome::Pass);
+        }
+        let share = share_of(&group, "b");
+        assert!((800..1200).contains(&share), "{share}/2000");
+    }
+
+    #[test]
+    fn registering_the_same_target_twice_changes_nothing() {
+        let group = group(Duration::ZERO);
+        let addr = "127.0.0.1:1".parse().unwrap();
+        assert!(group.register("a", addr).is_some());
+        assert!(group.register("a", addr).is_none());
+        assert_eq!(group.health().len(), 1);
+    }
 }

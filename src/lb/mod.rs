@@ -176,35 +176,8 @@ impl LoadBalancers {
         let mut listeners = self.inner.listeners.lock().await;
         let groups = self.next_groups(config);
         let mut tables = compile_all(config, &groups)?;
-        let changed: Vec<ListenerKey> = listeners
-            .iter()
-            .filter(|(key, running)| tables.get(*key).is_some_and(|(p, _)| *p != running.protocol))
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in changed {
-            if let Some(running) = listeners.remove(&key) {
-                running.stop();
-            }
-        }
-        let fresh: Vec<ListenerKey> = tables
-            .keys()
-            .filter(|k| !listeners.contains_key(*k))
-            .cloned()
-            .collect();
-        let mut bound = Vec::with_capacity(fresh.len());
-        for key in fresh {
-            let Some((protocol, table)) = tables.remove(&key) else {
-                continue;
-            };
-            let addr = SocketAddr::new(key.1, key.2);
-            match RunningListener::bind(addr, protocol, table, &self.inner.client).await {
-                Ok(running) => bound.push((key, running)),
-                Err(err) => {
-                    bound.iter().for_each(|(_, running)| running.stop());
-                    return Err(err);
-                }
-            }
-        }
+        close_changed(&mut listeners, &tables);
+        let bound = self.bind_fresh(&listeners, &mut tables).await?;
         self.commit_groups(config, groups);
         listeners.retain(|key, running| {
             let kept = tables.contains_key(key);
@@ -220,6 +193,35 @@ impl LoadBalancers {
         }
         listeners.extend(bound);
         Ok(())
+    }
+
+    /// Binds the listeners of `tables` not running yet (taking them out of `tables`); on
+    /// an error, closes those it bound.
+    async fn bind_fresh(
+        &self,
+        running: &BTreeMap<ListenerKey, RunningListener>,
+        tables: &mut BTreeMap<ListenerKey, (LbProtocol, Routes)>,
+    ) -> Result<Vec<(ListenerKey, RunningListener)>, LbError> {
+        let fresh: Vec<ListenerKey> = tables
+            .keys()
+            .filter(|k| !running.contains_key(*k))
+            .cloned()
+            .collect();
+        let mut bound = Vec::with_capacity(fresh.len());
+        for key in fresh {
+            let Some((protocol, table)) = tables.remove(&key) else {
+                continue;
+            };
+            let addr = SocketAddr::new(key.1, key.2);
+            match RunningListener::bind(addr, protocol, table, &self.inner.client).await {
+                Ok(listener) => bound.push((key, listener)),
+                Err(err) => {
+                    bound.iter().for_each(|(_, listener)| listener.stop());
+                    return Err(err);
+                }
+            }
+        }
+        Ok(bound)
     }
 
     /// The groups of `config`: existing ones kept, new ones created (not yet visible).
@@ -319,6 +321,22 @@ impl LoadBalancers {
             .cloned()
             .ok_or_else(|| LbError::UnknownTargetGroup(name.to_string()))
     }
+}
+
+/// Closes the running listeners whose protocol changes: their port is bound again.
+fn close_changed(
+    listeners: &mut BTreeMap<ListenerKey, RunningListener>,
+    tables: &BTreeMap<ListenerKey, (LbProtocol, Routes)>,
+) {
+    listeners.retain(|key, running| {
+        let changed = tables
+            .get(key)
+            .is_some_and(|(protocol, _)| *protocol != running.protocol);
+        if changed {
+            running.stop();
+        }
+        !changed
+    });
 }
 
 /// Compiles every listener's route table, keyed by load balancer and bind address.

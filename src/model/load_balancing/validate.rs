@@ -33,9 +33,23 @@ pub fn validate_target_group(spec: &TargetGroupSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut fail =
         |path: &str, message: String| errors.push(FieldError::new(format!("spec.{path}"), message));
-    check_protocol(spec.protocol, "protocol", &mut fail);
+    check_protocols(spec, &mut fail);
+    check_health_check_target(spec, &mut fail);
+    let full = spec.with_defaults();
+    check_timing(&full, &mut fail);
+    check_attributes(&full, &mut fail);
+    if let Some(matcher) = &spec.matcher
+        && let Err(why) = parse_http_codes(&matcher.http_code)
+    {
+        fail("matcher.httpCode", why);
+    }
+    errors
+}
+
+fn check_protocols(spec: &TargetGroupSpec, fail: &mut impl FnMut(&str, String)) {
+    check_protocol(spec.protocol, "protocol", fail);
     if let Some(protocol) = spec.health_check_protocol {
-        check_protocol(protocol, "healthCheckProtocol", &mut fail);
+        check_protocol(protocol, "healthCheckProtocol", fail);
         if spec.protocol == LbProtocol::Http && protocol == LbProtocol::Tcp {
             fail(
                 "healthCheckProtocol",
@@ -46,13 +60,14 @@ pub fn validate_target_group(spec: &TargetGroupSpec) -> Vec<FieldError> {
     if spec.health_check_enabled == Some(false) {
         fail("healthCheckEnabled", "health checks cannot be disabled".into());
     }
+}
+
+fn check_health_check_target(spec: &TargetGroupSpec, fail: &mut impl FnMut(&str, String)) {
     if let Some(path) = &spec.health_check_path
         && (!path.starts_with('/') || path.len() > MAX_TEXT_LEN)
     {
-        fail(
-            "healthCheckPath",
-            format!("expected a path starting with '/' of at most {MAX_TEXT_LEN} characters"),
-        );
+        let why = format!("expected a path starting with '/' of at most {MAX_TEXT_LEN} characters");
+        fail("healthCheckPath", why);
     }
     if let Some(port) = &spec.health_check_port {
         let valid = match port {
@@ -66,40 +81,35 @@ pub fn validate_target_group(spec: &TargetGroupSpec) -> Vec<FieldError> {
             );
         }
     }
-    let full = spec.with_defaults();
+}
+
+/// Interval, timeout and thresholds of a spec `with_defaults`.
+fn check_timing(full: &TargetGroupSpec, fail: &mut impl FnMut(&str, String)) {
     let interval = full.health_check_interval_seconds.unwrap_or_default();
     let timeout = full.health_check_timeout_seconds.unwrap_or_default();
-    check_range(interval.0, 5, 300, "healthCheckIntervalSeconds", &mut fail);
-    check_range(timeout.0, 2, 120, "healthCheckTimeoutSeconds", &mut fail);
+    check_range(interval.0, 5, 300, "healthCheckIntervalSeconds", fail);
+    check_range(timeout.0, 2, 120, "healthCheckTimeoutSeconds", fail);
     if timeout >= interval {
-        fail(
-            "healthCheckTimeoutSeconds",
-            format!("expected less than the interval ({} s)", interval.0),
-        );
+        let why = format!("expected less than the interval ({} s)", interval.0);
+        fail("healthCheckTimeoutSeconds", why);
     }
     let thresholds = [
         (full.healthy_threshold_count, "healthyThresholdCount"),
         (full.unhealthy_threshold_count, "unhealthyThresholdCount"),
     ];
     for (count, path) in thresholds {
-        check_range(u64::from(count.unwrap_or_default()), 2, 10, path, &mut fail);
+        check_range(u64::from(count.unwrap_or_default()), 2, 10, path, fail);
     }
-    if let Some(matcher) = &spec.matcher
-        && let Err(why) = parse_http_codes(&matcher.http_code)
-    {
-        fail("matcher.httpCode", why);
-    }
+}
+
+/// Attributes of a spec `with_defaults`.
+fn check_attributes(full: &TargetGroupSpec, fail: &mut impl FnMut(&str, String)) {
     let attributes = &full.attributes;
     let delay = attributes
         .deregistration_delay_timeout_seconds
         .unwrap_or_default();
-    check_range(
-        delay.0,
-        0,
-        3600,
-        "attributes.deregistration_delay.timeout_seconds",
-        &mut fail,
-    );
+    let path = "attributes.deregistration_delay.timeout_seconds";
+    check_range(delay.0, 0, 3600, path, fail);
     let slow = attributes.slow_start_duration_seconds.unwrap_or(Seconds(0)).0;
     if slow != 0 && !(30..=900).contains(&slow) {
         fail(
@@ -107,7 +117,6 @@ pub fn validate_target_group(spec: &TargetGroupSpec) -> Vec<FieldError> {
             "expected 0 (off) or 30-900".into(),
         );
     }
-    errors
 }
 
 /// Checks a load balancer's listeners, rules and actions (target-group existence is the
