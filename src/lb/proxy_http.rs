@@ -12,7 +12,7 @@ use hyper::body::{Body, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,7 +58,9 @@ pub(crate) async fn serve_connection(
         let listener = listener.clone();
         async move { Ok::<_, Infallible>(handle(&listener, request, client_addr).await) }
     });
+    // With a timer, hyper closes a connection whose request headers take over 30 s.
     let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
     tokio::pin!(connection);

@@ -401,3 +401,24 @@ async fn applying_new_rules_swaps_routes_on_the_same_port_without_dropping_conne
         "targets survive an apply"
     );
 }
+
+#[tokio::test]
+async fn a_drain_ends_with_the_deregistration_delay_when_a_request_outlasts_it() {
+    let backend = backend::http("slow").await;
+    let delay = Duration::from_millis(200);
+    let (lb, addr) = web_with(&[("slow", &backend)], delay).await;
+    let request = tokio::spawn(async move { get(&client(true), addr, "/sleep?ms=1000").await });
+    wait_until(|| lb.target_health("web").unwrap()[0].in_flight == 1).await;
+    let started = Instant::now();
+    lb.deregister("web", "slow").await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= delay - Duration::from_millis(10) && waited < Duration::from_millis(900),
+        "{waited:?}"
+    );
+    assert_eq!(
+        request.await.unwrap().unwrap().0,
+        200,
+        "the request is not cut; the stop signal comes next"
+    );
+}
