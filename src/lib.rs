@@ -16,6 +16,8 @@
 //!   delete), called by both doors, with typed errors each door maps in one `match`.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
+//! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
+//!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `watch/`: watched folders (GitOps): file events and resyncs trigger a sync that applies
 //!   what changed and prunes only after a complete, successful scan.
@@ -32,6 +34,7 @@ pub mod config;
 pub mod controller;
 #[cfg(test)]
 mod fuzz;
+pub mod lb;
 pub mod model;
 pub mod ops;
 pub mod runtime;

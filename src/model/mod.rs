@@ -8,6 +8,7 @@ mod duration;
 pub mod fixtures;
 pub mod limits;
 mod load;
+pub mod load_balancing;
 mod manifest;
 mod service;
 mod task;

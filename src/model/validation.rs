@@ -31,14 +31,16 @@ impl fmt::Display for FieldError {
 /// ECS name rule (families, services, clusters, containers, volumes): 1 to `MAX_NAME_LEN`
 /// letters, digits, `-` and `_`.
 pub fn check_name(name: &str) -> Result<(), String> {
+    check_name_within(name, MAX_NAME_LEN)
+}
+
+/// The same rule with a shorter bound (ELBv2 names: 32 characters).
+pub fn check_name_within(name: &str, max: usize) -> Result<(), String> {
     if name.is_empty() {
         return Err("expected a non-empty name".into());
     }
-    if name.len() > MAX_NAME_LEN {
-        return Err(format!(
-            "expected at most {MAX_NAME_LEN} characters, got {}",
-            name.len()
-        ));
+    if name.len() > max {
+        return Err(format!("expected at most {max} characters, got {}", name.len()));
     }
     if !name
         .chars()
