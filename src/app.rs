@@ -71,6 +71,7 @@ pub async fn run(
         None => None,
     };
     let listener = bind_socket(&config.socket)?;
+    let lb = crate::lb::LoadBalancers::new();
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
         runtime: Arc::new(runtime),
@@ -78,6 +79,7 @@ pub async fn run(
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),
         exits: Default::default(),
+        lb: lb.clone(),
         clock: Clock::new(),
     });
     if let Some(recovery) = &recovery {
@@ -115,7 +117,7 @@ pub async fn run(
             }
         })
     });
-    let app = api::router(catalog, config.ecs_scope.clone(), engine);
+    let app = api::router(catalog, config.ecs_scope.clone(), engine, lb.clone());
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))

@@ -294,10 +294,7 @@ fn ecs_json() -> impl Strategy<Value = Value> {
 }
 
 fn api_state() -> ApiState {
-    ApiState {
-        catalog: Catalog::new(Arc::new(MemoryStore::new())),
-        scope: ecs::default_scope(),
-    }
+    ApiState::new(Catalog::new(Arc::new(MemoryStore::new())), ecs::default_scope())
 }
 
 /// Loads `text` as a manifest file; every outcome is fine except a panic.

@@ -17,6 +17,20 @@ pub struct ApiState {
     pub catalog: crate::store::Catalog,
     /// Region and account for ARNs.
     pub scope: ArnScope,
+    /// The load balancer's data plane (target health for `describe targetgroup`).
+    pub lb: crate::lb::LoadBalancers,
+}
+
+impl ApiState {
+    /// State over `catalog`, with a load balancer of its own (the ECS door and tests, which
+    /// do not show target health).
+    pub fn new(catalog: crate::store::Catalog, scope: ArnScope) -> Self {
+        Self {
+            catalog,
+            scope,
+            lb: crate::lb::LoadBalancers::new(),
+        }
+    }
 }
 
 use crate::apply::ApplyError;

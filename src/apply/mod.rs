@@ -151,6 +151,17 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
     }
     let batch_families: BTreeSet<&str> = names_of(manifests, Kind::TaskDefinition);
     let batch_clusters: BTreeSet<&str> = names_of(manifests, Kind::Cluster);
+    let batch_groups: BTreeSet<&str> = names_of(manifests, Kind::TargetGroup);
+    for m in manifests.iter() {
+        for (path, group) in referenced_target_groups(m) {
+            if !batch_groups.contains(group.as_str()) && catalog.target_group(&group)?.is_none() {
+                problems.push(format!(
+                    "{}: {path}: target group {group} not found (apply it first or in the same batch)",
+                    m.describe()
+                ));
+            }
+        }
+    }
     for m in manifests.iter() {
         let Manifest::Service(doc) = m else { continue };
         let cluster = m.cluster();
@@ -184,6 +195,31 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
         Ok(())
     } else {
         Err(ApplyError::Invalid(problems))
+    }
+}
+
+/// `(field path, target group name)` of every target group a manifest names.
+fn referenced_target_groups(m: &Manifest) -> Vec<(String, String)> {
+    match m {
+        Manifest::Service(d) => d
+            .spec
+            .load_balancers
+            .iter()
+            .enumerate()
+            .map(|(i, lb)| {
+                (
+                    format!("spec.loadBalancers[{i}].targetGroupArn"),
+                    lb.target_group(),
+                )
+            })
+            .collect(),
+        Manifest::LoadBalancer(d) => d
+            .spec
+            .target_group_names()
+            .into_iter()
+            .map(|name| ("spec.listeners".to_string(), name))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -227,6 +263,16 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
                 catalog.apply_service(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?;
             result(m, outcome, None)
         }
+        Manifest::TargetGroup(d) => result(
+            m,
+            catalog.apply_target_group(&d.metadata.name, &d.spec, &d.metadata.labels)?,
+            None,
+        ),
+        Manifest::LoadBalancer(d) => result(
+            m,
+            catalog.apply_load_balancer(&d.metadata.name, &d.spec, &d.metadata.labels)?,
+            None,
+        ),
     };
     applied.changes = changes;
     catalog.set_owner(&object_key(m), &doc.origin)?;
@@ -265,6 +311,12 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
         Manifest::Service(d) => catalog
             .service(m.cluster(), &d.metadata.name)?
             .map(|s| serde_json::json!({"metadata": {"labels": s.labels}, "spec": s.spec})),
+        Manifest::TargetGroup(d) => catalog
+            .target_group(&d.metadata.name)?
+            .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
+        Manifest::LoadBalancer(d) => catalog
+            .load_balancer(&d.metadata.name)?
+            .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
     };
     let wanted = match m {
         Manifest::Cluster(d) => serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": {}}),
@@ -272,6 +324,12 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
         Manifest::Service(d) => {
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
+        }
+        Manifest::TargetGroup(d) => {
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
+        }
+        Manifest::LoadBalancer(d) => {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
     };

@@ -36,6 +36,8 @@ fn exists(catalog: &Catalog, key: &str) -> Result<bool, ApplyError> {
         ["Cluster", name] => catalog.cluster(name)?.is_some(),
         ["TaskDefinition", family] => catalog.latest_task_definition(family)?.is_some(),
         ["Service", cluster, name] => catalog.service(cluster, name)?.is_some(),
+        ["TargetGroup", name] => catalog.target_group(name)?.is_some(),
+        ["LoadBalancer", name] => catalog.load_balancer(name)?.is_some(),
         _ => false,
     })
 }
@@ -56,8 +58,10 @@ pub fn prune(
         .collect();
     let rank = |key: &str| match key.split('/').next() {
         Some("Service") => 0,
-        Some("TaskDefinition") => 1,
-        _ => 2,
+        Some("LoadBalancer") => 1,
+        Some("TargetGroup") => 2,
+        Some("TaskDefinition") => 3,
+        _ => 4,
     };
     owned.sort_by_key(|(key, _)| rank(key));
     let mut results = Vec::new();
@@ -87,6 +91,18 @@ pub fn prune(
                     catalog.delete_cluster(name)?;
                 }
                 (Kind::Cluster, name.to_string())
+            }
+            ["LoadBalancer", name] => {
+                if !dry_run {
+                    catalog.delete_load_balancer(name)?;
+                }
+                (Kind::LoadBalancer, name.to_string())
+            }
+            ["TargetGroup", name] => {
+                if !dry_run {
+                    catalog.delete_target_group(name)?;
+                }
+                (Kind::TargetGroup, name.to_string())
             }
             _ => continue,
         };

@@ -56,6 +56,14 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
                 client.delete(&format!("/v1/clusters/{name}")).await?;
                 println!("cluster/{name} deleted");
             }
+            CliKind::TargetGroup => {
+                client.delete(&format!("/v1/targetgroups/{name}")).await?;
+                println!("targetgroup/{name} deleted");
+            }
+            CliKind::LoadBalancer => {
+                client.delete(&format!("/v1/loadbalancers/{name}")).await?;
+                println!("loadbalancer/{name} deleted (its listeners closed)");
+            }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),
         }
     }
@@ -67,6 +75,8 @@ fn target(m: &Manifest) -> (CliKind, String, String) {
         Manifest::Cluster(_) => CliKind::Cluster,
         Manifest::TaskDefinition(_) => CliKind::TaskDefinition,
         Manifest::Service(_) => CliKind::Service,
+        Manifest::TargetGroup(_) => CliKind::TargetGroup,
+        Manifest::LoadBalancer(_) => CliKind::LoadBalancer,
     };
     (kind, m.cluster().to_string(), m.metadata().name.clone())
 }

@@ -31,7 +31,10 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
     match kind {
         CliKind::Service => service(client, &object).await?,
         CliKind::Task => task(&object),
-        CliKind::TaskDefinition | CliKind::Cluster => print!("{}", serde_yaml_ng::to_string(&object)?),
+        CliKind::TargetGroup => target_group(&object),
+        CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
+            print!("{}", serde_yaml_ng::to_string(&object)?)
+        }
     }
     Ok(())
 }
@@ -83,6 +86,38 @@ async fn service(client: &ApiClient, s: &Value) -> anyhow::Result<()> {
         println!("  {}  {}", age(&e["createdAt"]), text(&e["message"]));
     }
     Ok(())
+}
+
+fn target_group(tg: &Value) {
+    field("Name", text(&tg["targetGroupName"]));
+    field("ARN", text(&tg["targetGroupArn"]));
+    println!("Settings (every default shown):");
+    for line in serde_yaml_ng::to_string(&tg["spec"]).unwrap_or_default().lines() {
+        println!("  {line}");
+    }
+    field("Load balancers", list(&tg["loadBalancers"]));
+    field("Services", list(&tg["services"]));
+    println!("Targets:");
+    for t in tg["targets"].as_array().into_iter().flatten() {
+        println!(
+            "  {}  {:<9}  {}  task {}  {}  {}",
+            text(&t["address"]),
+            text(&t["state"]),
+            text(&t["reason"]),
+            text(&t["task"]),
+            text(&t["container"]),
+            text(&t["description"])
+        );
+    }
+}
+
+fn list(value: &Value) -> String {
+    let names: Vec<String> = value.as_array().into_iter().flatten().map(text).collect();
+    if names.is_empty() {
+        "-".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn task(t: &Value) {

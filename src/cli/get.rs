@@ -36,6 +36,10 @@ pub fn object_path(kind: CliKind, name: Option<&str>, cluster: Option<&str>) -> 
         (CliKind::Service, None) => "/v1/services".into(),
         (CliKind::Task, Some(n)) => format!("/v1/tasks/{n}"),
         (CliKind::Task, None) => "/v1/tasks".into(),
+        (CliKind::TargetGroup, Some(n)) => format!("/v1/targetgroups/{n}"),
+        (CliKind::TargetGroup, None) => "/v1/targetgroups".into(),
+        (CliKind::LoadBalancer, Some(n)) => format!("/v1/loadbalancers/{n}"),
+        (CliKind::LoadBalancer, None) => "/v1/loadbalancers".into(),
     }
 }
 
@@ -69,6 +73,8 @@ pub async fn run(client: &ApiClient, args: GetArgs) -> anyhow::Result<()> {
         CliKind::TaskDefinition => task_definitions(&items, wide),
         CliKind::Service => services(&items, wide),
         CliKind::Task => tasks(&items, wide),
+        CliKind::TargetGroup => target_groups(&items),
+        CliKind::LoadBalancer => load_balancers(&items),
     }
     Ok(())
 }
@@ -86,6 +92,44 @@ fn clusters(items: &[Value]) {
         })
         .collect();
     print_table(&["NAME", "SERVICES", "RUNNING", "PENDING"], &rows);
+}
+
+fn target_groups(items: &[Value]) {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|tg| {
+            let targets = tg["targets"].as_array().cloned().unwrap_or_default();
+            let healthy = targets.iter().filter(|t| t["state"] == "healthy").count();
+            vec![
+                text(&tg["targetGroupName"]),
+                text(&tg["spec"]["protocol"]),
+                format!("{healthy}/{}", targets.len()),
+                text(&tg["spec"]["healthCheckPath"]),
+                age(&tg["createdAt"]),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "PROTOCOL", "HEALTHY", "CHECK PATH", "AGE"], &rows);
+}
+
+fn load_balancers(items: &[Value]) {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|lb| {
+            let listening: Vec<String> = lb["listening"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect();
+            vec![
+                text(&lb["loadBalancerName"]),
+                listening.join(","),
+                age(&lb["createdAt"]),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "LISTENING", "AGE"], &rows);
 }
 
 fn task_definitions(items: &[Value], wide: bool) {

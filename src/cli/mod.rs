@@ -104,6 +104,10 @@ pub enum CliKind {
     Service,
     /// tasks
     Task,
+    /// targetgroups, tg
+    TargetGroup,
+    /// loadbalancers, lb
+    LoadBalancer,
 }
 
 impl CliKind {
@@ -114,8 +118,10 @@ impl CliKind {
             "taskdefinition" | "taskdefinitions" | "td" | "tds" => CliKind::TaskDefinition,
             "service" | "services" | "svc" => CliKind::Service,
             "task" | "tasks" => CliKind::Task,
+            "targetgroup" | "targetgroups" | "tg" | "tgs" => CliKind::TargetGroup,
+            "loadbalancer" | "loadbalancers" | "lb" | "lbs" => CliKind::LoadBalancer,
             other => anyhow::bail!(
-                "unknown kind {other:?}: expected clusters, taskdefinitions (td), services (svc) or tasks"
+                "unknown kind {other:?}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) or loadbalancers (lb)"
             ),
         })
     }

@@ -21,6 +21,8 @@ pub enum ObjectKey {
     },
     /// A task, by id.
     Task(String),
+    /// The load balancers and target groups, as one config.
+    LoadBalancing,
 }
 
 impl ObjectKey {
@@ -37,6 +39,7 @@ impl ObjectKey {
         match self {
             ObjectKey::Service { .. } => "service",
             ObjectKey::Task(_) => "task",
+            ObjectKey::LoadBalancing => "loadbalancing",
         }
     }
 }
@@ -46,6 +49,7 @@ impl fmt::Display for ObjectKey {
         match self {
             ObjectKey::Service { cluster, name } => write!(f, "{cluster}/{name}"),
             ObjectKey::Task(id) => f.write_str(id),
+            ObjectKey::LoadBalancing => f.write_str("load balancers"),
         }
     }
 }
@@ -99,4 +103,6 @@ pub struct Context {
     pub queue: Arc<WorkQueue<ObjectKey>>,
     /// Containers that died moments ago (their listed state may lag).
     pub exits: ExitHints,
+    /// The built-in load balancer: targets registered and drained by the task lifecycle.
+    pub lb: crate::lb::LoadBalancers,
 }

@@ -8,6 +8,7 @@ mod context;
 mod deployment_plan;
 mod engine_watch;
 mod exit_hints;
+mod load_balancing;
 mod queue;
 mod restart_backoff;
 mod resync;
@@ -55,6 +56,11 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, Cont
                 .await
         }
         ObjectKey::Task(id) => reconcile_task(&ctx, id).instrument(span.clone()).await,
+        ObjectKey::LoadBalancing => {
+            load_balancing::reconcile_load_balancing(&ctx)
+                .instrument(span.clone())
+                .await
+        }
     };
     if let Err(e) = &result {
         span.in_scope(|| warn!(error = %e, "reconcile failed; will retry"));
@@ -117,6 +123,7 @@ fn enqueue_change(ctx: &Context, change: Change) {
         Change::Task(id) => ctx.queue.add(ObjectKey::Task(id)),
         Change::Service { cluster, name } => ctx.queue.add(ObjectKey::Service { cluster, name }),
         // A new revision may be what a service tracks; services are few, so look at all.
+        Change::LoadBalancing => ctx.queue.add(ObjectKey::LoadBalancing),
         Change::TaskDefinition(_) | Change::Cluster(_) => match ctx.catalog.services(None) {
             Ok(services) => {
                 for s in services {

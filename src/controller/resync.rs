@@ -29,6 +29,7 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
         }
     }
     enforce_retention(ctx, &with_containers).await?;
+    ctx.queue.add(ObjectKey::LoadBalancing);
     for service in ctx.catalog.services(None)? {
         ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
     }

@@ -2,9 +2,12 @@
 
 use super::cluster::{ClusterSpec, DEFAULT_CLUSTER};
 use super::limits;
+use super::load_balancing::{
+    LoadBalancerSpec, TargetGroupSpec, validate_load_balancer, validate_target_group,
+};
 use super::service::{ServiceSpec, validate_service};
 use super::task_definition::{TaskDefinitionSpec, validate_task_definition};
-use super::validation::{FieldError, check_name};
+use super::validation::{FieldError, check_name, check_name_within};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,13 +51,23 @@ pub enum Kind {
     Cluster,
     /// A task definition family.
     TaskDefinition,
-    /// A service.
+    /// An ELB target group (what a service's tasks register into).
+    TargetGroup,
+    /// A load balancer: listeners that route to target groups.
+    LoadBalancer,
+    /// A service (last: it names task definitions and target groups).
     Service,
 }
 
 impl Kind {
     /// Every kind, in the order they are applied (clusters before what lives in them).
-    pub const ALL: [Kind; 3] = [Kind::Cluster, Kind::TaskDefinition, Kind::Service];
+    pub const ALL: [Kind; 5] = [
+        Kind::Cluster,
+        Kind::TaskDefinition,
+        Kind::TargetGroup,
+        Kind::LoadBalancer,
+        Kind::Service,
+    ];
 
     /// Parses the `kind` field.
     pub fn parse(text: &str) -> Option<Kind> {
@@ -67,6 +80,8 @@ impl Kind {
             Kind::Cluster => "Cluster",
             Kind::TaskDefinition => "TaskDefinition",
             Kind::Service => "Service",
+            Kind::TargetGroup => "TargetGroup",
+            Kind::LoadBalancer => "LoadBalancer",
         }
     }
 }
@@ -86,6 +101,10 @@ pub enum Manifest {
     TaskDefinition(Document<TaskDefinitionSpec>),
     /// A `Service` document.
     Service(Document<ServiceSpec>),
+    /// A `TargetGroup` document.
+    TargetGroup(Document<TargetGroupSpec>),
+    /// A `LoadBalancer` document.
+    LoadBalancer(Document<LoadBalancerSpec>),
 }
 
 impl Manifest {
@@ -95,6 +114,8 @@ impl Manifest {
             Manifest::Cluster(_) => Kind::Cluster,
             Manifest::TaskDefinition(_) => Kind::TaskDefinition,
             Manifest::Service(_) => Kind::Service,
+            Manifest::TargetGroup(_) => Kind::TargetGroup,
+            Manifest::LoadBalancer(_) => Kind::LoadBalancer,
         }
     }
 
@@ -104,6 +125,8 @@ impl Manifest {
             Manifest::Cluster(d) => &d.metadata,
             Manifest::TaskDefinition(d) => &d.metadata,
             Manifest::Service(d) => &d.metadata,
+            Manifest::TargetGroup(d) => &d.metadata,
+            Manifest::LoadBalancer(d) => &d.metadata,
         }
     }
 
@@ -125,7 +148,7 @@ impl Manifest {
     pub fn normalize(&mut self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         match self {
-            Manifest::Cluster(_) => {}
+            Manifest::Cluster(_) | Manifest::TargetGroup(_) | Manifest::LoadBalancer(_) => {}
             Manifest::TaskDefinition(d) => {
                 fold(
                     &mut d.spec.family,
@@ -157,11 +180,18 @@ impl Manifest {
             Manifest::Cluster(d) => &d.api_version,
             Manifest::TaskDefinition(d) => &d.api_version,
             Manifest::Service(d) => &d.api_version,
+            Manifest::TargetGroup(d) => &d.api_version,
+            Manifest::LoadBalancer(d) => &d.api_version,
         };
         if api_version != API_VERSION {
             errors.push(FieldError::new("apiVersion", format!("expected {API_VERSION:?}")));
         }
-        if let Err(why) = check_name(&meta.name) {
+        let name_check = match self.kind() {
+            // ELBv2 names: at most 32 characters.
+            Kind::TargetGroup | Kind::LoadBalancer => check_name_within(&meta.name, 32),
+            _ => check_name(&meta.name),
+        };
+        if let Err(why) = name_check {
             errors.push(FieldError::new("metadata.name", why));
         }
         errors.extend(check_labels(&meta.labels));
@@ -179,6 +209,8 @@ impl Manifest {
             Manifest::Cluster(_) => Vec::new(),
             Manifest::TaskDefinition(d) => validate_task_definition(&d.spec),
             Manifest::Service(d) => validate_service(&d.spec),
+            Manifest::TargetGroup(d) => validate_target_group(&d.spec),
+            Manifest::LoadBalancer(d) => validate_load_balancer(&d.spec),
         });
         errors
     }

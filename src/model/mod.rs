@@ -24,8 +24,8 @@ pub use load::{
 };
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{
-    CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceSpec, TaskDefinitionRef,
-    validate_service,
+    CircuitBreaker, DeploymentConfiguration, MAX_SERVICE_LOAD_BALANCERS, SchedulingStrategy,
+    ServiceLoadBalancer, ServiceSpec, TaskDefinitionRef, validate_service,
 };
 pub use task::{
     DesiredStatus, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus, NetworkBinding, StopCode,

@@ -21,9 +21,10 @@ pub struct ServiceSpec {
     /// `REPLICA` (default) or `DAEMON` (one task per container instance).
     #[serde(default)]
     pub scheduling_strategy: SchedulingStrategy,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub load_balancers: NotSupported,
+    /// Target groups the service's tasks register into (at most 5); a change starts a
+    /// deployment, as in ECS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<ServiceLoadBalancer>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub service_registries: NotSupported,
@@ -51,9 +52,10 @@ pub struct ServiceSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub network_configuration: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub health_check_grace_period_seconds: NotSupported,
+    /// How long after a task starts failing load balancer and container health checks are
+    /// ignored (ECS default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<super::Seconds>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub deployment_controller: NotSupported,
@@ -195,9 +197,78 @@ impl TaskDefinitionRef {
     }
 }
 
+/// ECS `LoadBalancer` of a service: which container port registers into which target group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceLoadBalancer {
+    /// The target group: its ARN, or (in manifests) its name.
+    pub target_group_arn: String,
+    /// Classic Load Balancer only; not supported.
+    #[serde(default, skip_serializing)]
+    pub load_balancer_name: NotSupported,
+    /// The container, as named in the task definition.
+    pub container_name: String,
+    /// A `containerPort` of that container's `portMappings`.
+    pub container_port: u16,
+    /// Native blue/green only; not supported.
+    #[serde(default, skip_serializing)]
+    pub advanced_configuration: NotSupported,
+}
+
+impl ServiceLoadBalancer {
+    /// The target group's name (from its ARN or as given).
+    pub fn target_group(&self) -> String {
+        super::load_balancing::target_group_name(&self.target_group_arn)
+    }
+}
+
+/// A service attaches at most this many target groups (ECS).
+pub const MAX_SERVICE_LOAD_BALANCERS: usize = 5;
+
+fn validate_load_balancers(spec: &ServiceSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if spec.load_balancers.len() > MAX_SERVICE_LOAD_BALANCERS {
+        errors.push(FieldError::new(
+            "spec.loadBalancers",
+            format!("expected at most {MAX_SERVICE_LOAD_BALANCERS} target groups"),
+        ));
+    }
+    for (i, lb) in spec.load_balancers.iter().enumerate() {
+        let at = |field: &str| format!("spec.loadBalancers[{i}].{field}");
+        if let Err(why) = super::validation::check_name_within(&lb.target_group(), 32) {
+            errors.push(FieldError::new(at("targetGroupArn"), why));
+        }
+        if lb.container_name.is_empty() {
+            errors.push(FieldError::new(at("containerName"), "expected a container name"));
+        }
+        if lb.container_port == 0 {
+            errors.push(FieldError::new(
+                at("containerPort"),
+                "expected a port from 1 to 65535",
+            ));
+        }
+        let twice = spec.load_balancers[..i]
+            .iter()
+            .any(|o| o.target_group() == lb.target_group() && o.container_name == lb.container_name);
+        if twice {
+            errors.push(FieldError::new(
+                at("targetGroupArn"),
+                "this container is already registered in this target group",
+            ));
+        }
+    }
+    if spec.scheduling_strategy == SchedulingStrategy::Daemon && !spec.load_balancers.is_empty() {
+        errors.push(FieldError::new(
+            "spec.loadBalancers",
+            "a DAEMON service with a load balancer is not supported yet",
+        ));
+    }
+    errors
+}
+
 /// Checks what the types alone cannot.
 pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
-    let mut errors = Vec::new();
+    let mut errors = validate_load_balancers(spec);
     if let Err(why) = TaskDefinitionRef::parse(&spec.task_definition) {
         errors.push(FieldError::new("spec.taskDefinition", why));
     }

@@ -10,14 +10,14 @@ mod memory;
 mod records;
 mod sled_store;
 
-pub use catalog::{ApplyOutcome, Catalog, Change};
+pub use catalog::{ApplyOutcome, Catalog, Change, LoadBalancerRecord, TargetGroupRecord};
 #[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryStore;
 pub use records::{
     ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
-    FileSync, FileSyncState, FolderSync, InstanceStatus, Origin, RolloutState, ServiceEvent, ServiceRecord,
-    ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus, TaskRecord, TaskStatus,
-    Tombstone,
+    FileSync, FileSyncState, FolderSync, InstanceStatus, LoadBalancingRecord, Origin, RolloutState,
+    ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus,
+    TaskRecord, TaskStatus, Tombstone,
 };
 pub use sled_store::SledStore;
 
@@ -93,11 +93,15 @@ pub enum Tree {
     Tasks,
     /// Task status (observed), keyed by task id.
     TaskStatus,
+    /// Target group records, keyed by name.
+    TargetGroups,
+    /// Load balancer records, keyed by name.
+    LoadBalancers,
 }
 
 impl Tree {
     /// Every tree.
-    pub const ALL: [Tree; 7] = [
+    pub const ALL: [Tree; 9] = [
         Tree::Meta,
         Tree::Clusters,
         Tree::TaskDefinitions,
@@ -105,6 +109,8 @@ impl Tree {
         Tree::ServiceStatus,
         Tree::Tasks,
         Tree::TaskStatus,
+        Tree::TargetGroups,
+        Tree::LoadBalancers,
     ];
 
     /// Name of the tree on disk.
@@ -117,6 +123,8 @@ impl Tree {
             Tree::ServiceStatus => "service_status",
             Tree::Tasks => "tasks",
             Tree::TaskStatus => "task_status",
+            Tree::TargetGroups => "target_groups",
+            Tree::LoadBalancers => "load_balancers",
         }
     }
 

@@ -18,6 +18,20 @@ pub struct ClusterRecord {
     pub created_at: u64,
 }
 
+/// A `TargetGroup` or `LoadBalancer`: its manifest spec, labels and creation time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancingRecord<S> {
+    /// Name (unique per kind).
+    pub name: String,
+    /// The manifest's spec.
+    pub spec: S,
+    /// Labels from the manifest.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Creation time (ms since epoch).
+    pub created_at: u64,
+}
+
 /// An object that was deleted, kept for a while so ECS can still describe it as INACTIVE.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tombstone<T> {

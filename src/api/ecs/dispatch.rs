@@ -50,10 +50,10 @@ mod tests {
     use std::sync::Arc;
 
     fn state() -> ApiState {
-        ApiState {
-            catalog: Catalog::new(Arc::new(MemoryStore::new())),
-            scope: super::super::default_scope(),
-        }
+        ApiState::new(
+            Catalog::new(Arc::new(MemoryStore::new())),
+            super::super::default_scope(),
+        )
     }
 
     fn call(s: &ApiState, op: &str, input: Value) -> Value {

@@ -8,10 +8,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 fn state() -> ApiState {
-    ApiState {
-        catalog: Catalog::new(Arc::new(MemoryStore::new())),
-        scope: default_scope(),
-    }
+    ApiState::new(Catalog::new(Arc::new(MemoryStore::new())), default_scope())
 }
 
 fn call(s: &ApiState, op: &str, input: Value) -> Value {

@@ -59,7 +59,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, credentials: Option<Credentials
     let region = scope.region.clone();
     let router = Router::new()
         .route("/", post(handle))
-        .with_state(Arc::new(ApiState { catalog, scope }));
+        .with_state(Arc::new(ApiState::new(catalog, scope)));
     match credentials {
         Some(credentials) => auth::require_signatures(router, credentials, &region),
         None => router,
@@ -211,10 +211,10 @@ mod tests {
     use super::*;
 
     async fn call(target: &str, body: &'static str) -> (StatusCode, HeaderMap, Value) {
-        let state = Arc::new(ApiState {
-            catalog: Catalog::new(Arc::new(crate::store::MemoryStore::new())),
-            scope: default_scope(),
-        });
+        let state = Arc::new(ApiState::new(
+            Catalog::new(Arc::new(crate::store::MemoryStore::new())),
+            default_scope(),
+        ));
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-target", HeaderValue::from_str(target).unwrap());
         let response = handle(State(state), headers, Body::from(body)).await;

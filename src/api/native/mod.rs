@@ -3,6 +3,7 @@
 
 mod apply;
 mod clusters;
+mod load_balancing;
 mod services;
 mod task_definitions;
 mod tasks;
@@ -21,7 +22,7 @@ type Shared = State<Arc<ApiState>>;
 type Reply = Result<Json<Value>, super::ApiError>;
 
 /// The native API router.
-pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
+pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::LoadBalancers) -> Router {
     let health = Json(json!({"ok": true, "engine": engine}));
     Router::new()
         .route("/v1/health", get(move || async move { health }))
@@ -38,6 +39,16 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
         .route(
             "/v1/taskdefinitions/{reference}",
             get(task_definitions::get_task_definition).delete(task_definitions::deregister_family),
+        )
+        .route("/v1/targetgroups", get(load_balancing::list_target_groups))
+        .route(
+            "/v1/targetgroups/{name}",
+            get(load_balancing::get_target_group).delete(load_balancing::delete_target_group),
+        )
+        .route("/v1/loadbalancers", get(load_balancing::list_load_balancers))
+        .route(
+            "/v1/loadbalancers/{name}",
+            get(load_balancing::get_load_balancer).delete(load_balancing::delete_load_balancer),
         )
         .route("/v1/services", get(services::list_services))
         .route(
@@ -57,7 +68,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String) -> Router {
         .route("/v1/tasks/{id}", get(tasks::get_task))
         .route("/v1/tasks/{id}/stop", post(tasks::stop_task))
         .layer(DefaultBodyLimit::max(limits::MAX_API_REQUEST_BYTES))
-        .with_state(Arc::new(ApiState { catalog, scope }))
+        .with_state(Arc::new(ApiState { catalog, scope, lb }))
 }
 
 /// A list reply: `{"items": [...]}`.
@@ -75,7 +86,12 @@ mod tests {
 
     async fn post_apply(body: Vec<u8>) -> StatusCode {
         let catalog = Catalog::new(Arc::new(MemoryStore::new()));
-        let app = router(catalog, crate::api::ecs::default_scope(), "fake".into());
+        let app = router(
+            catalog,
+            crate::api::ecs::default_scope(),
+            "fake".into(),
+            crate::lb::LoadBalancers::new(),
+        );
         let request = Request::post("/v1/apply")
             .header("content-type", "application/json")
             .body(Body::from(body))
@@ -105,7 +121,12 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let app = router(catalog.clone(), crate::api::ecs::default_scope(), "fake".into());
+        let app = router(
+            catalog.clone(),
+            crate::api::ecs::default_scope(),
+            "fake".into(),
+            crate::lb::LoadBalancers::new(),
+        );
         let request = Request::post("/v1/tasks")
             .header("content-type", "application/json")
             .body(Body::from(r#"{"taskDefinition": "web"}"#))

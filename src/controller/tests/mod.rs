@@ -26,6 +26,7 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
         },
         queue: WorkQueue::new(Backoff::RECONCILE),
         exits: Default::default(),
+        lb: crate::lb::LoadBalancers::new(),
         clock: Clock::new(),
     })
 }

@@ -359,7 +359,7 @@ fn parse_envelope(
         .ok_or_else(|| {
             vec![located(
                 Some("kind".into()),
-                "expected one of Cluster, TaskDefinition, Service".into(),
+                "expected one of Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer".into(),
                 None,
             )]
         })?;
@@ -367,6 +367,8 @@ fn parse_envelope(
         Kind::Cluster => Manifest::Cluster(typed::<Document<ClusterSpec>>(doc, line, located)?),
         Kind::TaskDefinition => Manifest::TaskDefinition(typed(doc, line, located)?),
         Kind::Service => Manifest::Service(typed(doc, line, located)?),
+        Kind::TargetGroup => Manifest::TargetGroup(typed(doc, line, located)?),
+        Kind::LoadBalancer => Manifest::LoadBalancer(typed(doc, line, located)?),
     })
 }
 

@@ -23,6 +23,8 @@ pub enum Change {
     },
     /// A task record was created or asked to stop.
     Task(String),
+    /// A target group or load balancer was applied or deleted.
+    LoadBalancing,
 }
 
 /// Result of applying one object, in kubectl's words.
@@ -168,6 +170,8 @@ fn decode<T: DeserializeOwned>(tree: Tree, key: &str, raw: &[u8]) -> Result<T, S
 }
 
 mod clusters;
+mod load_balancing;
+pub use load_balancing::{LoadBalancerRecord, TargetGroupRecord};
 mod container_instances;
 mod recovery;
 mod services;
