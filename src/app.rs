@@ -80,6 +80,8 @@ pub async fn run(
         queue: WorkQueue::new(Backoff::RECONCILE),
         exits: Default::default(),
         lb: lb.clone(),
+        drains: Default::default(),
+        news: Default::default(),
         clock: Clock::new(),
     });
     if let Some(recovery) = &recovery {

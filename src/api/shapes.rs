@@ -116,7 +116,7 @@ pub fn service(
 ) -> Value {
     let status = status.cloned().unwrap_or_default();
     let spec_observed = status.observed_generation == s.generation
-        && status.requested_nonce == s.restart_nonce
+        && status.requested_nonce == s.deployment_nonce()
         && target.is_some()
         && status.requested_task_definition.as_deref() == target;
     let td_arn = status

@@ -105,4 +105,8 @@ pub struct Context {
     pub exits: ExitHints,
     /// The built-in load balancer: targets registered and drained by the task lifecycle.
     pub lb: crate::lb::LoadBalancers,
+    /// Tasks whose targets have drained (SIGTERM may follow).
+    pub drains: super::task::targets::Drains,
+    /// Target state changes waiting to become service events.
+    pub news: super::task::targets::TargetNews,
 }

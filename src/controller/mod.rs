@@ -72,6 +72,7 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, Cont
 /// short drain (see `WorkQueue::run`): a stop grace is left to the engine, not waited out.
 pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
     let changes = tokio::spawn(follow_changes(ctx.catalog.clone(), ctx.clone()));
+    let targets = tokio::spawn(task::targets::follow_targets(ctx.clone()));
     let ready_ctx = ctx.clone();
     let watcher = tokio::spawn(async move {
         engine_watch::wait_until_ready(&ready_ctx).await;
@@ -98,6 +99,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
         )
         .await;
     changes.abort();
+    targets.abort();
     watcher.abort();
     resync.abort();
 }

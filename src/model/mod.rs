@@ -28,8 +28,8 @@ pub use service::{
     ServiceLoadBalancer, ServiceSpec, TaskDefinitionRef, validate_service,
 };
 pub use task::{
-    DesiredStatus, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus, NetworkBinding, StopCode,
-    TaskState, UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,
+    DesiredStatus, ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus,
+    NetworkBinding, StopCode, TaskState, UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,
 };
 pub use task_definition::{
     Compatibility, ContainerDefinition, ContainerDependency, CpuUnits, DependencyCondition, Device,

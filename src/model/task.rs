@@ -107,6 +107,8 @@ pub struct NetworkBinding {
 
 /// Stop reason of a task replaced for failing its container health checks (ECS wording).
 pub const UNHEALTHY_STOP_REASON: &str = "Task failed container health checks";
+/// Stop reason prefix of a task replaced because a target group reports it unhealthy (ECS).
+pub const ELB_UNHEALTHY_STOP_REASON: &str = "Task failed ELB health checks in";
 /// Stop reason prefix of a task that missed the healthy deadline.
 pub const HEALTHY_DEADLINE_STOP_REASON: &str = "Task did not become healthy within";
 
@@ -115,7 +117,13 @@ pub const HEALTHY_DEADLINE_STOP_REASON: &str = "Task did not become healthy with
 pub fn is_health_failure(code: StopCode, reason: Option<&str>) -> bool {
     code == StopCode::ServiceSchedulerInitiated
         && reason.is_some_and(|r| {
-            r.starts_with(UNHEALTHY_STOP_REASON) || r.starts_with(HEALTHY_DEADLINE_STOP_REASON)
+            [
+                UNHEALTHY_STOP_REASON,
+                ELB_UNHEALTHY_STOP_REASON,
+                HEALTHY_DEADLINE_STOP_REASON,
+            ]
+            .iter()
+            .any(|prefix| r.starts_with(prefix))
         })
 }
 

@@ -228,7 +228,7 @@ impl ContainerRuntime for FakeRuntime {
             .iter()
             .enumerate()
             .map(|(i, p)| NetworkBinding {
-                bind_ip: "0.0.0.0".into(),
+                bind_ip: p.host_ip.map_or_else(|| "0.0.0.0".into(), |ip| ip.to_string()),
                 container_port: p.container_port,
                 host_port: p.host_port.unwrap_or(32768 + (n as u16 % 1000) * 10 + i as u16),
                 protocol: p.protocol,

@@ -135,6 +135,22 @@ pub struct ServiceRecord {
 }
 
 impl ServiceRecord {
+    /// What, besides the revision, makes a new deployment: `rollout restart` (the restart
+    /// nonce) and, as in ECS, a change of the service's load balancers.
+    pub fn deployment_nonce(&self) -> u64 {
+        if self.spec.load_balancers.is_empty() {
+            return self.restart_nonce;
+        }
+        use sha2::Digest;
+        let text = serde_json::to_vec(&self.spec.load_balancers).unwrap_or_default();
+        let digest = sha2::Sha256::digest(&text);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        self.restart_nonce.wrapping_add(u64::from_le_bytes(first))
+    }
+}
+
+impl ServiceRecord {
     /// Desired number of tasks (0 once deleting; one per container instance for DAEMON).
     pub fn desired_count(&self) -> u32 {
         if self.deleting {

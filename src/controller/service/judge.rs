@@ -4,11 +4,38 @@
 
 use super::super::deployment_plan::PlanTask;
 use super::views::{deployment_of, unhealthy_detail};
-use crate::model::{HEALTHY_DEADLINE_STOP_REASON, HealthStatus, TaskState, UNHEALTHY_STOP_REASON};
+use crate::model::{
+    ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthStatus, TaskState, UNHEALTHY_STOP_REASON,
+};
 use crate::store::{Deployment, TaskRecord, TaskStatus};
 
-/// One live task as the service sees it: its record, status, and whether it counts as healthy.
-pub type LiveTask<'a> = (&'a TaskRecord, &'a TaskStatus, bool);
+/// One live task as the service sees it.
+#[derive(Debug, Clone)]
+pub struct LiveTask<'a> {
+    /// Its record.
+    pub task: &'a TaskRecord,
+    /// Its observed status.
+    pub status: &'a TaskStatus,
+    /// Counts as healthy: RUNNING, container-healthy and healthy in every target group.
+    pub healthy: bool,
+    /// A target group that reports it unhealthy, if any.
+    pub failing_target_group: Option<String>,
+    /// Within the service's health check grace period: failing checks are ignored.
+    pub in_grace: bool,
+}
+
+impl<'a> LiveTask<'a> {
+    /// A task outside any grace period and any target group.
+    pub fn new(task: &'a TaskRecord, status: &'a TaskStatus, healthy: bool) -> Self {
+        Self {
+            task,
+            status,
+            healthy,
+            failing_target_group: None,
+            in_grace: false,
+        }
+    }
+}
 
 /// Why the scheduler replaces a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +44,11 @@ pub enum Replace {
     Unhealthy {
         /// `failed container health checks: container web: exit 1: …`
         detail: String,
+    },
+    /// A target group reports the task's target unhealthy (after the grace period).
+    ElbUnhealthy {
+        /// The target group.
+        target_group: String,
     },
     /// A task of the PRIMARY deployment was not healthy within the deadline.
     MissedDeadline {
@@ -30,6 +62,9 @@ impl Replace {
     pub fn stop_reason(&self) -> String {
         match self {
             Replace::Unhealthy { .. } => UNHEALTHY_STOP_REASON.to_string(),
+            Replace::ElbUnhealthy { target_group } => {
+                format!("{ELB_UNHEALTHY_STOP_REASON} (target-group {target_group})")
+            }
             Replace::MissedDeadline { seconds } => format!("{HEALTHY_DEADLINE_STOP_REASON} {seconds}s"),
         }
     }
@@ -38,6 +73,9 @@ impl Replace {
     pub fn event(&self, service: &str, task: &str) -> Option<String> {
         match self {
             Replace::Unhealthy { detail } => Some(format!("(service {service}) (task {task}) {detail}")),
+            Replace::ElbUnhealthy { target_group } => Some(format!(
+                "(service {service}) (task {task}) failed ELB health checks in (target-group {target_group})."
+            )),
             Replace::MissedDeadline { .. } => None,
         }
     }
@@ -58,14 +96,21 @@ pub struct Judgement {
 /// `healthy_deadline_ms` of its creation is replaced; the rest are kept.
 pub fn judge_tasks(live: &[LiveTask], primary: &Deployment, healthy_deadline_ms: u64, now: u64) -> Judgement {
     let mut judgement = Judgement::default();
-    for &(t, s, healthy) in live {
+    for l in live {
+        let (t, s, healthy) = (l.task, l.status, l.healthy);
         let deployment = deployment_of(t, &primary.id, &primary.task_definition);
         let is_primary = deployment == primary.id;
-        if s.health_status == HealthStatus::Unhealthy {
+        if s.health_status == HealthStatus::Unhealthy && !l.in_grace {
             let detail = unhealthy_detail(s);
             judgement
                 .replace
                 .push((t.id.clone(), Replace::Unhealthy { detail }));
+            continue;
+        }
+        if let (Some(target_group), false) = (l.failing_target_group.clone(), l.in_grace) {
+            judgement
+                .replace
+                .push((t.id.clone(), Replace::ElbUnhealthy { target_group }));
             continue;
         }
         if is_primary && !healthy && now > t.created_at.saturating_add(healthy_deadline_ms) {
@@ -126,7 +171,7 @@ mod tests {
             health_probes: vec![crate::model::HealthProbe::new(1, "refused\n", None)],
             ..Default::default()
         }];
-        let j = judge_tasks(&[(&t, &s, false)], &primary(), DEADLINE, 1);
+        let j = judge_tasks(&[LiveTask::new(&t, &s, false)], &primary(), DEADLINE, 1);
         assert!(j.keep.is_empty());
         let (id, why) = &j.replace[0];
         assert_eq!(id, "a");
@@ -143,7 +188,7 @@ mod tests {
         let old = task("old", "d1", 0);
         let s = running(HealthStatus::Unknown);
         let j = judge_tasks(
-            &[(&new, &s, false), (&old, &s, false)],
+            &[LiveTask::new(&new, &s, false), LiveTask::new(&old, &s, false)],
             &primary(),
             DEADLINE,
             DEADLINE + 1,
@@ -165,17 +210,44 @@ mod tests {
         let a = task("a", "d2", 0);
         let b = task("b", "d1", 0);
         let s = running(HealthStatus::Healthy);
-        let j = judge_tasks(&[(&a, &s, true), (&b, &s, true)], &primary(), DEADLINE, u64::MAX);
+        let j = judge_tasks(
+            &[LiveTask::new(&a, &s, true), LiveTask::new(&b, &s, true)],
+            &primary(),
+            DEADLINE,
+            u64::MAX,
+        );
         assert!(j.replace.is_empty());
         assert_eq!(j.healthy_primary, 1);
         assert_eq!(j.keep.len(), 2);
     }
 
     #[test]
+    fn a_target_failing_elb_checks_is_replaced_with_ecs_reason_but_not_within_the_grace_period() {
+        let t = task("a", "d2", 0);
+        let s = running(HealthStatus::Healthy);
+        let failing = LiveTask {
+            failing_target_group: Some("web".into()),
+            ..LiveTask::new(&t, &s, false)
+        };
+        let j = judge_tasks(std::slice::from_ref(&failing), &primary(), DEADLINE, 1);
+        assert_eq!(
+            j.replace[0].1.stop_reason(),
+            "Task failed ELB health checks in (target-group web)"
+        );
+        let graced = LiveTask {
+            in_grace: true,
+            ..failing
+        };
+        let j = judge_tasks(&[graced], &primary(), DEADLINE, 1);
+        assert!(j.replace.is_empty(), "{j:?}");
+        assert_eq!(j.keep.len(), 1);
+    }
+
+    #[test]
     fn a_deadline_at_the_end_of_time_never_overflows() {
         let t = task("a", "d2", u64::MAX);
         let s = running(HealthStatus::Unknown);
-        let j = judge_tasks(&[(&t, &s, false)], &primary(), u64::MAX, u64::MAX);
+        let j = judge_tasks(&[LiveTask::new(&t, &s, false)], &primary(), u64::MAX, u64::MAX);
         assert!(j.replace.is_empty());
     }
 }

@@ -18,7 +18,7 @@ use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
 use deployments::{complete_if_done, fail_primary, follow_spec, held_reason, primary, push_event};
 use hold::primary_hold;
-use judge::{Judgement, judge_tasks};
+use judge::{Judgement, LiveTask, judge_tasks};
 use std::time::Duration;
 use tracing::info;
 use views::{HealthRules, ServiceTask, deployment_of, failed_before_healthy, is_live, service_tasks};
@@ -48,7 +48,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
                 &mut status,
                 name,
                 &td.reference(),
-                service.restart_nonce,
+                service.deployment_nonce(),
                 desired,
                 now,
                 id,
@@ -59,6 +59,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
             events.push(format!("(service {name}) {why}"));
         }
     }
+    events.extend(ctx.news.take(cluster, name));
     if let Some(why) = held_reason(&status) {
         status.message = Some(why);
     }
@@ -103,7 +104,12 @@ async fn step(
     let mut rules = HealthRules::new(ctx);
     let mut observed = Vec::new();
     for (t, s) in tasks.iter().filter(|(t, s)| is_live(t, s)) {
-        observed.push((t, s, rules.is_healthy(t, s, now)?));
+        let (balanced, failing) = views::target_health(ctx, service, t);
+        observed.push(LiveTask {
+            failing_target_group: failing,
+            in_grace: views::in_grace(service, s, now),
+            ..LiveTask::new(t, s, rules.is_healthy(t, s, now)? && balanced)
+        });
     }
     let deadline = u64::try_from(ctx.settings.task_healthy_deadline.as_millis()).unwrap_or(u64::MAX);
     let Judgement {

@@ -130,6 +130,38 @@ pub fn health_failure_as_stopped(
     }
 }
 
+/// How the service's target groups see a task: whether it is healthy in every one, and the
+/// first that reports it unhealthy. A service without target groups: (true, None).
+pub fn target_health(ctx: &Context, service: &ServiceRecord, t: &TaskRecord) -> (bool, Option<String>) {
+    let mut all_healthy = true;
+    let mut failing = None;
+    for lb in &service.spec.load_balancers {
+        let group = lb.target_group();
+        let id = crate::controller::task::targets::target_id(&t.id, &lb.container_name);
+        match ctx.lb.target_state(&group, &id) {
+            Some(crate::lb::TargetState::Healthy) => {}
+            Some(crate::lb::TargetState::Unhealthy) => {
+                all_healthy = false;
+                failing.get_or_insert(group);
+            }
+            _ => all_healthy = false,
+        }
+    }
+    (all_healthy, failing)
+}
+
+/// Within `healthCheckGracePeriodSeconds` of the task's start: failing checks are ignored.
+pub fn in_grace(service: &ServiceRecord, s: &TaskStatus, now: u64) -> bool {
+    let grace = service
+        .spec
+        .health_check_grace_period_seconds
+        .map_or(0, |g| g.0.saturating_mul(1000));
+    match s.started_at {
+        Some(started) => now < started.saturating_add(grace),
+        None => true,
+    }
+}
+
 /// A task that stopped before it was ever healthy, for a reason the circuit breaker counts.
 pub fn failed_before_healthy(s: &TaskStatus) -> bool {
     if s.last_status != TaskState::Stopped || s.healthy_at.is_some() {

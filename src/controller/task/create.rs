@@ -26,7 +26,9 @@ pub(super) async fn create_container(
     def: &ContainerDefinition,
     env_files: &EnvFiles,
 ) -> Result<Result<Made, String>, ControllerError> {
-    let spec = container_spec(def, td, task, &ctx.owner, env_files);
+    let mut spec = container_spec(def, td, task, &ctx.owner, env_files);
+    let balanced = super::targets::load_balancers(ctx, task)?;
+    super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
     let mut pulled = false;
     loop {
         match ctx.runtime.create(&spec).await {

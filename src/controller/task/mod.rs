@@ -8,6 +8,7 @@ mod orphan;
 mod resources;
 mod start;
 mod stop;
+pub mod targets;
 
 use super::context::{Context, ObjectKey};
 use super::{Action, ControllerError};
@@ -126,7 +127,13 @@ async fn run(
     if status.last_status == TaskState::Running && status.started_at.is_none() {
         status.started_at = Some(ctx.clock.now_millis());
     }
-    let next = [recheck, probe_in].into_iter().flatten().min();
+    let mut next = [recheck, probe_in].into_iter().flatten().min();
+    let balanced = targets::load_balancers(ctx, task)?;
+    if status.last_status == TaskState::Running
+        && !targets::register(ctx, task, &status.containers, &balanced)
+    {
+        next = Some(next.map_or(Duration::from_secs(1), |n| n.min(Duration::from_secs(1))));
+    }
     Ok(next.map_or(Action::Done, Action::RequeueAfter))
 }
 
@@ -138,6 +145,13 @@ async fn finish(
     observed: &mut Observed,
     td: Option<&TaskDefinitionSpec>,
 ) -> Result<Action, ControllerError> {
+    let balanced = targets::load_balancers(ctx, task)?;
+    let running = observed.values().any(|c| c.state == ContainerState::Running);
+    if running && !targets::drained(ctx, task, &balanced) {
+        // ECS's DEACTIVATING: out of the target groups, in-flight requests finishing.
+        stop::mark_deactivating(ctx, task, status);
+        return Ok(Action::RequeueAfter(Duration::from_secs(5)));
+    }
     stop::stop_containers(ctx, task, status, observed, td).await?;
     let defs: &[ContainerDefinition] = td.map_or(&[], |td| &td.container_definitions);
     record_containers(status, defs, observed);
@@ -146,6 +160,7 @@ async fn finish(
     }
     status.last_status = TaskState::Stopped;
     status.stopped_at.get_or_insert_with(|| ctx.clock.now_millis());
+    ctx.drains.forget(&task.id);
     Ok(Action::Done)
 }
 

@@ -63,6 +63,18 @@ pub(super) async fn stop_containers(
     Ok(())
 }
 
+/// Records that the task is leaving its target groups (ECS `DEACTIVATING`), and why.
+pub(super) fn mark_deactivating(ctx: &Context, task: &TaskRecord, status: &mut TaskStatus) {
+    if let (None, Some(code)) = (status.stop_code, task.stop_code) {
+        status.stop_code = Some(code);
+        status.stopped_reason = task.stopped_reason.clone();
+    }
+    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
+    if status.last_status < TaskState::Deactivating {
+        status.last_status = TaskState::Deactivating;
+    }
+}
+
 /// Records that the task is stopping, and why; true if that is news.
 fn mark_stopping(ctx: &Context, task: &TaskRecord, status: &mut TaskStatus) -> bool {
     let before = (status.stop_code, status.stopping_at, status.last_status);

@@ -27,6 +27,8 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
         queue: WorkQueue::new(Backoff::RECONCILE),
         exits: Default::default(),
         lb: crate::lb::LoadBalancers::new(),
+        drains: Default::default(),
+        news: Default::default(),
         clock: Clock::new(),
     })
 }

@@ -77,6 +77,8 @@ pub struct PortSpec {
     pub container_port: u16,
     /// Fixed host port, or None for an ephemeral one.
     pub host_port: Option<u16>,
+    /// Host address to bind; None for every interface (as `docker run -p`).
+    pub host_ip: Option<std::net::IpAddr>,
     /// tcp or udp.
     pub protocol: Protocol,
 }

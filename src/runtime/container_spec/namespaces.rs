@@ -41,6 +41,7 @@ pub(super) fn ports(def: &ContainerDefinition, td: &TaskDefinitionSpec) -> Vec<P
             .map(|p| PortSpec {
                 container_port: p.container_port,
                 host_port: if fixed { p.fixed_host_port() } else { None },
+                host_ip: None,
                 protocol: p.protocol,
             })
             .collect()

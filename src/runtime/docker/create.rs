@@ -88,7 +88,7 @@ fn port_bindings(spec: &ContainerSpec) -> (PortMap, Vec<String>) {
         let key = format!("{}/{}", p.container_port, p.protocol.as_str());
         exposed.push(key.clone());
         let binding = PortBinding {
-            host_ip: None,
+            host_ip: p.host_ip.map(|ip| ip.to_string()),
             // An empty host port asks the engine for an ephemeral one.
             host_port: Some(p.host_port.map(|h| h.to_string()).unwrap_or_default()),
         };

@@ -16,6 +16,7 @@ fn ephemeral_ports_ask_the_engine_for_any_host_port_and_restart_policy_is_no() {
         name: "n".into(),
         image: "busybox".into(),
         ports: vec![PortSpec {
+            host_ip: None,
             container_port: 80,
             host_port: None,
             protocol: Protocol::Tcp,
