@@ -1,0 +1,230 @@
+//! The built-in load balancer against both engines: a service behind a listener on a fixed
+//! port deploys with zero failed requests, and a revision that never becomes healthy is rolled
+//! back without a failed request either.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
+
+mod common;
+
+use common::{Daemon, free_port, manifest};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A target group, a load balancer on `port` and a 2-task service answering `body` (or, with
+/// `serve: false`, never listening at all).
+fn stack(port: u16, body: &str, desired: u32, serve: bool) -> String {
+    let command = if serve {
+        format!("mkdir -p /www && echo {body} > /www/index.html && exec httpd -f -p 8080 -h /www")
+    } else {
+        "exec sleep 1000".to_string()
+    };
+    format!(
+        r#"apiVersion: ecsd/v1
+kind: TargetGroup
+metadata: {{name: web}}
+spec:
+  protocol: HTTP
+  healthCheckIntervalSeconds: 5
+  healthCheckTimeoutSeconds: 2
+  attributes: {{deregistration_delay.timeout_seconds: 3}}
+---
+apiVersion: ecsd/v1
+kind: LoadBalancer
+metadata: {{name: edge}}
+spec:
+  listeners:
+    - port: {port}
+      protocol: HTTP
+      address: 127.0.0.1
+      defaultActions: [{{type: forward, targetGroupArn: web}}]
+---
+apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata: {{name: web}}
+spec:
+  containerDefinitions:
+    - name: app
+      image: busybox:latest
+      command: ["sh", "-c", "{command}"]
+      portMappings: [{{containerPort: 8080}}]
+---
+apiVersion: ecsd/v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  taskDefinition: web
+  desiredCount: {desired}
+  deploymentConfiguration:
+    deploymentCircuitBreaker: {{enable: true, rollback: true}}
+  loadBalancers: [{{targetGroupArn: web, containerName: app, containerPort: 8080}}]
+"#
+    )
+}
+
+/// One GET through the balancer: the body on a 200, else why not.
+fn get(stream: &mut TcpStream) -> Result<String, String> {
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: edge\r\n\r\n")
+        .map_err(|e| format!("write: {e}"))?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            Ok(_) => return Err(format!("closed after {} header bytes", head.len())),
+            Err(e) => return Err(format!("read: {e}")),
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .ok_or_else(|| format!("no content-length: {head}"))?;
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).map_err(|e| format!("body: {e}"))?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!("{}: {}", head.lines().next().unwrap_or_default(), String::from_utf8_lossy(&body)));
+    }
+    Ok(String::from_utf8_lossy(&body).trim().to_string())
+}
+
+/// Clients hammering the balancer until stopped, half on one keep-alive connection each,
+/// half on a new connection per request; returns (bodies seen in order, failures).
+struct Load {
+    stop: Arc<AtomicBool>,
+    workers: Vec<std::thread::JoinHandle<(Vec<String>, Vec<String>)>>,
+}
+
+impl Load {
+    fn start(port: u16, clients: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..clients)
+            .map(|i| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let (mut seen, mut failed) = (Vec::new(), Vec::new());
+                    let connect = || {
+                        let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+                        s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+                        Ok::<TcpStream, String>(s)
+                    };
+                    let mut kept: Option<TcpStream> = None;
+                    while !stop.load(Ordering::Relaxed) {
+                        let keep_alive = i % 2 == 0;
+                        let stream = match (keep_alive, kept.take()) {
+                            (true, Some(s)) => Ok(s),
+                            _ => connect(),
+                        };
+                        let result = stream.and_then(|mut s| {
+                            let body = get(&mut s)?;
+                            if keep_alive {
+                                kept = Some(s);
+                            }
+                            Ok(body)
+                        });
+                        match result {
+                            Ok(body) => seen.push(body),
+                            Err(why) => failed.push(why),
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    (seen, failed)
+                })
+            })
+            .collect();
+        Self { stop, workers }
+    }
+
+    fn finish(self) -> (Vec<Vec<String>>, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut seen = Vec::new();
+        let mut failed = Vec::new();
+        for w in self.workers {
+            let (s, f) = w.join().unwrap();
+            seen.push(s);
+            failed.extend(f);
+        }
+        (seen, failed)
+    }
+}
+
+fn primary_completed_on(d: &Daemon, revision: &str) -> bool {
+    let s = d.service("web");
+    let deps = s["deployments"].as_array().cloned().unwrap_or_default();
+    deps.len() == 1
+        && deps[0]["rolloutState"] == "COMPLETED"
+        && deps[0]["taskDefinition"].as_str().is_some_and(|t| t.ends_with(&format!(":{revision}")))
+}
+
+fn served(port: u16) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    get(&mut s).ok()
+}
+
+/// Deploys v2 over v1 under load; returns what the clients saw.
+fn deploy_under_load(d: &Daemon, desired: u32) {
+    let port = free_port();
+    let path = manifest(d, "stack.yaml", &stack(port, "v1", desired, true));
+    d.apply(&path);
+    d.wait_until("v1 is steady and served", 120, |d| {
+        primary_completed_on(d, "1") && served(port).as_deref() == Some("v1")
+    });
+    let load = Load::start(port, 6);
+    std::thread::sleep(Duration::from_secs(1));
+    std::fs::write(&path, stack(port, "v2", desired, true)).unwrap();
+    d.apply(&path);
+    d.wait_until("v2 completed", 180, |d| primary_completed_on(d, "2"));
+    let after = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    let (seen, failed) = load.finish();
+    let total: usize = seen.iter().map(Vec::len).sum();
+    assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), total + failed.len(), &failed[..failed.len().min(5)]);
+    assert!(total > 100, "the load ran: {total} requests");
+    for client in &seen {
+        assert!(client.iter().all(|b| b == "v1" || b == "v2"), "only v1 or v2 answered");
+        assert_eq!(client.last().map(String::as_str), Some("v2"), "after {:?}", after.elapsed());
+    }
+    assert_eq!(served(port).as_deref(), Some("v2"));
+    let desc = d.ok(&["describe", "targetgroup", "web"]);
+    let healthy_targets = desc.lines().filter(|l| l.contains("  healthy  ")).count();
+    assert_eq!(healthy_targets, desired as usize, "{desc}");
+}
+
+on_both_engines! {
+    fn a_rolling_deploy_behind_the_load_balancer_fails_no_request(d) {
+        deploy_under_load(d, 2);
+    }
+
+    fn a_single_task_service_deploys_behind_the_load_balancer_without_a_failed_request(d) {
+        deploy_under_load(d, 1);
+    }
+
+    fn a_revision_that_never_becomes_healthy_is_rolled_back_without_a_failed_request(d) {
+        let port = free_port();
+        let path = manifest(d, "stack.yaml", &stack(port, "v1", 2, true));
+        d.apply(&path);
+        d.wait_until("v1 is steady and served", 120, |d| {
+            primary_completed_on(d, "1") && served(port).as_deref() == Some("v1")
+        });
+        let old = d.containers(None);
+        let load = Load::start(port, 4);
+        std::fs::write(&path, stack(port, "v2", 2, false)).unwrap();
+        d.apply(&path);
+        d.wait_until("the breaker rolled back to revision 1", 240, |d| {
+            let p = &d.service("web")["deployments"][0];
+            p["rolloutState"] == "COMPLETED" && p["taskDefinition"].as_str().is_some_and(|t| t.ends_with(":1"))
+                && d.service("web")["deployments"].as_array().map_or(0, Vec::len) == 1
+        });
+        let (seen, failed) = load.finish();
+        let total: usize = seen.iter().map(Vec::len).sum();
+        assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), total + failed.len(), &failed[..failed.len().min(5)]);
+        assert!(seen.iter().flatten().all(|b| b == "v1"), "only v1 ever answered");
+        assert_eq!(d.containers(None).iter().filter(|c| old.contains(c)).count(), 2, "the old tasks never stopped");
+        let all = d.json(&["get", "tasks", "--all"]);
+        let reasons: Vec<String> = all["items"].as_array().unwrap().iter().filter_map(|t| t["stoppedReason"].as_str().map(str::to_string)).collect();
+        assert!(reasons.iter().any(|r| r.starts_with("Task failed ELB health checks in (target-group web)")), "{reasons:?}");
+    }
+}
