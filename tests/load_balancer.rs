@@ -80,12 +80,20 @@ fn get(stream: &mut TcpStream) -> Result<String, String> {
     let head = String::from_utf8_lossy(&head).to_string();
     let length: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
         .ok_or_else(|| format!("no content-length: {head}"))?;
     let mut body = vec![0u8; length];
     stream.read_exact(&mut body).map_err(|e| format!("body: {e}"))?;
     if !head.starts_with("HTTP/1.1 200") {
-        return Err(format!("{}: {}", head.lines().next().unwrap_or_default(), String::from_utf8_lossy(&body)));
+        return Err(format!(
+            "{}: {}",
+            head.lines().next().unwrap_or_default(),
+            String::from_utf8_lossy(&body)
+        ));
     }
     Ok(String::from_utf8_lossy(&body).trim().to_string())
 }
@@ -106,8 +114,10 @@ impl Load {
                 std::thread::spawn(move || {
                     let (mut seen, mut failed) = (Vec::new(), Vec::new());
                     let connect = || {
-                        let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
-                        s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+                        let s =
+                            TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+                        s.set_read_timeout(Some(Duration::from_secs(10)))
+                            .map_err(|e| e.to_string())?;
                         Ok::<TcpStream, String>(s)
                     };
                     let mut kept: Option<TcpStream> = None;
@@ -155,7 +165,9 @@ fn primary_completed_on(d: &Daemon, revision: &str) -> bool {
     let deps = s["deployments"].as_array().cloned().unwrap_or_default();
     deps.len() == 1
         && deps[0]["rolloutState"] == "COMPLETED"
-        && deps[0]["taskDefinition"].as_str().is_some_and(|t| t.ends_with(&format!(":{revision}")))
+        && deps[0]["taskDefinition"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(&format!(":{revision}")))
 }
 
 fn served(port: u16) -> Option<String> {
@@ -181,11 +193,25 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
     std::thread::sleep(Duration::from_secs(1));
     let (seen, failed) = load.finish();
     let total: usize = seen.iter().map(Vec::len).sum();
-    assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), total + failed.len(), &failed[..failed.len().min(5)]);
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed: {:?}",
+        failed.len(),
+        total + failed.len(),
+        &failed[..failed.len().min(5)]
+    );
     assert!(total > 100, "the load ran: {total} requests");
     for client in &seen {
-        assert!(client.iter().all(|b| b == "v1" || b == "v2"), "only v1 or v2 answered");
-        assert_eq!(client.last().map(String::as_str), Some("v2"), "after {:?}", after.elapsed());
+        assert!(
+            client.iter().all(|b| b == "v1" || b == "v2"),
+            "only v1 or v2 answered"
+        );
+        assert_eq!(
+            client.last().map(String::as_str),
+            Some("v2"),
+            "after {:?}",
+            after.elapsed()
+        );
     }
     assert_eq!(served(port).as_deref(), Some("v2"));
     let desc = d.ok(&["describe", "targetgroup", "web"]);

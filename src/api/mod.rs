@@ -93,6 +93,7 @@ impl From<OpsError> for ApiError {
             | OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
             | OpsError::InvalidReference { .. }
+            | OpsError::InvalidSpec(_)
             | OpsError::NothingToUndo { .. } => ApiError::invalid(message),
             OpsError::Store(e) => e.into(),
         }

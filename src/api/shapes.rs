@@ -35,6 +35,17 @@ impl ArnScope {
         self.arn(&format!("cluster/{cluster}"))
     }
 
+    /// ELBv2's ARN of a target group or load balancer (`kind` is `targetgroup` or
+    /// `loadbalancer/app`), with a stable id derived from the name.
+    pub fn elb_arn(&self, kind: &str, name: &str) -> String {
+        use sha2::Digest;
+        let id = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..8]);
+        format!(
+            "arn:aws:elasticloadbalancing:{}:{}:{kind}/{name}/{id}",
+            self.region, self.account
+        )
+    }
+
     /// ARN of a task definition revision (`family:rev`).
     pub fn task_definition_arn(&self, reference: &str) -> String {
         self.arn(&format!("task-definition/{reference}"))
@@ -151,6 +162,12 @@ pub fn service(
             "minimumHealthyPercent": min_percent,
             "deploymentCircuitBreaker": breaker,
         },
+        "loadBalancers": s.spec.load_balancers.iter().map(|lb| json!({
+            "targetGroupArn": scope.elb_arn("targetgroup", &lb.target_group()),
+            "containerName": lb.container_name,
+            "containerPort": lb.container_port,
+        })).collect::<Vec<_>>(),
+        "healthCheckGracePeriodSeconds": s.spec.health_check_grace_period_seconds.map(|g| g.0),
         "createdAt": seconds(s.created_at),
         "deployments": deployments(scope, s, &status, false),
         "events": events,

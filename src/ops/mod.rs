@@ -23,6 +23,8 @@ pub enum ObjectKind {
     Task,
     /// A task definition (family or revision).
     TaskDefinition,
+    /// A target group.
+    TargetGroup,
 }
 
 impl ObjectKind {
@@ -33,6 +35,7 @@ impl ObjectKind {
             ObjectKind::Service => "service",
             ObjectKind::Task => "task",
             ObjectKind::TaskDefinition => "task definition",
+            ObjectKind::TargetGroup => "target group",
         }
     }
 }
@@ -116,6 +119,9 @@ pub enum OpsError {
         /// What is wrong with it.
         why: String,
     },
+    /// The changed spec breaks a rule (field path and message).
+    #[error("{0}")]
+    InvalidSpec(String),
     /// `rollout undo` without an earlier completed deployment.
     #[error("service {cluster}/{name}: no earlier completed deployment to roll back to")]
     NothingToUndo {

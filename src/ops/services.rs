@@ -2,7 +2,9 @@
 //! another revision, roll back, delete. Each validates everything before writing anything.
 
 use super::{ObjectKind, OpsError, task_definitions};
-use crate::model::{SchedulingStrategy, TaskDefinitionRef, limits};
+use crate::model::{
+    SchedulingStrategy, Seconds, ServiceLoadBalancer, TaskDefinitionRef, limits, validate_service,
+};
 use crate::store::{Catalog, Deployment, DeploymentStatus, RolloutState, ServiceRecord};
 
 /// The service, which must exist (it may be DRAINING).
@@ -41,6 +43,10 @@ pub struct ServiceUpdate {
     pub task_definition: Option<String>,
     /// Start a new deployment of the same revision (ECS `forceNewDeployment`).
     pub force_new_deployment: bool,
+    /// New target groups (a change starts a deployment); `Some(vec![])` removes them all.
+    pub load_balancers: Option<Vec<ServiceLoadBalancer>>,
+    /// A new health check grace period.
+    pub health_check_grace_period_seconds: Option<Seconds>,
 }
 
 /// Applies `update` to a changeable service, all of it or (when any part is invalid) none.
@@ -53,16 +59,54 @@ pub fn update(catalog: &Catalog, cluster: &str, name: &str, update: &ServiceUpda
         Some(reference) => Some(spec_reference(catalog, reference)?),
         None => None,
     };
+    let balancing = balancing_change(catalog, &svc, update)?;
     if let Some(count) = update.desired_count {
         catalog.set_desired_count(cluster, name, count)?;
     }
     if let Some(spec_ref) = spec_ref {
         catalog.set_service_task_definition(cluster, name, &spec_ref)?;
     }
+    if let Some((load_balancers, grace)) = balancing {
+        catalog.set_service_load_balancing(cluster, name, &load_balancers, grace)?;
+    }
     if update.force_new_deployment {
         catalog.restart_service(cluster, name)?;
     }
     Ok(())
+}
+
+/// A service's target groups and health check grace period.
+type Balancing = (Vec<ServiceLoadBalancer>, Option<Seconds>);
+
+/// The service's target groups and grace period after `update`, checked as a manifest's
+/// are (at most 5, named groups exist); None when the update leaves them as they are.
+fn balancing_change(
+    catalog: &Catalog,
+    svc: &ServiceRecord,
+    update: &ServiceUpdate,
+) -> Result<Option<Balancing>, OpsError> {
+    if update.load_balancers.is_none() && update.health_check_grace_period_seconds.is_none() {
+        return Ok(None);
+    }
+    let mut spec = svc.spec.clone();
+    if let Some(lbs) = &update.load_balancers {
+        spec.load_balancers = lbs.clone();
+    }
+    if update.health_check_grace_period_seconds.is_some() {
+        spec.health_check_grace_period_seconds = update.health_check_grace_period_seconds;
+    }
+    if let Some(problem) = validate_service(&spec).into_iter().next() {
+        return Err(OpsError::InvalidSpec(problem.to_string()));
+    }
+    for lb in &spec.load_balancers {
+        if catalog.target_group(&lb.target_group())?.is_none() {
+            return Err(OpsError::not_found(ObjectKind::TargetGroup, lb.target_group()));
+        }
+    }
+    Ok(Some((
+        spec.load_balancers,
+        spec.health_check_grace_period_seconds,
+    )))
 }
 
 /// A desired count within ECS's quota, on a REPLICA service.
@@ -225,6 +269,7 @@ mod tests {
             desired_count: Some(5),
             task_definition: Some("nope:7".into()),
             force_new_deployment: true,
+            ..Default::default()
         };
         let err = update(&catalog, "default", "web", &bad).unwrap_err();
         assert!(
@@ -239,6 +284,47 @@ mod tests {
         );
         let svc = catalog.service("default", "web").unwrap().unwrap();
         assert_eq!((svc.desired_count(), svc.restart_nonce), (2, 0));
+    }
+
+    #[test]
+    fn target_groups_set_by_an_update_must_exist_and_number_at_most_five() {
+        let catalog = catalog_with(SchedulingStrategy::Replica);
+        let lb = |group: &str| ServiceLoadBalancer {
+            target_group_arn: group.into(),
+            container_name: "web".into(),
+            container_port: 8080,
+            ..Default::default()
+        };
+        let missing = ServiceUpdate {
+            load_balancers: Some(vec![lb("nope")]),
+            ..Default::default()
+        };
+        assert!(matches!(
+            update(&catalog, "default", "web", &missing),
+            Err(OpsError::NotFound {
+                kind: ObjectKind::TargetGroup,
+                ..
+            })
+        ));
+        let six = ServiceUpdate {
+            load_balancers: Some((0..6).map(|i| lb(&format!("g{i}"))).collect()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            update(&catalog, "default", "web", &six),
+            Err(OpsError::InvalidSpec(_))
+        ));
+        let group = crate::model::load_balancing::TargetGroupSpec::default();
+        catalog
+            .apply_target_group("g0", &group, &BTreeMap::new())
+            .unwrap();
+        let fine = ServiceUpdate {
+            load_balancers: Some(vec![lb("arn:aws:elasticloadbalancing:r:1:targetgroup/g0/abc")]),
+            ..Default::default()
+        };
+        update(&catalog, "default", "web", &fine).unwrap();
+        let svc = catalog.service("default", "web").unwrap().unwrap();
+        assert_eq!(svc.spec.load_balancers[0].target_group(), "g0");
     }
 
     #[test]

@@ -108,6 +108,9 @@ impl From<OpsError> for EcsError {
                 ObjectKind::Service => EcsError::ServiceNotFound("Service not found.".into()),
                 ObjectKind::Task => EcsError::InvalidParameter("The referenced task was not found.".into()),
                 ObjectKind::TaskDefinition => EcsError::Client("Unable to describe task definition.".into()),
+                ObjectKind::TargetGroup => EcsError::InvalidParameter(
+                    "The target group specified in loadBalancers does not exist.".into(),
+                ),
             },
             OpsError::ServiceDraining { .. } | OpsError::ServiceInactive { .. } => {
                 EcsError::ServiceNotActive("Service was not ACTIVE.".into())
@@ -121,7 +124,8 @@ impl From<OpsError> for EcsError {
             e @ (OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
             | OpsError::InstanceDraining { .. }
-            | OpsError::NothingToUndo { .. }) => EcsError::InvalidParameter(e.to_string()),
+            | OpsError::NothingToUndo { .. }
+            | OpsError::InvalidSpec(_)) => EcsError::InvalidParameter(e.to_string()),
             OpsError::InvalidReference { why, .. } => EcsError::Client(why),
             OpsError::Store(e) => e.into(),
         }

@@ -78,6 +78,8 @@ struct UpdateInput {
     task_definition: Option<String>,
     #[serde(default)]
     force_new_deployment: bool,
+    load_balancers: Option<Vec<crate::model::ServiceLoadBalancer>>,
+    health_check_grace_period_seconds: Option<crate::model::Seconds>,
 }
 
 pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -88,6 +90,8 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         desired_count: req.desired_count,
         task_definition: req.task_definition,
         force_new_deployment: req.force_new_deployment,
+        load_balancers: req.load_balancers,
+        health_check_grace_period_seconds: req.health_check_grace_period_seconds,
     };
     ops::services::update(&s.catalog, &cluster, name, &update)?;
     Ok(json!({"service": render(s, &find(s, &cluster, name)?, &[])?}))

@@ -8,17 +8,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-/// ELBv2's ARN of a target group or load balancer (`kind` is `targetgroup` or
-/// `loadbalancer/app`), with a stable id derived from the name.
-fn elb_arn(s: &ApiState, kind: &str, name: &str) -> String {
-    use sha2::Digest;
-    let id = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..8]);
-    format!(
-        "arn:aws:elasticloadbalancing:{}:{}:{kind}/{name}/{id}",
-        s.scope.region, s.scope.account
-    )
-}
-
 fn target_group_shape(s: &ApiState, r: &TargetGroupRecord) -> Result<Value, ApiError> {
     let targets: Vec<Value> =
         s.lb.target_health(&r.name)
@@ -55,7 +44,7 @@ fn target_group_shape(s: &ApiState, r: &TargetGroupRecord) -> Result<Value, ApiE
         .collect();
     Ok(json!({
         "targetGroupName": r.name,
-        "targetGroupArn": elb_arn(s, "targetgroup", &r.name),
+        "targetGroupArn": s.scope.elb_arn("targetgroup", &r.name),
         "spec": r.spec.with_defaults(),
         "labels": r.labels,
         "loadBalancers": users,
@@ -74,7 +63,7 @@ async fn load_balancer_shape(s: &ApiState, r: &LoadBalancerRecord) -> Value {
             .collect();
     json!({
         "loadBalancerName": r.name,
-        "loadBalancerArn": elb_arn(s, "loadbalancer/app", &r.name),
+        "loadBalancerArn": s.scope.elb_arn("loadbalancer/app", &r.name),
         "spec": r.spec,
         "labels": r.labels,
         "listening": addresses,

@@ -90,6 +90,21 @@ impl Catalog {
         })
     }
 
+    /// Sets a service's target groups and health check grace period (ECS UpdateService).
+    pub fn set_service_load_balancing(
+        &self,
+        cluster: &str,
+        name: &str,
+        load_balancers: &[crate::model::ServiceLoadBalancer],
+        grace: Option<crate::model::Seconds>,
+    ) -> Result<(), StoreError> {
+        self.update_service(cluster, name, |s| {
+            s.spec.load_balancers = load_balancers.to_vec();
+            s.spec.health_check_grace_period_seconds = grace;
+            Ok(())
+        })
+    }
+
     /// Starts deleting a service: it drains to zero tasks, then the controller removes it.
     pub fn mark_service_deleting(&self, cluster: &str, name: &str) -> Result<(), StoreError> {
         self.update_service(cluster, name, |s| {
