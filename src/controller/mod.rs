@@ -21,7 +21,7 @@ pub use backoff::Backoff;
 pub use context::{Context, ControllerSettings, ObjectKey};
 pub use deployment_plan::{DeploymentPlan, PlanInput, PlanTask, StopWhy, limits, plan_deployment};
 pub use exit_hints::ExitHints;
-pub use queue::{Action, WorkQueue};
+pub use queue::{Action, Reason, WorkQueue};
 pub use restart_backoff::{CRASH_LOOP, restart_delay};
 pub use resync::{Adoption, adopt_orphans, resync_all};
 pub use retention::{KEEP_STOPPED_CONTAINERS, RetentionPlan, plan_retention};
@@ -33,7 +33,7 @@ use crate::store::{Catalog, Change, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
-use tracing::{Instrument, info_span, warn};
+use tracing::{Instrument, debug, info_span, warn};
 
 /// Why a reconcile failed (it is retried with backoff).
 #[derive(Debug, thiserror::Error)]
@@ -47,8 +47,8 @@ pub enum ControllerError {
 }
 
 /// Reconciles one key inside its tracing span.
-pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, ControllerError> {
-    let span = info_span!("reconcile", kind = key.kind(), key = %key);
+pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Result<Action, ControllerError> {
+    let span = info_span!("reconcile", kind = key.kind(), key = %key, reason = reason.as_str());
     let result = match &key {
         ObjectKey::Service { cluster, name } => {
             reconcile_service(&ctx, cluster, name)
@@ -62,9 +62,11 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey) -> Result<Action, Cont
                 .await
         }
     };
-    if let Err(e) = &result {
-        span.in_scope(|| warn!(error = %e, "reconcile failed; will retry"));
-    }
+    span.in_scope(|| match &result {
+        Ok(Action::Done) => debug!(outcome = "done", "reconciled"),
+        Ok(Action::RequeueAfter(after)) => debug!(outcome = "requeue", after = ?after, "reconciled"),
+        Err(e) => warn!(error = %e, "reconcile failed; will retry"),
+    });
     result
 }
 
@@ -94,7 +96,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
         .clone()
         .run(
             ctx.settings.concurrency,
-            move |key| reconcile(work_ctx.clone(), key),
+            move |key, reason| reconcile(work_ctx.clone(), key, reason),
             shutdown,
         )
         .await;

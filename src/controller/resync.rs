@@ -25,13 +25,14 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
             .get(&task.id)
             .is_some_and(|s| s.last_status == TaskState::Stopped);
         if !finished {
-            ctx.queue.add(ObjectKey::Task(task.id.clone()));
+            ctx.queue.add_resync(ObjectKey::Task(task.id.clone()));
         }
     }
     enforce_retention(ctx, &with_containers).await?;
-    ctx.queue.add(ObjectKey::LoadBalancing);
+    ctx.queue.add_resync(ObjectKey::LoadBalancing);
     for service in ctx.catalog.services(None)? {
-        ctx.queue.add(ObjectKey::service(&service.cluster, &service.name));
+        ctx.queue
+            .add_resync(ObjectKey::service(&service.cluster, &service.name));
     }
     Ok(())
 }

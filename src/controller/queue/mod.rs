@@ -21,8 +21,36 @@ pub enum Action {
     RequeueAfter(Duration),
 }
 
+/// Why a key was queued; the earliest request's reason is the one its reconcile reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Intent changed (a store change).
+    Change,
+    /// The engine reported something about the key's containers.
+    EngineEvent,
+    /// A full resync (periodic, or after a reconnect).
+    Resync,
+    /// The last reconcile failed; this is its backoff retry.
+    Retry,
+    /// The last reconcile asked to look again later.
+    Requeue,
+}
+
+impl Reason {
+    /// Name for logs and spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Change => "change",
+            Reason::EngineEvent => "engine-event",
+            Reason::Resync => "resync",
+            Reason::Retry => "retry",
+            Reason::Requeue => "requeue",
+        }
+    }
+}
+
 struct State<K> {
-    due: HashMap<K, Instant>,
+    due: HashMap<K, (Instant, Reason)>,
     running: HashSet<K>,
     failures: HashMap<K, u32>,
     /// Keys whose last reconcile failed, and when their backoff ends: engine events do not
@@ -58,32 +86,37 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reconcile `key` as soon as possible (a change of intent, a resync).
+    /// Reconcile `key` as soon as possible (a change of intent).
     pub fn add(&self, key: K) {
-        self.schedule(key, Duration::ZERO, false);
+        self.schedule(key, Duration::ZERO, Reason::Change);
+    }
+
+    /// Reconcile `key` as soon as possible, for a full resync.
+    pub fn add_resync(&self, key: K) {
+        self.schedule(key, Duration::ZERO, Reason::Resync);
     }
 
     /// Reconcile `key` after `delay`; an earlier pending request for the same key wins.
     pub fn add_after(&self, key: K, delay: Duration) {
-        self.schedule(key, delay, false);
+        self.schedule(key, delay, Reason::Requeue);
     }
 
     /// Reconcile `key` for an engine event: as soon as possible, but not before its backoff
     /// after a failure ends, since the event may be the failing reconcile's own doing.
     pub fn add_event(&self, key: K) {
-        self.schedule(key, Duration::ZERO, true);
+        self.schedule(key, Duration::ZERO, Reason::EngineEvent);
     }
 
-    fn schedule(&self, key: K, delay: Duration, respect_backoff: bool) {
+    fn schedule(&self, key: K, delay: Duration, reason: Reason) {
         let mut at = Instant::now() + delay;
         {
             let mut state = self.lock();
-            if let Some(held) = state.held.get(&key).filter(|_| respect_backoff) {
+            if let Some(held) = state.held.get(&key).filter(|_| reason == Reason::EngineEvent) {
                 at = at.max(*held);
             }
-            let slot = state.due.entry(key).or_insert(at);
-            if at < *slot {
-                *slot = at;
+            let slot = state.due.entry(key).or_insert((at, reason));
+            if at < slot.0 {
+                *slot = (at, reason);
             }
         }
         self.wake.notify_one();
@@ -110,46 +143,45 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
         self.lock().running.len()
     }
 
-    /// The earliest due key that is not running: Ok(key) if due now, Err(wait-until) otherwise.
-    fn next(&self) -> Option<Result<K, Instant>> {
+    /// The earliest due key that is not running: Ok(key, why) if due now, Err(wait-until)
+    /// otherwise.
+    fn next(&self) -> Option<Result<(K, Reason), Instant>> {
         let mut state = self.lock();
-        let (key, at) = state
+        let (key, (at, reason)) = state
             .due
             .iter()
             .filter(|(k, _)| !state.running.contains(*k))
-            .min_by_key(|(_, at)| **at)
-            .map(|(k, at)| (k.clone(), *at))?;
+            .min_by_key(|(_, (at, _))| *at)
+            .map(|(k, due)| (k.clone(), *due))?;
         if at > Instant::now() {
             return Some(Err(at));
         }
         state.due.remove(&key);
         state.running.insert(key.clone());
-        Some(Ok(key))
+        Some(Ok((key, reason)))
     }
 
-    fn finish<E>(&self, key: K, result: &Result<Action, E>) {
+    /// Releases a key after its reconcile: `failed` backs it off, `requeue` looks again later.
+    fn finish(&self, key: K, failed: bool, requeue: Option<Duration>) {
         let retry = {
             let mut state = self.lock();
             state.running.remove(&key);
-            match result {
-                Ok(_) => {
-                    state.failures.remove(&key);
-                    state.held.remove(&key);
-                    None
-                }
-                Err(_) => {
-                    let n = state.failures.entry(key.clone()).or_insert(0);
-                    *n += 1;
-                    let delay = self.backoff.delay(*n);
-                    state.held.insert(key.clone(), Instant::now() + delay);
-                    Some(delay)
-                }
+            if failed {
+                let n = state.failures.entry(key.clone()).or_insert(0);
+                *n += 1;
+                let delay = self.backoff.delay(*n);
+                state.held.insert(key.clone(), Instant::now() + delay);
+                Some(delay)
+            } else {
+                state.failures.remove(&key);
+                state.held.remove(&key);
+                None
             }
         };
-        match (result, retry) {
-            (_, Some(delay)) => self.add_after(key, delay),
-            (Ok(Action::RequeueAfter(delay)), None) => self.add_after(key, *delay),
-            _ => self.wake.notify_one(),
+        match (retry, requeue) {
+            (Some(delay), _) => self.schedule(key, delay, Reason::Retry),
+            (None, Some(delay)) => self.schedule(key, delay, Reason::Requeue),
+            (None, None) => self.wake.notify_one(),
         }
     }
 
@@ -161,7 +193,7 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
         reconcile: F,
         shutdown: impl Future<Output = ()>,
     ) where
-        F: Fn(K) -> Fut + Send + Sync + 'static,
+        F: Fn(K, Reason) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Action, E>> + Send + 'static,
         E: Send + 'static,
     {
@@ -183,12 +215,21 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
             let Ok(permit) = acquired else { break };
             let notified = self.wake.notified();
             match self.next() {
-                Some(Ok(key)) => {
-                    let queue = self.clone();
+                Some(Ok((key, reason))) => {
+                    let mut release = Release {
+                        queue: self.clone(),
+                        key: Some(key.clone()),
+                    };
                     let reconcile = reconcile.clone();
                     in_flight.spawn(async move {
-                        let result = reconcile(key.clone()).await;
-                        queue.finish(key, &result);
+                        let result = reconcile(key, reason).await;
+                        let requeue = match &result {
+                            Ok(Action::RequeueAfter(delay)) => Some(*delay),
+                            _ => None,
+                        };
+                        if let Some(key) = release.key.take() {
+                            release.queue.finish(key, result.is_err(), requeue);
+                        }
                         drop(permit);
                     });
                 }
@@ -207,6 +248,26 @@ impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> WorkQueue<K
             }
         }
         drain(in_flight).await;
+    }
+}
+
+/// Releases a running key when its reconcile ends without reporting: it panicked (backed off
+/// like a failure) or was abandoned at shutdown. A key is never left marked running.
+struct Release<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> {
+    queue: Arc<WorkQueue<K>>,
+    key: Option<K>,
+}
+
+impl<K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static> Drop for Release<K> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            // Unwinding: the reconcile panicked. Otherwise it was cancelled (shutdown).
+            let panicked = std::thread::panicking();
+            if panicked {
+                tracing::error!(key = ?key, "a reconcile panicked; retrying it after its backoff");
+            }
+            self.queue.finish(key, panicked, None);
+        }
     }
 }
 

@@ -19,7 +19,7 @@ fn start(
     let (tx, rx) = mpsc::unbounded_channel();
     let t0 = Instant::now();
     let calls = Arc::new(AtomicUsize::new(0));
-    let reconcile = move |key: &'static str| {
+    let reconcile = move |key: &'static str, _reason: Reason| {
         let tx = tx.clone();
         let calls = calls.clone();
         async move {
@@ -164,7 +164,7 @@ async fn shut_down_during(work: Duration, stop_after: Duration) -> (Duration, bo
     q.set_ready();
     let finished = Arc::new(AtomicUsize::new(0));
     let done = finished.clone();
-    let reconcile = move |_key: &'static str| {
+    let reconcile = move |_key: &'static str, _reason: Reason| {
         let done = done.clone();
         async move {
             tokio::time::sleep(work).await;
@@ -189,4 +189,58 @@ async fn shutdown_abandons_a_reconcile_that_outlasts_the_drain() {
     let (took, finished) = shut_down_during(Duration::from_secs(60), Duration::from_millis(100)).await;
     assert!(!finished, "a stop grace in flight is not waited out");
     assert_eq!(took, Duration::from_millis(100) + SHUTDOWN_DRAIN);
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_reconcile_is_told_why_its_key_was_queued() {
+    let q = queue();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let reconcile = move |key: &'static str, reason: Reason| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send((key, reason));
+            Ok::<_, ()>(if key == "again" && reason == Reason::Resync {
+                Action::RequeueAfter(Duration::from_secs(1))
+            } else {
+                Action::Done
+            })
+        }
+    };
+    tokio::spawn(q.clone().run(4, reconcile, std::future::pending()));
+    q.set_ready();
+    q.add_event("event");
+    assert_eq!(rx.recv().await, Some(("event", Reason::EngineEvent)));
+    q.add("change");
+    assert_eq!(rx.recv().await, Some(("change", Reason::Change)));
+    q.add_resync("again");
+    assert_eq!(rx.recv().await, Some(("again", Reason::Resync)));
+    assert_eq!(rx.recv().await, Some(("again", Reason::Requeue)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reconcile_that_panics_releases_its_key_and_it_runs_again_after_its_backoff() {
+    let q = queue();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let reconcile = move |key: &'static str, reason: Reason| {
+        let (tx, calls) = (tx.clone(), calls.clone());
+        async move {
+            let _ = tx.send((key, reason));
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("a bug in a reconciler");
+            }
+            Ok::<_, ()>(Action::Done)
+        }
+    };
+    tokio::spawn(q.clone().run(4, reconcile, std::future::pending()));
+    q.set_ready();
+    q.add("k");
+    assert_eq!(rx.recv().await, Some(("k", Reason::Change)));
+    assert_eq!(
+        rx.recv().await,
+        Some(("k", Reason::Retry)),
+        "the key was not left marked running"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(q.running(), 0);
 }
