@@ -15,8 +15,16 @@ use std::time::{Duration, Instant};
 /// A target group, a load balancer on `port` and a 2-task service answering `body` (or, with
 /// `serve: false`, never listening at all).
 fn stack(port: u16, body: &str, desired: u32, serve: bool) -> String {
+    stack_with_delay(port, body, desired, serve, 3)
+}
+
+/// `stack` with a deregistration delay of `delay` seconds; the tasks also serve
+/// `/cgi-bin/slow`, which answers `slow-{body}` after 2 s.
+fn stack_with_delay(port: u16, body: &str, desired: u32, serve: bool, delay: u32) -> String {
     let command = if serve {
-        format!("mkdir -p /www && echo {body} > /www/index.html && exec httpd -f -p 8080 -h /www")
+        format!(
+            "mkdir -p /www/cgi-bin && echo {body} > /www/index.html && printf '#!/bin/sh\\nsleep 2\\necho Content-Type: text/plain\\necho\\necho slow-{body}\\n' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p 8080 -h /www"
+        )
     } else {
         "exec sleep 1000".to_string()
     };
@@ -28,7 +36,7 @@ spec:
   protocol: HTTP
   healthCheckIntervalSeconds: 5
   healthCheckTimeoutSeconds: 2
-  attributes: {{deregistration_delay.timeout_seconds: 3}}
+  attributes: {{deregistration_delay.timeout_seconds: {delay}}}
 ---
 apiVersion: ecsd/v1
 kind: LoadBalancer
@@ -63,10 +71,15 @@ spec:
     )
 }
 
-/// One GET through the balancer: the body on a 200, else why not.
+/// One GET of `/` through the balancer: the body on a 200, else why not.
 fn get(stream: &mut TcpStream) -> Result<String, String> {
+    get_path(stream, "/")
+}
+
+/// One GET of `path` through the balancer.
+fn get_path(stream: &mut TcpStream, path: &str) -> Result<String, String> {
     stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: edge\r\n\r\n")
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: edge\r\n\r\n").as_bytes())
         .map_err(|e| format!("write: {e}"))?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -78,16 +91,23 @@ fn get(stream: &mut TcpStream) -> Result<String, String> {
         }
     }
     let head = String::from_utf8_lossy(&head).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
             l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap_or(0))
+                .strip_prefix(name)
+                .map(|v| v.trim().to_string())
         })
-        .ok_or_else(|| format!("no content-length: {head}"))?;
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).map_err(|e| format!("body: {e}"))?;
+    };
+    let body = if header("transfer-encoding:").is_some_and(|v| v == "chunked") {
+        read_chunked(stream)?
+    } else {
+        let length: usize = header("content-length:")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("no content-length: {head}"))?;
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).map_err(|e| format!("body: {e}"))?;
+        body
+    };
     if !head.starts_with("HTTP/1.1 200") {
         return Err(format!(
             "{}: {}",
@@ -96,6 +116,30 @@ fn get(stream: &mut TcpStream) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&body).trim().to_string())
+}
+
+/// A chunked body (HTTP/1.1 `Transfer-Encoding: chunked`).
+fn read_chunked(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while !line.ends_with(b"\r\n") {
+            stream
+                .read_exact(&mut byte)
+                .map_err(|e| format!("chunk size: {e}"))?;
+            line.push(byte[0]);
+        }
+        let text = String::from_utf8_lossy(&line[..line.len() - 2]).to_string();
+        let size = usize::from_str_radix(text.split(';').next().unwrap_or_default().trim(), 16)
+            .map_err(|e| format!("chunk size {text:?}: {e}"))?;
+        let mut chunk = vec![0u8; size + 2];
+        stream.read_exact(&mut chunk).map_err(|e| format!("chunk: {e}"))?;
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
 }
 
 /// Clients hammering the balancer until stopped, half on one keep-alive connection each,
@@ -219,7 +263,44 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
     assert_eq!(healthy_targets, desired as usize, "{desc}");
 }
 
+fn epoch_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
 on_both_engines! {
+    fn a_request_in_flight_when_its_task_is_replaced_completes_and_sigterm_waits_for_it(d) {
+        let port = free_port();
+        let path = manifest(d, "stack.yaml", &stack_with_delay(port, "v1", 1, true, 20));
+        d.apply(&path);
+        d.wait_until("v1 is steady and served", 120, |d| {
+            primary_completed_on(d, "1") && served(port).as_deref() == Some("v1")
+        });
+        let task = d.json(&["get", "tasks"])["items"][0]["taskArn"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let slow = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let body = get_path(&mut s, "/cgi-bin/slow");
+            (body, epoch_secs())
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        d.ok(&["stop-task", &task]);
+        let (body, answered_at) = slow.join().unwrap();
+        assert_eq!(body, Ok("slow-v1".to_string()), "the request in flight completed");
+        d.wait_until("the old task stopped", 60, |d| d.task(&task)["lastStatus"] == "STOPPED");
+        let stopped = d.task(&task);
+        let sigterm_at = stopped["stoppingAt"].as_f64().unwrap();
+        assert!(
+            sigterm_at >= answered_at - 0.05,
+            "SIGTERM at {sigterm_at:.3} came after the in-flight request was answered at {answered_at:.3}"
+        );
+        assert!(sigterm_at - answered_at < 15.0, "and not only when the 20 s delay ended");
+        d.wait_until("a replacement serves", 60, |_| served(port).as_deref() == Some("v1"));
+    }
+
+
     fn a_rolling_deploy_behind_the_load_balancer_fails_no_request(d) {
         deploy_under_load(d, 2);
     }

@@ -149,7 +149,7 @@ async fn finish(
     let running = observed.values().any(|c| c.state == ContainerState::Running);
     if running && !targets::drained(ctx, task, &balanced) {
         // ECS's DEACTIVATING: out of the target groups, in-flight requests finishing.
-        stop::mark_deactivating(ctx, task, status);
+        stop::mark_deactivating(task, status);
         return Ok(Action::RequeueAfter(Duration::from_secs(5)));
     }
     stop::stop_containers(ctx, task, status, observed, td).await?;

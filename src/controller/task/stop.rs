@@ -64,12 +64,12 @@ pub(super) async fn stop_containers(
 }
 
 /// Records that the task is leaving its target groups (ECS `DEACTIVATING`), and why.
-pub(super) fn mark_deactivating(ctx: &Context, task: &TaskRecord, status: &mut TaskStatus) {
+pub(super) fn mark_deactivating(task: &TaskRecord, status: &mut TaskStatus) {
     if let (None, Some(code)) = (status.stop_code, task.stop_code) {
         status.stop_code = Some(code);
         status.stopped_reason = task.stopped_reason.clone();
     }
-    status.stopping_at.get_or_insert_with(|| ctx.clock.now_millis());
+    // `stoppingAt` is when SIGTERM goes out (STOPPING), after the drain.
     if status.last_status < TaskState::Deactivating {
         status.last_status = TaskState::Deactivating;
     }
