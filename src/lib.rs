@@ -2,16 +2,26 @@
 //!
 //! # Layout
 //!
-//! - `model/`: manifests (Cluster, TaskDefinition, Service) in ECS field names, loading from
-//!   files with located errors, validation, and the task lifecycle vocabulary. Pure.
+//! - `model/`: manifests (Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer) in
+//!   ECS and ELBv2 field names, loading from files with located errors, validation, limits,
+//!   and the task lifecycle vocabulary. Pure (`model/load` reads the files it is given).
 //! - `store/`: desired and observed state. A key-value `Store` trait (sled, memory) and the
 //!   typed `Catalog` over it. Spec and status live apart: the API writes spec, controllers
 //!   write status.
 //! - `apply`: validate a batch of manifests, then write them all or nothing.
 //! - `runtime/`: the `ContainerRuntime` trait, its bollard adapter for Docker and Podman, a
 //!   recording fake, and the pure mapping from container definitions to engine specs.
-//! - `controller/`: the work queue and the level-triggered reconcilers (task, service),
-//!   the replica planner, engine event watch, resync and adoption.
+//! - `controller/`: the work queue and the level-triggered reconcilers (task, service, load
+//!   balancing), the replica planner, engine event watch, resync and adoption. The life of a
+//!   dead container: the engine's `die` event enqueues its task; the task reconciler
+//!   inspects it, records the exit code and STOPPED; that change enqueues the service, whose
+//!   reconciler judges its tasks (`service/judge.rs`), asks the planner for a replacement
+//!   (`deployment_plan/`), unless the deployment's crash-loop backoff holds it
+//!   (`service/hold.rs`), and records a new task, which the task reconciler creates.
+//! - `watch/`: watched folders (GitOps). The life of a saved file: a file event (or the
+//!   periodic resync) debounces, the folder is scanned and every file parsed; a file that does
+//!   not parse, or is empty, keeps its last good version; the rest is applied as one batch
+//!   (`apply`), and only a complete, successful scan prunes what the folder no longer declares.
 //! - `ops/`: every user-visible operation and its rules (run, stop, scale, update, undo,
 //!   delete), called by both doors, with typed errors each door maps in one `match`.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
@@ -19,8 +29,6 @@
 //! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
 //!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
 //! - `cli/`: one file per verb of the `ecsd` command.
-//! - `watch/`: watched folders (GitOps): file events and resyncs trigger a sync that applies
-//!   what changed and prunes only after a complete, successful scan.
 //! - `clock`: the one time source (wall-clock milliseconds that follow tokio's clock).
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
 //! - `fuzz` (tests only): property tests over every parser of untrusted input.
