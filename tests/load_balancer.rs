@@ -271,6 +271,28 @@ fn epoch_secs() -> f64 {
 }
 
 on_both_engines! {
+    fn gets_survive_a_killed_target_under_load(d) {
+        let port = free_port();
+        let path = manifest(d, "stack.yaml", &stack(port, "v1", 2, true));
+        d.apply(&path);
+        d.wait_until("v1 is steady and served", 120, |d| {
+            primary_completed_on(d, "1") && served(port).as_deref() == Some("v1")
+        });
+        let load = Load::start(port, 6);
+        std::thread::sleep(Duration::from_secs(2));
+        let victim = d.containers(None)[0].clone();
+        assert!(d.docker().args(["kill", &victim]).status().unwrap().success());
+        std::thread::sleep(Duration::from_secs(6));
+        let (seen, failed) = load.finish();
+        let total: usize = seen.iter().map(Vec::len).sum();
+        eprintln!("killed target under load: {total} answered, {} failed: {failed:?}", failed.len());
+        assert!(failed.is_empty(), "{} of {} GETs failed: {:?}", failed.len(), total + failed.len(), &failed[..failed.len().min(5)]);
+        d.wait_until("a replacement is healthy in the group", 60, |d| {
+            let desc = d.ok(&["describe", "targetgroup", "web"]);
+            desc.lines().filter(|l| l.contains("  healthy  ")).count() == 2
+        });
+    }
+
     fn a_request_in_flight_when_its_task_is_replaced_completes_and_sigterm_waits_for_it(d) {
         let port = free_port();
         let path = manifest(d, "stack.yaml", &stack_with_delay(port, "v1", 1, true, 20));
