@@ -11,6 +11,8 @@
 mod adoption;
 #[path = "ecsd/api.rs"]
 mod api;
+#[path = "ecsd/backends.rs"]
+mod backends;
 #[path = "ecsd/daemon.rs"]
 mod daemon;
 #[path = "ecsd/engine.rs"]
@@ -19,6 +21,10 @@ mod engine;
 mod fleet;
 #[path = "ecsd/footprint.rs"]
 mod footprint;
+#[path = "ecsd/haproxy.rs"]
+mod haproxy;
+#[path = "ecsd/lb.rs"]
+mod lb;
 #[path = "ecsd/manifests.rs"]
 mod manifests;
 #[path = "ecsd/options.rs"]
@@ -41,6 +47,8 @@ mod scale_up;
 mod stats;
 #[path = "ecsd/targets.rs"]
 mod targets;
+#[path = "ecsd/wrk.rs"]
+mod wrk;
 
 use engine::{Engine, RUN_LABEL};
 use fleet::Fleet;
@@ -153,6 +161,7 @@ async fn run_scenario(
         }
         Scenario::Api => api::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,
         Scenario::Peer => peer::run(bench, out).await,
+        Scenario::Lb => lb::run(bench, out).await,
     }
 }
 
