@@ -1,10 +1,12 @@
 //! `cargo bench --bench ecsd`: how fast ecsd converges and reacts, and what it costs, measured
-//! against the engine itself (and Docker Swarm) in the same run.
+//! against the engine itself (and Docker Swarm) in the same run; and its load balancer
+//! against HAProxy and direct requests (`lb`).
 //!
 //! Starts the real daemon binary in temp dirs against the local Docker engine, drives it with
 //! its CLI and API, runs the direct-engine baselines through bollard, prints a table and the
-//! verdicts on issue 7's targets, and writes `target/bench/results.json`. Everything it
-//! creates (daemons, containers, the swarm) is removed again, also on failure or Ctrl-C.
+//! verdicts on issues 7 and 13's targets, and writes `target/bench/results.json`. Everything
+//! it creates (daemons, containers, the swarm, HAProxy) is removed again, also on failure or
+//! Ctrl-C.
 //! Flags: see `options::USAGE`; `scripts/bench` runs it after `scripts/setup-engine`.
 
 #[path = "ecsd/adoption.rs"]
