@@ -1,16 +1,20 @@
 //! `cargo bench --bench ecsd`: how fast ecsd converges and reacts, and what it costs, measured
-//! against the engine itself (and Docker Swarm) in the same run.
+//! against the engine itself (and Docker Swarm) in the same run; and its load balancer
+//! against HAProxy and direct requests (`lb`).
 //!
 //! Starts the real daemon binary in temp dirs against the local Docker engine, drives it with
 //! its CLI and API, runs the direct-engine baselines through bollard, prints a table and the
-//! verdicts on issue 7's targets, and writes `target/bench/results.json`. Everything it
-//! creates (daemons, containers, the swarm) is removed again, also on failure or Ctrl-C.
+//! verdicts on issues 7 and 13's targets, and writes `target/bench/results.json`. Everything
+//! it creates (daemons, containers, the swarm, HAProxy) is removed again, also on failure or
+//! Ctrl-C.
 //! Flags: see `options::USAGE`; `scripts/bench` runs it after `scripts/setup-engine`.
 
 #[path = "ecsd/adoption.rs"]
 mod adoption;
 #[path = "ecsd/api.rs"]
 mod api;
+#[path = "ecsd/backends.rs"]
+mod backends;
 #[path = "ecsd/daemon.rs"]
 mod daemon;
 #[path = "ecsd/engine.rs"]
@@ -19,6 +23,10 @@ mod engine;
 mod fleet;
 #[path = "ecsd/footprint.rs"]
 mod footprint;
+#[path = "ecsd/haproxy.rs"]
+mod haproxy;
+#[path = "ecsd/lb.rs"]
+mod lb;
 #[path = "ecsd/manifests.rs"]
 mod manifests;
 #[path = "ecsd/options.rs"]
@@ -41,6 +49,8 @@ mod scale_up;
 mod stats;
 #[path = "ecsd/targets.rs"]
 mod targets;
+#[path = "ecsd/wrk.rs"]
+mod wrk;
 
 use engine::{Engine, RUN_LABEL};
 use fleet::Fleet;
@@ -153,6 +163,7 @@ async fn run_scenario(
         }
         Scenario::Api => api::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,
         Scenario::Peer => peer::run(bench, out).await,
+        Scenario::Lb => lb::run(bench, out).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Flags of the benchmark: `cargo bench --bench ecsd -- [--n N] [--trials T] [--smoke] [--only S,…]`.
 
+use crate::wrk::Load;
 use anyhow::{Context as _, bail};
 use std::time::Duration;
 
@@ -20,11 +21,13 @@ pub enum Scenario {
     Api,
     /// The scale-up scenario against Docker Swarm.
     Peer,
+    /// Requests through ecsd's balancer against HAProxy and direct to a backend.
+    Lb,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::ScaleUp,
         Scenario::Rolling,
         Scenario::Reaction,
@@ -33,6 +36,7 @@ impl Scenario {
         Scenario::Footprint,
         Scenario::Adoption,
         Scenario::Api,
+        Scenario::Lb,
         Scenario::Peer,
     ];
 
@@ -46,6 +50,7 @@ impl Scenario {
             Scenario::Footprint => "footprint",
             Scenario::Api => "api",
             Scenario::Peer => "peer",
+            Scenario::Lb => "lb",
         }
     }
 
@@ -78,8 +83,9 @@ pub struct BenchOptions {
 pub const USAGE: &str = "usage: cargo bench --bench ecsd -- [--n N] [--trials T] [--smoke] [--only SCENARIO[,SCENARIO…]]
   --n N          tasks of the scale-up and peer scenarios (default 30; --smoke: 3)
   --trials T     repetitions of each timed figure (default 5; --smoke: 1)
-  --smoke        tiny sizes, no swarm: n=3, trials=1, 5 s idle window, 5-task fleet, 50-task store
-  --only S       run only these scenarios: scale-up, rolling-deploy, reaction, adoption, footprint, api, peer";
+  --smoke        tiny sizes, no swarm: n=3, trials=1, 5 s idle window, 5-task fleet, 50-task store,
+                 1 s wrk runs with 4 connections
+  --only S       run only these scenarios: scale-up, rolling-deploy, reaction, adoption, footprint, api, lb, peer";
 
 impl BenchOptions {
     /// Parses the arguments after `--` (cargo's own `--bench` is ignored).
@@ -141,6 +147,23 @@ impl BenchOptions {
     /// Samples of each reaction figure (p50 and p99 need at least 20).
     pub fn reaction_samples(&self) -> usize {
         if self.smoke { 3 } else { 20 }
+    }
+
+    /// The `wrk` load of every `lb` run: 2 threads, 32 connections, 5 s (smoke: 1, 4, 1 s).
+    pub fn lb_load(&self) -> Load {
+        if self.smoke {
+            Load {
+                threads: 1,
+                connections: 4,
+                duration: Duration::from_secs(1),
+            }
+        } else {
+            Load {
+                threads: 2,
+                connections: 32,
+                duration: Duration::from_secs(5),
+            }
+        }
     }
 }
 

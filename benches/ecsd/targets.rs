@@ -1,4 +1,4 @@
-//! The targets of issue 7, judged against this run's figures: met, missed, or not measured.
+//! The targets of issues 7 and 13, judged against this run's figures: met, missed, or not measured.
 
 use crate::options::Scenario;
 use crate::report::Report;
@@ -13,17 +13,25 @@ enum Stat {
     Max,
 }
 
-/// One target: a figure's statistic must stay at or below `limit` (strictly below when `strict`).
+/// How a statistic must compare with its limit.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    AtMost,
+    Below,
+    AtLeast,
+}
+
+/// One target: a figure's statistic must stay within `limit` as `bound` says.
 struct Target {
     text: &'static str,
     scenario: Scenario,
     key: &'static str,
     stat: Stat,
     limit: f64,
-    strict: bool,
+    bound: Bound,
 }
 
-const TARGETS: [Target; 11] = [
+const TARGETS: [Target; 15] = [
     Target::at_most(
         "scale-up: ecsd/direct ratio (median) <= 1.15",
         Scenario::ScaleUp,
@@ -32,7 +40,7 @@ const TARGETS: [Target; 11] = [
         1.15,
     ),
     Target {
-        strict: true,
+        bound: Bound::Below,
         ..Target::at_most(
             "scale-up: below Swarm, ecsd/Swarm (median) < 1",
             Scenario::Peer,
@@ -106,6 +114,40 @@ const TARGETS: [Target; 11] = [
         Stat::P99,
         20.0,
     ),
+    Target {
+        bound: Bound::AtLeast,
+        ..Target::at_most(
+            "lb keep-alive: requests/s ecsd/HAProxy (median) >= 0.9",
+            Scenario::Lb,
+            "ka_rps_vs_haproxy",
+            Stat::Median,
+            0.9,
+        )
+    },
+    Target::at_most(
+        "lb keep-alive: p99 ecsd/HAProxy (median) <= 1.2",
+        Scenario::Lb,
+        "ka_p99_vs_haproxy",
+        Stat::Median,
+        1.2,
+    ),
+    Target {
+        bound: Bound::AtLeast,
+        ..Target::at_most(
+            "lb new conn: requests/s ecsd/HAProxy (median) >= 0.9",
+            Scenario::Lb,
+            "close_rps_vs_haproxy",
+            Stat::Median,
+            0.9,
+        )
+    },
+    Target::at_most(
+        "lb new conn: p99 ecsd/HAProxy (median) <= 1.2",
+        Scenario::Lb,
+        "close_p99_vs_haproxy",
+        Stat::Median,
+        1.2,
+    ),
 ];
 
 impl Target {
@@ -122,7 +164,15 @@ impl Target {
             key,
             stat,
             limit,
-            strict: false,
+            bound: Bound::AtMost,
+        }
+    }
+
+    fn met(&self, v: f64) -> bool {
+        match self.bound {
+            Bound::AtMost => v <= self.limit,
+            Bound::Below => v < self.limit,
+            Bound::AtLeast => v >= self.limit,
         }
     }
 
@@ -159,7 +209,7 @@ pub fn judge(report: &Report) -> Vec<Verdict> {
                     Verdict {
                         target: t.text,
                         measured: format!("{v:.3} {}", f.unit).trim_end().to_string(),
-                        met: Some(if t.strict { v < t.limit } else { v <= t.limit }),
+                        met: Some(t.met(v)),
                     }
                 }
                 None => Verdict {
