@@ -251,9 +251,11 @@ on_both_engines! {
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "hold", "1"));
         std::fs::write(&path, service("hold", CRASH, spec, "")).unwrap();
         d.apply(&path);
+        // The rollback itself (not revision 1's first deployment, shown until revision 2's begins).
         d.wait_until("the rollback completed", 180, |d| {
             let p = primary(d, "hold");
             p["rolloutState"] == "COMPLETED" && p["taskDefinition"].as_str().is_some_and(|t| t.ends_with(":1"))
+                && p["rollbackFrom"].is_string()
         });
         let failed_revision = "label=ecsd.task-definition=hold:2";
         let failed_ids = |d: &Daemon| String::from_utf8_lossy(&d.docker().args(["ps", "-aq", "--filter", failed_revision]).output().unwrap().stdout).lines().map(str::to_string).collect::<Vec<_>>();

@@ -345,6 +345,7 @@ on_both_engines! {
         d.wait_until("the breaker rolled back to revision 1", 240, |d| {
             let p = &d.service("web")["deployments"][0];
             p["rolloutState"] == "COMPLETED" && p["taskDefinition"].as_str().is_some_and(|t| t.ends_with(":1"))
+                && p["rollbackFrom"].is_string()
                 && d.service("web")["deployments"].as_array().map_or(0, Vec::len) == 1
         });
         let (seen, failed) = load.finish();
