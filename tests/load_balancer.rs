@@ -263,6 +263,59 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
     assert_eq!(healthy_targets, desired as usize, "{desc}");
 }
 
+/// A TCP echo service behind a TCP listener on `port`, draining for `delay` seconds.
+fn tcp_stack(port: u16, delay: u32) -> String {
+    format!(
+        r#"apiVersion: ecsd/v1
+kind: TargetGroup
+metadata: {{name: echo}}
+spec:
+  protocol: TCP
+  healthCheckIntervalSeconds: 5
+  healthCheckTimeoutSeconds: 2
+  attributes: {{deregistration_delay.timeout_seconds: {delay}}}
+---
+apiVersion: ecsd/v1
+kind: LoadBalancer
+metadata: {{name: tcp}}
+spec:
+  listeners:
+    - port: {port}
+      protocol: TCP
+      address: 127.0.0.1
+      defaultActions: [{{type: forward, targetGroupArn: echo}}]
+---
+apiVersion: ecsd/v1
+kind: TaskDefinition
+metadata: {{name: echo}}
+spec:
+  containerDefinitions:
+    - name: app
+      image: busybox:latest
+      command: ["sh", "-c", "exec nc -ll -p 7000 -e cat"]
+      portMappings: [{{containerPort: 7000}}]
+---
+apiVersion: ecsd/v1
+kind: Service
+metadata: {{name: echo}}
+spec:
+  taskDefinition: echo
+  desiredCount: 1
+  loadBalancers: [{{targetGroupArn: echo, containerName: app, containerPort: 7000}}]
+"#
+    )
+}
+
+/// Sends a line and reads its echo.
+fn echo(stream: &mut TcpStream, line: &str) -> Result<String, String> {
+    stream
+        .write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| format!("write: {e}"))?;
+    let mut got = vec![0u8; line.len() + 1];
+    stream.read_exact(&mut got).map_err(|e| format!("read: {e}"))?;
+    Ok(String::from_utf8_lossy(&got).trim().to_string())
+}
+
 fn epoch_secs() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -271,6 +324,34 @@ fn epoch_secs() -> f64 {
 }
 
 on_both_engines! {
+    fn a_tcp_listener_keeps_a_long_lived_connection_through_the_drain_and_closes_it_when_the_delay_ends(d) {
+        let port = free_port();
+        let path = manifest(d, "tcp.yaml", &tcp_stack(port, 6));
+        d.apply(&path);
+        let connect = || {
+            let s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+            Some(s)
+        };
+        d.wait_until("the echo service answers through the listener", 120, |_| {
+            connect().is_some_and(|mut s| echo(&mut s, "ping").as_deref() == Ok("ping"))
+        });
+        let mut conn = connect().unwrap();
+        assert_eq!(echo(&mut conn, "before").as_deref(), Ok("before"));
+        let task = d.json(&["get", "tasks", "--cluster", "default"])["items"][0]["taskArn"]
+            .as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let asked = Instant::now();
+        d.ok(&["stop-task", &task]);
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(echo(&mut conn, "draining").as_deref(), Ok("draining"), "the connection lives through the drain");
+        let mut byte = [0u8; 1];
+        let closed = conn.read(&mut byte);
+        let waited = asked.elapsed();
+        assert!(matches!(closed, Ok(0) | Err(_)), "closed at the delay's end: {closed:?}");
+        assert!(waited >= Duration::from_secs(5), "not before the 6 s delay ended: {waited:?}");
+        assert!(waited < Duration::from_secs(15), "but when it ended: {waited:?}");
+    }
+
     fn gets_survive_a_killed_target_under_load(d) {
         let port = free_port();
         let path = manifest(d, "stack.yaml", &stack(port, "v1", 2, true));
