@@ -3,6 +3,7 @@
 
 use super::super::ControllerError;
 use super::super::context::Context;
+use super::Prepared;
 use super::resources::EnvFiles;
 use crate::model::{ContainerDefinition, TaskDefinitionSpec};
 use crate::runtime::{ContainerInfo, RuntimeError, container_spec, labels};
@@ -17,15 +18,15 @@ pub(super) enum Made {
     Adopted(ContainerInfo),
 }
 
-/// Creates (without starting) container `def` of `task`; Ok(Err(reason)) when the task cannot
-/// start for a reason retrying will not fix.
+/// Creates (without starting) container `def` of `task`, or says why the task cannot start
+/// (a reason retrying will not fix).
 pub(super) async fn create_container(
     ctx: &Context,
     task: &TaskRecord,
     td: &TaskDefinitionSpec,
     def: &ContainerDefinition,
     env_files: &EnvFiles,
-) -> Result<Result<Made, String>, ControllerError> {
+) -> Result<Prepared<Made>, ControllerError> {
     let mut spec = container_spec(def, td, task, &ctx.owner, env_files);
     let balanced = super::targets::load_balancers(ctx, task)?;
     super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
@@ -34,30 +35,35 @@ pub(super) async fn create_container(
         match ctx.runtime.create(&spec).await {
             Ok(id) => {
                 debug!(task = %task.id, container = %spec.name, "created container");
-                return Ok(Ok(Made::New(id)));
+                return Ok(Prepared::Ready(Made::New(id)));
             }
             Err(RuntimeError::NameConflict { name }) => {
-                return Ok(adopt(ctx, task, &name).await?.map(Made::Adopted).ok_or_else(|| {
-                    format!(
+                return Ok(match adopt(ctx, task, &name).await? {
+                    Some(info) => Prepared::Ready(Made::Adopted(info)),
+                    None => Prepared::CannotStart(format!(
                         "CannotCreateContainerError: the name {name} is used by a container ecsd does not own"
-                    )
-                }));
+                    )),
+                });
             }
             Err(RuntimeError::ImageNotFound { image }) if !pulled => {
                 info!(task = %task.id, image = %image, "pulling image");
                 if let Err(e) = ctx.runtime.pull(&image).await {
                     return match e {
                         RuntimeError::Unreachable { .. } => Err(e.into()),
-                        other => Ok(Err(format!("CannotPullContainerError: {image}: {other}"))),
+                        other => Ok(Prepared::CannotStart(format!(
+                            "CannotPullContainerError: {image}: {other}"
+                        ))),
                     };
                 }
                 pulled = true;
             }
             Err(RuntimeError::ImageNotFound { image }) => {
-                return Ok(Err(format!("CannotPullContainerError: image {image} not found")));
+                return Ok(Prepared::CannotStart(format!(
+                    "CannotPullContainerError: image {image} not found"
+                )));
             }
             Err(e @ RuntimeError::Unreachable { .. }) => return Err(e.into()),
-            Err(e) => return Ok(Err(format!("CannotCreateContainerError: {e}"))),
+            Err(e) => return Ok(Prepared::CannotStart(format!("CannotCreateContainerError: {e}"))),
         }
     }
 }

@@ -39,7 +39,7 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
     let mut status = before.clone();
     status.orphaned = None;
     let definition = load_definition(ctx, &task)?;
-    if let Some(why) = orphan::unknown_intent(ctx, &task, definition.is_ok())? {
+    if let Some(why) = orphan::unknown_intent(ctx, &task, definition.ready().is_some())? {
         let action = orphan::hold(ctx, &task, &mut status, why).await?;
         save_status(ctx, &task, &before, &status)?;
         return Ok(action);
@@ -54,7 +54,7 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
             .request_task_stop(id, StopCode::ServiceSchedulerInitiated, &reason)?;
     }
     let defs: &[ContainerDefinition] = definition
-        .as_ref()
+        .ready()
         .map_or(&[], |td| &td.spec.container_definitions);
     // A brand-new task has no containers yet: skip the listing (a container left by a crash
     // between create and this record is adopted on its name conflict instead).
@@ -65,11 +65,11 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
         observe(ctx, id, defs).await?
     };
     let action = match definition {
-        Err(reason) => {
+        Prepared::CannotStart(reason) => {
             fail(&mut status, StopCode::TaskFailedToStart, reason);
             finish(ctx, &task, &mut status, &mut observed, None).await?
         }
-        Ok(td) => run(ctx, &task, &td, &mut status, &mut observed).await?,
+        Prepared::Ready(td) => run(ctx, &task, &td, &mut status, &mut observed).await?,
     };
     save_status(ctx, &task, &before, &status)?;
     Ok(action)
@@ -179,16 +179,36 @@ fn fail(status: &mut TaskStatus, code: StopCode, reason: String) {
 fn load_definition(
     ctx: &Context,
     task: &TaskRecord,
-) -> Result<Result<TaskDefinitionRecord, String>, ControllerError> {
-    let missing = || format!("task definition {} not found", task.task_definition);
+) -> Result<Prepared<TaskDefinitionRecord>, ControllerError> {
+    let missing = || Prepared::CannotStart(format!("task definition {} not found", task.task_definition));
     let Ok(reference) = TaskDefinitionRef::parse(&task.task_definition) else {
-        return Ok(Err(missing()));
+        return Ok(missing());
     };
     let revision = reference.revision.unwrap_or(0);
-    Ok(ctx
-        .catalog
-        .task_definition(&reference.family, revision)?
-        .ok_or_else(missing))
+    Ok(match ctx.catalog.task_definition(&reference.family, revision)? {
+        Some(td) => Prepared::Ready(td),
+        None => missing(),
+    })
+}
+
+/// What a step toward starting a task gives: what it prepared, or why the task cannot start
+/// (a reason retrying will not fix: the task stops with `TaskFailedToStart`). Engine and store
+/// failures are errors beside it, and are retried.
+pub(super) enum Prepared<T> {
+    /// Ready to go on.
+    Ready(T),
+    /// The task cannot start, and why.
+    CannotStart(String),
+}
+
+impl<T> Prepared<T> {
+    /// What was prepared, if it was.
+    pub(super) fn ready(&self) -> Option<&T> {
+        match self {
+            Prepared::Ready(value) => Some(value),
+            Prepared::CannotStart(_) => None,
+        }
+    }
 }
 
 /// The task's containers as the engine has them. Exited containers are inspected (exit

@@ -3,6 +3,7 @@
 
 use super::super::ControllerError;
 use super::super::context::Context;
+use super::Prepared;
 use crate::model::{TaskDefinitionRef, TaskDefinitionSpec};
 use crate::runtime::{env_file_paths, task_network, task_volumes};
 use crate::store::TaskRecord;
@@ -11,16 +12,16 @@ use std::collections::BTreeMap;
 /// Environment-file contents by path, read for the task's containers.
 pub(super) type EnvFiles = BTreeMap<String, String>;
 
-/// Creates the task's volumes and network and reads its environment files; Ok(Err(reason))
-/// when the task cannot start (a missing volume that may not be created, an unreadable file).
+/// Creates the task's volumes and network and reads its environment files, or says why the
+/// task cannot start (a missing volume that may not be created, an unreadable file).
 pub(super) async fn prepare(
     ctx: &Context,
     task: &TaskRecord,
     td: &TaskDefinitionSpec,
-) -> Result<Result<EnvFiles, String>, ControllerError> {
+) -> Result<Prepared<EnvFiles>, ControllerError> {
     for volume in task_volumes(td, task, &ctx.owner) {
         if !ctx.runtime.ensure_volume(&volume).await? {
-            return Ok(Err(format!(
+            return Ok(Prepared::CannotStart(format!(
                 "CannotCreateContainerError: volume {} does not exist and autoprovision is false",
                 volume.name
             )));
@@ -36,13 +37,13 @@ pub(super) async fn prepare(
                 files.insert(path, text);
             }
             Err(e) => {
-                return Ok(Err(format!(
+                return Ok(Prepared::CannotStart(format!(
                     "CannotCreateContainerError: environment file {path}: {e}"
                 )));
             }
         }
     }
-    Ok(Ok(files))
+    Ok(Prepared::Ready(files))
 }
 
 /// Removes the task-scoped volumes and the per-task network (after its containers are gone).

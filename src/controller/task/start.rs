@@ -7,7 +7,7 @@ use super::create::{Made, create_container};
 use super::dependencies::{Readiness, readiness};
 use super::health::{container_health, probe_command, record_probe};
 use super::resources::{self, EnvFiles};
-use super::{Observed, fail};
+use super::{Observed, Prepared, fail};
 use crate::model::{ContainerDefinition, HealthProbe, HealthStatus, StopCode, TaskDefinitionSpec};
 use crate::runtime::{ContainerInfo, ContainerState, HealthState, RuntimeError};
 use crate::store::{TaskRecord, TaskStatus};
@@ -41,8 +41,8 @@ pub(super) async fn advance(
         EnvFiles::new()
     } else {
         match resources::prepare(ctx, task, td).await? {
-            Ok(files) => files,
-            Err(reason) => {
+            Prepared::Ready(files) => files,
+            Prepared::CannotStart(reason) => {
                 fail(status, StopCode::TaskFailedToStart, reason);
                 return Ok(progress);
             }
@@ -50,7 +50,7 @@ pub(super) async fn advance(
     };
     for def in creation_order(missing, &created) {
         match create_container(ctx, task, td, def, &env_files).await? {
-            Ok(made) => {
+            Prepared::Ready(made) => {
                 progress.changed = true;
                 let info = match made {
                     // Just created: nothing to ask the engine that we do not already know.
@@ -60,7 +60,7 @@ pub(super) async fn advance(
                 };
                 created.insert(def.name.clone(), info);
             }
-            Err(reason) => {
+            Prepared::CannotStart(reason) => {
                 fail(status, StopCode::TaskFailedToStart, reason);
                 return Ok(progress);
             }
