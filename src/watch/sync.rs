@@ -47,8 +47,8 @@ pub fn sync_folder(
     let mut report = SyncReport::default();
     let applied = apply_with_fallback(catalog, &mut plan)?;
     match applied {
-        Err(unattributed) => report.folder_error = Some(unattributed),
-        Ok(results) => report.changed.extend(
+        Applied::FolderError(unattributed) => report.folder_error = Some(unattributed),
+        Applied::Results(results) => report.changed.extend(
             results
                 .into_iter()
                 .filter(|r| r.outcome != crate::store::ApplyOutcome::Unchanged),
@@ -305,17 +305,21 @@ impl FilePlan {
     }
 }
 
+/// What applying a folder's files gave.
+enum Applied {
+    /// What each object's apply did.
+    Results(Vec<ApplyResult>),
+    /// A problem that cannot be traced to one file (the folder as a whole is in error).
+    FolderError(String),
+}
+
 /// Applies every file's documents; a file whose objects are refused falls back to its last good
-/// version (then to nothing) and is marked in error. Err(message) when a problem cannot be
-/// traced to a file.
-fn apply_with_fallback(
-    catalog: &Catalog,
-    plan: &mut FilePlan,
-) -> Result<Result<Vec<ApplyResult>, String>, StoreError> {
+/// version (then to nothing) and is marked in error.
+fn apply_with_fallback(catalog: &Catalog, plan: &mut FilePlan) -> Result<Applied, StoreError> {
     for _ in 0..=plan.files.len() {
         let docs = plan.all_docs();
         match apply_documents(catalog, &docs, &ApplyOptions::default()) {
-            Ok(results) => return Ok(Ok(results)),
+            Ok(results) => return Ok(Applied::Results(results)),
             Err(ApplyError::Store(e)) => return Err(e),
             Err(ApplyError::Invalid(problems)) => {
                 let mut unattributed = Vec::new();
@@ -345,12 +349,14 @@ fn apply_with_fallback(
                     }
                 }
                 if !unattributed.is_empty() {
-                    return Ok(Err(unattributed.join("; ")));
+                    return Ok(Applied::FolderError(unattributed.join("; ")));
                 }
             }
         }
     }
-    Ok(Err("the folder's manifests could not be applied".into()))
+    Ok(Applied::FolderError(
+        "the folder's manifests could not be applied".into(),
+    ))
 }
 
 #[cfg(test)]
