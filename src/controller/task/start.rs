@@ -6,7 +6,7 @@ use super::super::context::Context;
 use super::create::{Made, create_container};
 use super::dependencies::{Readiness, readiness};
 use super::health::{container_health, probe_command, record_probe};
-use super::resources::{self, EnvFiles};
+use super::resources;
 use super::{Observed, Prepared, fail};
 use crate::model::{ContainerDefinition, HealthProbe, HealthStatus, StopCode, TaskDefinitionSpec};
 use crate::runtime::{ContainerInfo, ContainerState, HealthState, RuntimeError};
@@ -31,42 +31,60 @@ pub(super) async fn advance(
     observed: &Observed,
 ) -> Result<Progress, ControllerError> {
     let mut progress = Progress::default();
+    let mut created = match create_missing(ctx, task, td, status, observed, &mut progress).await? {
+        Prepared::Ready(created) => created,
+        Prepared::CannotStart(reason) => {
+            fail(status, StopCode::TaskFailedToStart, reason);
+            return Ok(progress);
+        }
+    };
+    believe_own_health(status, &mut created);
+    if let Prepared::CannotStart(reason) = start_ready(ctx, task, td, &created, &mut progress).await? {
+        fail(status, StopCode::TaskFailedToStart, reason);
+    }
+    Ok(progress)
+}
+
+/// Creates the containers not created yet (after the task's volumes, network and environment
+/// files); returns every container of the task as it now is.
+async fn create_missing(
+    ctx: &Context,
+    task: &TaskRecord,
+    td: &TaskDefinitionSpec,
+    status: &TaskStatus,
+    observed: &Observed,
+    progress: &mut Progress,
+) -> Result<Prepared<Observed>, ControllerError> {
     let mut created = observed.clone();
     let missing: Vec<&ContainerDefinition> = td
         .container_definitions
         .iter()
         .filter(|def| !observed.contains_key(&def.name) && !was_created(status, def))
         .collect();
-    let env_files = if missing.is_empty() {
-        EnvFiles::new()
-    } else {
-        match resources::prepare(ctx, task, td).await? {
-            Prepared::Ready(files) => files,
-            Prepared::CannotStart(reason) => {
-                fail(status, StopCode::TaskFailedToStart, reason);
-                return Ok(progress);
-            }
-        }
-    };
-    for def in creation_order(missing, &created) {
-        match create_container(ctx, task, td, def, &env_files).await? {
-            Prepared::Ready(made) => {
-                progress.changed = true;
-                let info = match made {
-                    // Just created: nothing to ask the engine that we do not already know.
-                    Made::New(id) => just_created(id, def),
-                    // Left by a crash: as it is, so an exited container is not started again.
-                    Made::Adopted(info) => info,
-                };
-                created.insert(def.name.clone(), info);
-            }
-            Prepared::CannotStart(reason) => {
-                fail(status, StopCode::TaskFailedToStart, reason);
-                return Ok(progress);
-            }
-        }
+    if missing.is_empty() {
+        return Ok(Prepared::Ready(created));
     }
-    // Health as ecsd believes it (its own probes included), not only as the engine reports it.
+    let env_files = match resources::prepare(ctx, task, td).await? {
+        Prepared::Ready(files) => files,
+        Prepared::CannotStart(reason) => return Ok(Prepared::CannotStart(reason)),
+    };
+    for def in creation_order(missing, observed) {
+        let info = match create_container(ctx, task, td, def, &env_files).await? {
+            // Just created: nothing to ask the engine that we do not already know.
+            Prepared::Ready(Made::New(id)) => just_created(id, def),
+            // Left by a crash: as it is, so an exited container is not started again.
+            Prepared::Ready(Made::Adopted(info)) => info,
+            Prepared::CannotStart(reason) => return Ok(Prepared::CannotStart(reason)),
+        };
+        progress.changed = true;
+        created.insert(def.name.clone(), info);
+    }
+    Ok(Prepared::Ready(created))
+}
+
+/// Health as ecsd believes it (its own probes included), not only as the engine reports it,
+/// so `HEALTHY` dependency conditions see it.
+fn believe_own_health(status: &TaskStatus, created: &mut Observed) {
     for own in &status.containers {
         let belief = match own.health_status {
             HealthStatus::Healthy => Some(HealthState::Healthy),
@@ -77,6 +95,17 @@ pub(super) async fn advance(
             info.health = Some(belief);
         }
     }
+}
+
+/// Starts every created container whose conditions hold (dependencies, implicit ones, and a
+/// predecessor that must be gone first); asks to look again while one waits.
+async fn start_ready(
+    ctx: &Context,
+    task: &TaskRecord,
+    td: &TaskDefinitionSpec,
+    created: &Observed,
+    progress: &mut Progress,
+) -> Result<Prepared<()>, ControllerError> {
     let waited = Duration::from_millis(ctx.clock.now_millis().saturating_sub(task.created_at));
     for def in &td.container_definitions {
         let Some(info) = created
@@ -95,32 +124,27 @@ pub(super) async fn advance(
             None => true,
         };
         let verdict = if implicit_ready && predecessor_gone {
-            readiness(def, &td.container_definitions, &created, waited)
+            readiness(def, &td.container_definitions, created, waited)
         } else {
             Readiness::Waiting
         };
         match verdict {
             Readiness::Ready => {
                 progress.changed = true;
-                if let Err(e) = ctx.runtime.start(&info.id).await {
-                    return match e {
-                        RuntimeError::Unreachable { .. } => Err(e.into()),
-                        other => {
-                            let reason = format!("CannotStartContainerError: {}: {other}", def.name);
-                            fail(status, StopCode::TaskFailedToStart, reason);
-                            Ok(progress)
-                        }
-                    };
+                match ctx.runtime.start(&info.id).await {
+                    Ok(()) => {}
+                    Err(e @ RuntimeError::Unreachable { .. }) => return Err(e.into()),
+                    Err(other) => {
+                        let reason = format!("CannotStartContainerError: {}: {other}", def.name);
+                        return Ok(Prepared::CannotStart(reason));
+                    }
                 }
             }
             Readiness::Waiting => progress.recheck = Some(Duration::from_secs(1)),
-            Readiness::Failed(reason) => {
-                fail(status, StopCode::TaskFailedToStart, reason);
-                return Ok(progress);
-            }
+            Readiness::Failed(reason) => return Ok(Prepared::CannotStart(reason)),
         }
     }
-    Ok(progress)
+    Ok(Prepared::Ready(()))
 }
 
 /// Containers another one needs running before it can start: the namespace holder it joins
