@@ -260,6 +260,8 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
     assert_eq!(served(port).as_deref(), Some("v2"));
     let desc = d.ok(&["describe", "targetgroup", "web"]);
     let healthy_targets = desc.lines().filter(|l| l.contains("  healthy  ")).count();
+    let service = d.ok(&["describe", "service", "web"]);
+    assert!(service.contains("Target groups:   web <- app:8080"), "{service}");
     assert_eq!(healthy_targets, desired as usize, "{desc}");
 }
 

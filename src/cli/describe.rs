@@ -56,6 +56,22 @@ async fn service(client: &ApiClient, s: &Value) -> anyhow::Result<()> {
         ),
     );
     field("Age", age(&s["createdAt"]));
+    let balancers: Vec<String> = s["loadBalancers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|lb| {
+            format!(
+                "{} <- {}:{}",
+                crate::model::load_balancing::target_group_name(&text(&lb["targetGroupArn"])),
+                text(&lb["containerName"]),
+                lb["containerPort"]
+            )
+        })
+        .collect();
+    if !balancers.is_empty() {
+        field("Target groups", balancers.join(", "));
+    }
     println!("Deployments:");
     for d in s["deployments"].as_array().into_iter().flatten() {
         println!(
