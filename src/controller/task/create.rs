@@ -27,7 +27,7 @@ pub(super) async fn create_container(
     def: &ContainerDefinition,
     env_files: &EnvFiles,
 ) -> Result<Prepared<Made>, ControllerError> {
-    let mut spec = container_spec(def, td, task, &ctx.owner, env_files);
+    let mut spec = container_spec(def, td, &super::identity(task), &ctx.owner, env_files);
     let balanced = super::targets::load_balancers(ctx, task)?;
     super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
     let mut pulled = false;

@@ -191,6 +191,17 @@ fn load_definition(
     })
 }
 
+/// The task's identity as its containers, volumes and network carry it.
+pub(super) fn identity(task: &TaskRecord) -> crate::runtime::TaskIdentity {
+    crate::runtime::TaskIdentity {
+        id: task.id.clone(),
+        cluster: task.cluster.clone(),
+        task_definition: task.task_definition.clone(),
+        service: task.service.clone(),
+        deployment: task.deployment.clone(),
+    }
+}
+
 /// What a step toward starting a task gives: what it prepared, or why the task cannot start
 /// (a reason retrying will not fix: the task stops with `TaskFailedToStart`). Engine and store
 /// failures are errors beside it, and are retried.

@@ -19,7 +19,7 @@ pub(super) async fn prepare(
     task: &TaskRecord,
     td: &TaskDefinitionSpec,
 ) -> Result<Prepared<EnvFiles>, ControllerError> {
-    for volume in task_volumes(td, task, &ctx.owner) {
+    for volume in task_volumes(td, &super::identity(task), &ctx.owner) {
         if !ctx.runtime.ensure_volume(&volume).await? {
             return Ok(Prepared::CannotStart(format!(
                 "CannotCreateContainerError: volume {} does not exist and autoprovision is false",
@@ -27,7 +27,7 @@ pub(super) async fn prepare(
             )));
         }
     }
-    if let Some(network) = task_network(td, task, &ctx.owner) {
+    if let Some(network) = task_network(td, &super::identity(task), &ctx.owner) {
         ctx.runtime.ensure_network(&network).await?;
     }
     let mut files = EnvFiles::new();
@@ -57,10 +57,10 @@ pub async fn release(ctx: &Context, task: &TaskRecord) -> Result<(), ControllerE
     else {
         return Ok(());
     };
-    if let Some(network) = task_network(&td.spec, task, &ctx.owner) {
+    if let Some(network) = task_network(&td.spec, &super::identity(task), &ctx.owner) {
         ctx.runtime.remove_network(&network.name).await?;
     }
-    for volume in task_volumes(&td.spec, task, &ctx.owner)
+    for volume in task_volumes(&td.spec, &super::identity(task), &ctx.owner)
         .into_iter()
         .filter(|v| v.task_scoped)
     {

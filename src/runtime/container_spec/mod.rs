@@ -22,8 +22,23 @@ pub use storage::{VolumeSpec, task_volumes};
 
 use super::labels;
 use crate::model::{ContainerDefinition, Protocol, TaskDefinitionSpec};
-use crate::store::TaskRecord;
 use std::collections::BTreeMap;
+
+/// Who a container belongs to, as its name and labels carry it: the task's identity, without
+/// the rest of the task's record (the runtime knows nothing of the store).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskIdentity {
+    /// 32-hex task id.
+    pub id: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `family:revision` the task runs.
+    pub task_definition: String,
+    /// The service it belongs to, if any.
+    pub service: Option<String>,
+    /// The deployment that started it, if any.
+    pub deployment: Option<String>,
+}
 
 /// Everything the engine needs to create one container.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -207,7 +222,7 @@ pub fn container_name(family: &str, container: &str, task_id: &str) -> String {
 pub fn container_spec(
     def: &ContainerDefinition,
     td: &TaskDefinitionSpec,
-    task: &TaskRecord,
+    task: &TaskIdentity,
     owner: &str,
     env_files: &BTreeMap<String, String>,
 ) -> ContainerSpec {
@@ -241,7 +256,7 @@ pub fn container_spec(
 fn container_labels(
     def: &ContainerDefinition,
     td: &TaskDefinitionSpec,
-    task: &TaskRecord,
+    task: &TaskIdentity,
     owner: &str,
 ) -> BTreeMap<String, String> {
     let mut all = def.docker_labels.clone();
@@ -263,7 +278,7 @@ fn container_labels(
 }
 
 /// The family part of the task's `family:revision`.
-fn family_of(task: &TaskRecord) -> &str {
+fn family_of(task: &TaskIdentity) -> &str {
     task.task_definition
         .split_once(':')
         .map_or(task.task_definition.as_str(), |(f, _)| f)

@@ -3,10 +3,10 @@
 //! the task's ports are published (on ephemeral host ports) by the first container alone.
 //! `pidMode`/`ipcMode: task` share the first container's namespaces the same way.
 
+use super::TaskIdentity;
 use super::{Namespaces, PortSpec, container_name, task_prefix};
 use crate::model::{ContainerDefinition, IpcMode, NetworkMode, PidMode, TaskDefinitionSpec};
 use crate::runtime::labels;
-use crate::store::TaskRecord;
 use std::collections::BTreeMap;
 
 /// A network to ensure before the task's containers are created (bridge driver).
@@ -19,7 +19,7 @@ pub struct NetworkSpec {
 }
 
 /// The per-task network of an `awsvpc` task, `ecsd-task-<first 12 hex of the task id>`.
-pub fn task_network(td: &TaskDefinitionSpec, task: &TaskRecord, owner: &str) -> Option<NetworkSpec> {
+pub fn task_network(td: &TaskDefinitionSpec, task: &TaskIdentity, owner: &str) -> Option<NetworkSpec> {
     (td.network_mode() == NetworkMode::Awsvpc).then(|| NetworkSpec {
         name: task_network_name(&task.id),
         labels: BTreeMap::from([

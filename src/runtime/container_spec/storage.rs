@@ -1,9 +1,9 @@
 //! Volumes: the engine volumes a task needs before its containers, and each container's mounts.
 
+use super::TaskIdentity;
 use super::{MountSpec, container_name, mib, task_prefix};
 use crate::model::{ContainerDefinition, TaskDefinitionSpec, Volume, VolumeScope};
 use crate::runtime::labels;
-use crate::store::TaskRecord;
 use std::collections::BTreeMap;
 
 /// An engine-managed volume to ensure before the task's containers are created.
@@ -25,7 +25,7 @@ pub struct VolumeSpec {
 }
 
 /// Engine volumes of `td` for `task`, owned by `owner`; bind mounts (`host.sourcePath`) need none.
-pub fn task_volumes(td: &TaskDefinitionSpec, task: &TaskRecord, owner: &str) -> Vec<VolumeSpec> {
+pub fn task_volumes(td: &TaskDefinitionSpec, task: &TaskIdentity, owner: &str) -> Vec<VolumeSpec> {
     td.volumes
         .iter()
         .filter(|v| v.bind_source().is_none())

@@ -11,11 +11,13 @@ use std::time::Duration;
 
 const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
 
-fn task(service: Option<&str>) -> TaskRecord {
-    TaskRecord {
+fn task(service: Option<&str>) -> TaskIdentity {
+    TaskIdentity {
+        id: TASK_ID.into(),
+        cluster: "default".into(),
+        task_definition: "web:3".into(),
         service: service.map(str::to_string),
-        group: "service:web".into(),
-        ..TaskRecord::standalone(TASK_ID, "web:3")
+        deployment: None,
     }
 }
 

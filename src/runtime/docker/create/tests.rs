@@ -7,7 +7,6 @@ use crate::model::{
     LogConfiguration, MountPoint, PortMapping, Protocol, Seconds, TaskDefinitionSpec, Tmpfs, Ulimit, Volume,
 };
 use crate::runtime::{PortSpec, container_spec};
-use crate::store::TaskRecord;
 use std::collections::BTreeMap;
 
 #[test]
@@ -121,7 +120,12 @@ fn full_container() -> ContainerSpec {
         ],
         ..Default::default()
     };
-    let task = TaskRecord::standalone("0123456789abcdef0123456789abcdef", "web:3");
+    let task = crate::runtime::TaskIdentity {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        cluster: "default".into(),
+        task_definition: "web:3".into(),
+        ..Default::default()
+    };
     container_spec(&app, &td, &task, "owner1", &BTreeMap::new())
 }
 
