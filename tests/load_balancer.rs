@@ -28,45 +28,77 @@ fn stack_with_delay(port: u16, body: &str, desired: u32, serve: bool, delay: u32
     } else {
         "exec sleep 1000".to_string()
     };
+    let service =
+        "  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
+    balanced_app(
+        &Balanced {
+            name: "web",
+            protocol: "HTTP",
+            port,
+            container_port: 8080,
+            delay,
+        },
+        &command,
+        desired,
+        service,
+    )
+}
+
+/// One load-balanced application: a target group and a service `name`, a load balancer
+/// listening on `port`, and a task definition whose container `app` runs `command`.
+struct Balanced<'a> {
+    name: &'a str,
+    protocol: &'a str,
+    port: u16,
+    container_port: u16,
+    delay: u32,
+}
+
+fn balanced_app(b: &Balanced, command: &str, desired: u32, service_extra: &str) -> String {
+    let Balanced {
+        name,
+        protocol,
+        port,
+        container_port,
+        delay,
+    } = b;
     format!(
         r#"apiVersion: ecsd/v1
 kind: TargetGroup
-metadata: {{name: web}}
+metadata: {{name: {name}}}
 spec:
-  protocol: HTTP
+  protocol: {protocol}
   healthCheckIntervalSeconds: 5
   healthCheckTimeoutSeconds: 2
   attributes: {{deregistration_delay.timeout_seconds: {delay}}}
 ---
 apiVersion: ecsd/v1
 kind: LoadBalancer
-metadata: {{name: edge}}
+metadata: {{name: {name}-lb}}
 spec:
   listeners:
     - port: {port}
-      protocol: HTTP
+      protocol: {protocol}
       address: 127.0.0.1
-      defaultActions: [{{type: forward, targetGroupArn: web}}]
+      defaultActions: [{{type: forward, targetGroupArn: {name}}}]
 ---
 apiVersion: ecsd/v1
 kind: TaskDefinition
-metadata: {{name: web}}
+metadata: {{name: {name}}}
 spec:
   containerDefinitions:
     - name: app
       image: busybox:latest
       command: ["sh", "-c", "{command}"]
-      portMappings: [{{containerPort: 8080}}]
+      portMappings: [{{containerPort: {container_port}}}]
 ---
 apiVersion: ecsd/v1
 kind: Service
-metadata: {{name: web}}
+metadata: {{name: {name}}}
 spec:
-  taskDefinition: web
+  taskDefinition: {name}
   desiredCount: {desired}
-  deploymentConfiguration:
-    deploymentCircuitBreaker: {{enable: true, rollback: true}}
-  loadBalancers: [{{targetGroupArn: web, containerName: app, containerPort: 8080}}]
+{service_extra}  loadBalancers: [{{targetGroupArn: {name}, containerName: app, containerPort: {container_port}}}]
 "#
     )
 }
@@ -267,45 +299,14 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
 
 /// A TCP echo service behind a TCP listener on `port`, draining for `delay` seconds.
 fn tcp_stack(port: u16, delay: u32) -> String {
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TargetGroup
-metadata: {{name: echo}}
-spec:
-  protocol: TCP
-  healthCheckIntervalSeconds: 5
-  healthCheckTimeoutSeconds: 2
-  attributes: {{deregistration_delay.timeout_seconds: {delay}}}
----
-apiVersion: ecsd/v1
-kind: LoadBalancer
-metadata: {{name: tcp}}
-spec:
-  listeners:
-    - port: {port}
-      protocol: TCP
-      address: 127.0.0.1
-      defaultActions: [{{type: forward, targetGroupArn: echo}}]
----
-apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata: {{name: echo}}
-spec:
-  containerDefinitions:
-    - name: app
-      image: busybox:latest
-      command: ["sh", "-c", "exec nc -ll -p 7000 -e cat"]
-      portMappings: [{{containerPort: 7000}}]
----
-apiVersion: ecsd/v1
-kind: Service
-metadata: {{name: echo}}
-spec:
-  taskDefinition: echo
-  desiredCount: 1
-  loadBalancers: [{{targetGroupArn: echo, containerName: app, containerPort: 7000}}]
-"#
-    )
+    let echo = Balanced {
+        name: "echo",
+        protocol: "TCP",
+        port,
+        container_port: 7000,
+        delay,
+    };
+    balanced_app(&echo, "exec nc -ll -p 7000 -e cat", 1, "")
 }
 
 /// Sends a line and reads its echo.

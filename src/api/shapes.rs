@@ -146,7 +146,7 @@ pub fn service(
         .take(MAX_EVENTS)
         .map(event)
         .collect();
-    json!({
+    let mut value = json!({
         "serviceArn": scope.arn(&format!("service/{}/{}", s.cluster, s.name)),
         "serviceName": s.name,
         "clusterArn": scope.cluster_arn(&s.cluster),
@@ -167,13 +167,16 @@ pub fn service(
             "containerName": lb.container_name,
             "containerPort": lb.container_port,
         })).collect::<Vec<_>>(),
-        "healthCheckGracePeriodSeconds": s.spec.health_check_grace_period_seconds.map(|g| g.0),
         "createdAt": seconds(s.created_at),
         "deployments": deployments(scope, s, &status, false),
         "events": events,
         "specObserved": spec_observed,
         "tags": s.labels.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some(grace), Some(obj)) = (s.spec.health_check_grace_period_seconds, value.as_object_mut()) {
+        obj.insert("healthCheckGracePeriodSeconds".into(), json!(grace.0));
+    }
+    value
 }
 
 /// A service's deployments as ECS shapes, PRIMARY first; the INACTIVE ones (history) only
