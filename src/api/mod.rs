@@ -19,6 +19,8 @@ pub struct ApiState {
     pub scope: ArnScope,
     /// The load balancer's data plane (target health for `describe targetgroup`).
     pub lb: crate::lb::LoadBalancers,
+    /// Client tokens of recent ECS RunTask calls.
+    pub client_tokens: ecs::ClientTokens,
 }
 
 impl ApiState {
@@ -29,6 +31,7 @@ impl ApiState {
             catalog,
             scope,
             lb: crate::lb::LoadBalancers::new(),
+            client_tokens: ecs::ClientTokens::default(),
         }
     }
 }

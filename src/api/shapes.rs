@@ -126,10 +126,7 @@ pub fn service(
     target: Option<&str>,
 ) -> Value {
     let status = status.cloned().unwrap_or_default();
-    let spec_observed = status.observed_generation == s.generation
-        && status.requested_nonce == s.deployment_nonce()
-        && target.is_some()
-        && status.requested_task_definition.as_deref() == target;
+    let spec_observed = status.observes(s, target);
     let td_arn = status
         .task_definition
         .as_deref()

@@ -18,7 +18,7 @@ pub fn prune_absent(
     ownership::prune(catalog, root, keep, dry_run)
 }
 
-use crate::model::{DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef};
+use crate::model::{DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef, TaskDefinitionSpec, launch_problems};
 use crate::store::{ApplyOutcome, Catalog, Origin, StoreError, TaskDefinitionRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -138,6 +138,27 @@ pub fn apply_manifests(
     apply_documents(catalog, &docs, &options)
 }
 
+/// The task definition a reference resolves to: from the batch (for a family) or the store.
+fn definition_of(
+    catalog: &Catalog,
+    manifests: &[Manifest],
+    r: &TaskDefinitionRef,
+) -> Result<Option<TaskDefinitionSpec>, StoreError> {
+    if r.revision.is_none() {
+        let in_batch = manifests.iter().find_map(|m| match m {
+            Manifest::TaskDefinition(d) if d.metadata.name == r.family => Some(d.spec.clone()),
+            _ => None,
+        });
+        if in_batch.is_some() {
+            return Ok(in_batch);
+        }
+        return Ok(catalog.latest_task_definition(&r.family)?.map(|l| l.spec));
+    }
+    Ok(catalog
+        .task_definition(&r.family, r.revision.unwrap_or(0))?
+        .map(|td| td.spec))
+}
+
 fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
@@ -188,6 +209,11 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
                     m.describe(),
                     doc.spec.task_definition
                 ));
+            }
+            if let Some(td) = definition_of(catalog, manifests, &r)? {
+                for why in launch_problems(&doc.spec, &td) {
+                    problems.push(format!("{}: {why}", m.describe()));
+                }
             }
         }
     }
@@ -251,7 +277,11 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
     let mut applied = match m {
         Manifest::Cluster(d) => result(
             m,
-            catalog.apply_cluster(&d.metadata.name, d.metadata.labels.clone())?,
+            catalog.apply_cluster(
+                &d.metadata.name,
+                d.metadata.labels.clone(),
+                Some(&d.spec.settings),
+            )?,
             None,
         ),
         Manifest::TaskDefinition(d) => {
@@ -304,7 +334,7 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
     let current: Option<serde_json::Value> = match m {
         Manifest::Cluster(d) => catalog
             .cluster(&d.metadata.name)?
-            .map(|c| serde_json::json!({"metadata": {"labels": c.labels}, "spec": {}})),
+            .map(|c| serde_json::json!({"metadata": {"labels": c.labels}, "spec": {"settings": c.settings}})),
         Manifest::TaskDefinition(d) => catalog
             .latest_task_definition(&d.metadata.name)?
             .map(|l| serde_json::json!({"metadata": {"labels": l.labels}, "spec": l.spec})),
@@ -319,7 +349,10 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
             .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
     };
     let wanted = match m {
-        Manifest::Cluster(d) => serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": {}}),
+        Manifest::Cluster(d) => serde_json::json!({
+            "metadata": {"labels": d.metadata.labels},
+            "spec": {"settings": d.spec.settings},
+        }),
         Manifest::TaskDefinition(d) => {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 /// Name of the cluster that exists implicitly and is used when none is given.
 pub const DEFAULT_CLUSTER: &str = "default";
 
-/// A cluster as the user declares it; it has no settings ecsd honours yet.
+/// A cluster as the user declares it: its settings (ECS `CreateCluster`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub settings: NotSupported,
+    /// `containerInsights`: whether per-task metrics are collected (default `disabled`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<ClusterSetting>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub configuration: NotSupported,
@@ -28,4 +28,80 @@ pub struct ClusterSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub service_connect_defaults: NotSupported,
+}
+
+/// ECS `ClusterSetting`: today only `containerInsights`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterSetting {
+    /// The setting's name.
+    pub name: ClusterSettingName,
+    /// `enabled`, `enhanced` or `disabled`.
+    pub value: InsightsLevel,
+}
+
+/// Names of ECS cluster settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClusterSettingName {
+    /// Container Insights (per-task metrics).
+    #[serde(rename = "containerInsights")]
+    ContainerInsights,
+}
+
+/// Values of the `containerInsights` setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InsightsLevel {
+    /// Cluster and service metrics only (ECS's default).
+    #[default]
+    Disabled,
+    /// Task-level metrics as well.
+    Enabled,
+    /// ECS's "enhanced observability": on ecsd the same as `enabled`.
+    Enhanced,
+}
+
+/// The settings with every one ECS knows present: the given ones over the defaults, one
+/// entry per name (the last given wins, as a later UpdateClusterSettings does).
+pub fn effective_settings(given: &[ClusterSetting]) -> Vec<ClusterSetting> {
+    let insights = given
+        .iter()
+        .rev()
+        .find(|s| s.name == ClusterSettingName::ContainerInsights)
+        .map_or(InsightsLevel::Disabled, |s| s.value);
+    vec![ClusterSetting {
+        name: ClusterSettingName::ContainerInsights,
+        value: insights,
+    }]
+}
+
+/// `current` with `changes` applied (ECS `UpdateClusterSettings`).
+pub fn merge_settings(current: &[ClusterSetting], changes: &[ClusterSetting]) -> Vec<ClusterSetting> {
+    let all: Vec<ClusterSetting> = current.iter().chain(changes).cloned().collect();
+    effective_settings(&all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_insights_defaults_to_disabled_and_the_last_value_wins() {
+        assert_eq!(effective_settings(&[])[0].value, InsightsLevel::Disabled);
+        let on: ClusterSetting =
+            serde_json::from_str(r#"{"name":"containerInsights","value":"enabled"}"#).unwrap();
+        let off = ClusterSetting {
+            value: InsightsLevel::Disabled,
+            ..on.clone()
+        };
+        assert_eq!(merge_settings(&[off], std::slice::from_ref(&on)), vec![on]);
+    }
+
+    #[test]
+    fn an_unknown_setting_or_value_is_refused() {
+        assert!(serde_json::from_str::<ClusterSetting>(r#"{"name":"x","value":"enabled"}"#).is_err());
+        assert!(
+            serde_json::from_str::<ClusterSetting>(r#"{"name":"containerInsights","value":"on"}"#).is_err()
+        );
+    }
 }

@@ -6,6 +6,7 @@ mod cluster;
 mod duration;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
+mod launch;
 pub mod limits;
 mod load;
 pub mod load_balancing;
@@ -13,30 +14,45 @@ mod manifest;
 mod service;
 mod task;
 mod task_definition;
-mod unsupported;
+mod task_overrides;
+pub mod unsupported;
 mod validation;
 
-pub use cluster::{ClusterSpec, DEFAULT_CLUSTER};
+pub use cluster::{
+    ClusterSetting, ClusterSettingName, ClusterSpec, DEFAULT_CLUSTER, InsightsLevel, effective_settings,
+    merge_settings,
+};
 pub use duration::Seconds;
+pub use launch::{
+    LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, PropagateTags, TagSources, check_launch_type,
+    compatibilities, fargate_problems, launch_problems, task_tags,
+};
 pub use load::{
     FileLoad, LoadedManifest, ManifestError, content_hash, is_manifest_file, load_folder, load_paths,
     manifest_files, parse_text,
 };
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
 pub use service::{
-    CircuitBreaker, DeploymentConfiguration, MAX_SERVICE_LOAD_BALANCERS, SchedulingStrategy,
-    ServiceLoadBalancer, ServiceSpec, TaskDefinitionRef, validate_service,
+    AssignPublicIp, AvailabilityZoneRebalancing, AwsVpcConfiguration, CircuitBreaker,
+    DeploymentConfiguration, DeploymentController, DeploymentControllerType, MAX_SERVICE_LOAD_BALANCERS,
+    NetworkConfiguration, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, ServiceLoadBalancer,
+    ServiceSpec, TaskDefinitionRef, validate_network_configuration, validate_placement_strategy,
+    validate_service,
 };
 pub use task::{
     DesiredStatus, ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus,
     NetworkBinding, StopCode, TaskState, UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,
 };
 pub use task_definition::{
-    Compatibility, ContainerDefinition, ContainerDependency, CpuUnits, DependencyCondition, Device,
-    DevicePermission, DockerVolumeConfiguration, EnvironmentFile, EnvironmentFileType, HealthCheck,
-    HostEntry, HostVolume, IpcMode, KernelCapabilities, KeyValuePair, LinuxParameters, LogConfiguration,
-    Mebibytes, MountPoint, NetworkMode, PidMode, PortMapping, Protocol, SUPPORTED_LOG_DRIVERS,
-    TaskDefinitionSpec, Tmpfs, Ulimit, Volume, VolumeFrom, VolumeScope, validate_task_definition,
+    Compatibility, ContainerDefinition, ContainerDependency, CpuArchitecture, CpuUnits, DependencyCondition,
+    Device, DevicePermission, DockerVolumeConfiguration, EnvironmentFile, EnvironmentFileType,
+    EphemeralStorage, HealthCheck, HostEntry, HostVolume, IpcMode, KernelCapabilities, KeyValuePair,
+    LinuxParameters, LogConfiguration, Mebibytes, MountPoint, NetworkMode, OsFamily, PidMode, PortMapping,
+    Protocol, RuntimePlatform, SUPPORTED_LOG_DRIVERS, TaskDefinitionSpec, Tmpfs, Ulimit, Volume, VolumeFrom,
+    VolumeScope, validate_task_definition,
+};
+pub use task_overrides::{
+    ContainerOverride, MAX_OVERRIDES_BYTES, TaskOverride, apply_overrides, validate_overrides,
 };
 pub use unsupported::{NOT_SUPPORTED, NotSupported};
 pub use validation::{FieldError, check_name};

@@ -1,5 +1,6 @@
 //! The Service spec: ECS `CreateService` fields, with the ones ecsd runs today.
 
+use super::launch::{LaunchType, PropagateTags};
 use super::unsupported::NotSupported;
 use super::validation::FieldError;
 use serde::{Deserialize, Serialize};
@@ -28,49 +29,56 @@ pub struct ServiceSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub service_registries: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub launch_type: NotSupported,
+    /// `EC2` (the default), `EXTERNAL` or `FARGATE` (Fargate's task definition rules
+    /// enforced); every one runs on the cluster's container instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<LaunchType>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub capacity_provider_strategy: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub platform_version: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub role: NotSupported,
+    /// Fargate platform version (`FARGATE` only); stored and returned, one platform here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// IAM role for the load balancer; stored and returned, IAM has no meaning here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// Rolling-deployment limits and the circuit breaker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub placement_constraints: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub placement_strategy: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub network_configuration: NotSupported,
+    /// How tasks are spread over container instances (at most 5 rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_strategy: Vec<PlacementStrategy>,
+    /// `awsvpc` subnets and security groups: required by ECS with `networkMode: awsvpc`,
+    /// stored and returned; a task's own network stands for them here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
     /// How long after a task starts failing load balancer and container health checks are
     /// ignored (ECS default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<super::Seconds>,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub deployment_controller: NotSupported,
+    /// `{type: ECS}`, the rolling-update controller (the only one ecsd has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_controller: Option<DeploymentController>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub tags: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub enable_ecs_managed_tags: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub propagate_tags: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub enable_execute_command: NotSupported,
+    /// Tag each task with `aws:ecs:clusterName` and `aws:ecs:serviceName`.
+    #[serde(
+        default,
+        rename = "enableECSManagedTags",
+        alias = "enableEcsManagedTags",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub enable_ecs_managed_tags: bool,
+    /// Copy the service's (or the task definition's) tags onto its tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<PropagateTags>,
+    /// Stored and returned; `ecsd exec` reaches any running container regardless.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_execute_command: bool,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub service_connect_configuration: NotSupported,
@@ -80,12 +88,185 @@ pub struct ServiceSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub client_token: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub availability_zone_rebalancing: NotSupported,
+    /// `ENABLED` or `DISABLED`; stored and returned (one availability zone per instance
+    /// attribute, nothing to rebalance yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_rebalancing: Option<AvailabilityZoneRebalancing>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub vpc_lattice_configurations: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub monitoring: NotSupported,
+    /// ECS field not supported yet.
+    #[serde(default, skip_serializing)]
+    pub gateway_connectors: NotSupported,
+}
+
+/// ECS `DeploymentController`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentController {
+    /// Only `ECS`: `CODE_DEPLOY` and `EXTERNAL` are refused by name.
+    #[serde(rename = "type")]
+    pub kind: DeploymentControllerType,
+}
+
+/// ECS deployment controller types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeploymentControllerType {
+    /// ECS's rolling update (ecsd's).
+    Ecs,
+    /// AWS CodeDeploy blue/green: not supported.
+    CodeDeploy,
+    /// Task sets driven by a third party: not supported.
+    External,
+}
+
+/// ECS `AvailabilityZoneRebalancing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AvailabilityZoneRebalancing {
+    /// Rebalance.
+    Enabled,
+    /// Do not.
+    Disabled,
+}
+
+/// ECS `PlacementStrategy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementStrategy {
+    /// `random`, `spread` or `binpack`.
+    #[serde(rename = "type")]
+    pub kind: PlacementStrategyType,
+    /// `spread`: `instanceId`, `host` or `attribute:NAME`; `binpack`: `cpu` or `memory`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// ECS placement strategy types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlacementStrategyType {
+    /// Any instance.
+    Random,
+    /// Evenly over the values of `field`.
+    Spread,
+    /// As few instances as possible, by `field`.
+    Binpack,
+}
+
+/// ECS `NetworkConfiguration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkConfiguration {
+    /// The `awsvpc` settings.
+    pub awsvpc_configuration: AwsVpcConfiguration,
+}
+
+/// ECS `AwsVpcConfiguration`: kept as given; the task's own network stands for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AwsVpcConfiguration {
+    /// Subnet ids (1 to 16).
+    pub subnets: Vec<String>,
+    /// Security group ids (at most 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<AssignPublicIp>,
+}
+
+/// ECS `AssignPublicIp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AssignPublicIp {
+    /// Assign one.
+    Enabled,
+    /// Do not.
+    Disabled,
+}
+
+/// At most this many placement strategy rules (ECS).
+pub const MAX_PLACEMENT_STRATEGIES: usize = 5;
+
+/// Checks placement strategies, network configuration, controller and platform version.
+fn validate_launch(spec: &ServiceSpec) -> Vec<FieldError> {
+    let mut errors = validate_placement_strategy(&spec.placement_strategy, "spec.placementStrategy");
+    if let Some(network) = &spec.network_configuration {
+        errors.extend(validate_network_configuration(
+            network,
+            "spec.networkConfiguration",
+        ));
+    }
+    if let Some(controller) = spec.deployment_controller
+        && controller.kind != DeploymentControllerType::Ecs
+    {
+        errors.push(FieldError::new(
+            "spec.deploymentController.type",
+            format!("{controller:?} is not supported yet by ecsd: only ECS (rolling update)"),
+        ));
+    }
+    if spec.platform_version.is_some() && spec.launch_type != Some(LaunchType::Fargate) {
+        errors.push(FieldError::new(
+            "spec.platformVersion",
+            "The platform version must be null when specifying an EC2 launch type.",
+        ));
+    }
+    errors
+}
+
+/// Checks ECS placement strategy rules (also RunTask's).
+pub fn validate_placement_strategy(rules: &[PlacementStrategy], at: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if rules.len() > MAX_PLACEMENT_STRATEGIES {
+        errors.push(FieldError::new(
+            at,
+            format!("expected at most {MAX_PLACEMENT_STRATEGIES} rules"),
+        ));
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let field = rule.field.as_deref();
+        let ok = match rule.kind {
+            PlacementStrategyType::Random => field.is_none(),
+            PlacementStrategyType::Binpack => matches!(field, Some("cpu" | "memory" | "CPU" | "MEMORY")),
+            PlacementStrategyType::Spread => field.is_some_and(|f| {
+                matches!(f, "instanceId" | "host")
+                    || f.strip_prefix("attribute:").is_some_and(|a| !a.is_empty())
+            }),
+        };
+        if !ok {
+            let want = match rule.kind {
+                PlacementStrategyType::Random => "random takes no field",
+                PlacementStrategyType::Binpack => "binpack needs field cpu or memory",
+                PlacementStrategyType::Spread => "spread needs field instanceId, host or attribute:NAME",
+            };
+            errors.push(FieldError::new(format!("{at}[{i}].field"), want));
+        }
+    }
+    errors
+}
+
+/// Checks an `awsvpcConfiguration`'s sizes (also RunTask's).
+pub fn validate_network_configuration(network: &NetworkConfiguration, at: &str) -> Vec<FieldError> {
+    let vpc = &network.awsvpc_configuration;
+    let mut errors = Vec::new();
+    if vpc.subnets.is_empty() || vpc.subnets.len() > 16 {
+        errors.push(FieldError::new(
+            format!("{at}.awsvpcConfiguration.subnets"),
+            "expected 1 to 16 subnets",
+        ));
+    }
+    if vpc.security_groups.len() > 5 {
+        errors.push(FieldError::new(
+            format!("{at}.awsvpcConfiguration.securityGroups"),
+            "expected at most 5 security groups",
+        ));
+    }
+    errors
 }
 
 /// ECS `DeploymentConfiguration` (rolling updates).
@@ -269,6 +450,7 @@ fn validate_load_balancers(spec: &ServiceSpec) -> Vec<FieldError> {
 /// Checks what the types alone cannot.
 pub fn validate_service(spec: &ServiceSpec) -> Vec<FieldError> {
     let mut errors = validate_load_balancers(spec);
+    errors.extend(validate_launch(spec));
     if let Err(why) = TaskDefinitionRef::parse(&spec.task_definition) {
         errors.push(FieldError::new("spec.taskDefinition", why));
     }

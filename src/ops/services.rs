@@ -3,7 +3,9 @@
 
 use super::{ObjectKind, OpsError, task_definitions};
 use crate::model::{
-    SchedulingStrategy, Seconds, ServiceLoadBalancer, TaskDefinitionRef, limits, validate_service,
+    AvailabilityZoneRebalancing, DeploymentConfiguration, DeploymentController, NetworkConfiguration,
+    PlacementStrategy, PropagateTags, SchedulingStrategy, Seconds, ServiceLoadBalancer, ServiceSpec,
+    TaskDefinitionRef, launch_problems, limits, validate_service,
 };
 use crate::store::{Catalog, Deployment, DeploymentStatus, RolloutState, ServiceRecord};
 
@@ -47,54 +49,93 @@ pub struct ServiceUpdate {
     pub load_balancers: Option<Vec<ServiceLoadBalancer>>,
     /// A new health check grace period.
     pub health_check_grace_period_seconds: Option<Seconds>,
+    /// New rolling-update limits or circuit breaker; members not given stay as they are.
+    pub deployment_configuration: Option<DeploymentConfiguration>,
+    /// New placement strategy rules.
+    pub placement_strategy: Option<Vec<PlacementStrategy>>,
+    /// New `awsvpc` configuration.
+    pub network_configuration: Option<NetworkConfiguration>,
+    /// New Fargate platform version.
+    pub platform_version: Option<String>,
+    /// The deployment controller (only ECS).
+    pub deployment_controller: Option<DeploymentController>,
+    /// `enableExecuteCommand`.
+    pub enable_execute_command: Option<bool>,
+    /// `enableECSManagedTags` (new tasks carry them).
+    pub enable_ecs_managed_tags: Option<bool>,
+    /// `propagateTags` (new tasks carry them).
+    pub propagate_tags: Option<PropagateTags>,
+    /// `availabilityZoneRebalancing`.
+    pub availability_zone_rebalancing: Option<AvailabilityZoneRebalancing>,
 }
 
-/// Applies `update` to a changeable service, all of it or (when any part is invalid) none.
-pub fn update(catalog: &Catalog, cluster: &str, name: &str, update: &ServiceUpdate) -> Result<(), OpsError> {
-    let svc = changeable(catalog, cluster, name)?;
-    if let Some(count) = update.desired_count {
-        check_scalable(&svc, count)?;
+/// The spec `update` makes of `current` (pure; validated by the caller).
+pub fn updated_spec(current: &ServiceSpec, update: &ServiceUpdate) -> ServiceSpec {
+    let mut spec = current.clone();
+    if update.desired_count.is_some() {
+        spec.desired_count = update.desired_count;
     }
-    let spec_ref = match &update.task_definition {
-        Some(reference) => Some(spec_reference(catalog, reference)?),
-        None => None,
-    };
-    let balancing = balancing_change(catalog, &svc, update)?;
-    if let Some(count) = update.desired_count {
-        catalog.set_desired_count(cluster, name, count)?;
+    if let Some(td) = &update.task_definition {
+        spec.task_definition = td.clone();
     }
-    if let Some(spec_ref) = spec_ref {
-        catalog.set_service_task_definition(cluster, name, &spec_ref)?;
-    }
-    if let Some((load_balancers, grace)) = balancing {
-        catalog.set_service_load_balancing(cluster, name, &load_balancers, grace)?;
-    }
-    if update.force_new_deployment {
-        catalog.restart_service(cluster, name)?;
-    }
-    Ok(())
-}
-
-/// A service's target groups and health check grace period.
-type Balancing = (Vec<ServiceLoadBalancer>, Option<Seconds>);
-
-/// The service's target groups and grace period after `update`, checked as a manifest's
-/// are (at most 5, named groups exist); None when the update leaves them as they are.
-fn balancing_change(
-    catalog: &Catalog,
-    svc: &ServiceRecord,
-    update: &ServiceUpdate,
-) -> Result<Option<Balancing>, OpsError> {
-    if update.load_balancers.is_none() && update.health_check_grace_period_seconds.is_none() {
-        return Ok(None);
-    }
-    let mut spec = svc.spec.clone();
     if let Some(lbs) = &update.load_balancers {
         spec.load_balancers = lbs.clone();
     }
     if update.health_check_grace_period_seconds.is_some() {
         spec.health_check_grace_period_seconds = update.health_check_grace_period_seconds;
     }
+    if let Some(given) = &update.deployment_configuration {
+        let mut config = spec.deployment_configuration.take().unwrap_or_default();
+        if given.maximum_percent.is_some() {
+            config.maximum_percent = given.maximum_percent;
+        }
+        if given.minimum_healthy_percent.is_some() {
+            config.minimum_healthy_percent = given.minimum_healthy_percent;
+        }
+        if given.deployment_circuit_breaker.is_some() {
+            config.deployment_circuit_breaker = given.deployment_circuit_breaker;
+        }
+        spec.deployment_configuration = Some(config);
+    }
+    if let Some(rules) = &update.placement_strategy {
+        spec.placement_strategy = rules.clone();
+    }
+    if update.network_configuration.is_some() {
+        spec.network_configuration = update.network_configuration.clone();
+    }
+    if update.platform_version.is_some() {
+        spec.platform_version = update.platform_version.clone();
+    }
+    if update.deployment_controller.is_some() {
+        spec.deployment_controller = update.deployment_controller;
+    }
+    if let Some(on) = update.enable_execute_command {
+        spec.enable_execute_command = on;
+    }
+    if let Some(on) = update.enable_ecs_managed_tags {
+        spec.enable_ecs_managed_tags = on;
+    }
+    if update.propagate_tags.is_some() {
+        spec.propagate_tags = update.propagate_tags;
+    }
+    if update.availability_zone_rebalancing.is_some() {
+        spec.availability_zone_rebalancing = update.availability_zone_rebalancing;
+    }
+    spec
+}
+
+/// Applies `update` to a changeable service, all of it or (when any part is invalid) none,
+/// in one write.
+pub fn update(catalog: &Catalog, cluster: &str, name: &str, update: &ServiceUpdate) -> Result<(), OpsError> {
+    let svc = changeable(catalog, cluster, name)?;
+    if let Some(count) = update.desired_count {
+        check_scalable(&svc, count)?;
+    }
+    let mut update = update.clone();
+    if let Some(reference) = &update.task_definition {
+        update.task_definition = Some(spec_reference(catalog, reference)?);
+    }
+    let spec = updated_spec(&svc.spec, &update);
     if let Some(problem) = validate_service(&spec).into_iter().next() {
         return Err(OpsError::InvalidSpec(problem.to_string()));
     }
@@ -103,13 +144,19 @@ fn balancing_change(
             return Err(OpsError::not_found(ObjectKind::TargetGroup, lb.target_group()));
         }
     }
-    Ok(Some((
-        spec.load_balancers,
-        spec.health_check_grace_period_seconds,
-    )))
+    let launch_changed = update.task_definition.is_some()
+        || update.network_configuration.is_some()
+        || update.platform_version.is_some();
+    if launch_changed {
+        let td = task_definitions::resolve(catalog, &spec.task_definition)?;
+        if let Some(problem) = launch_problems(&spec, &td.spec).into_iter().next() {
+            return Err(OpsError::InvalidSpec(problem));
+        }
+    }
+    catalog.replace_service_spec(cluster, name, &spec, update.force_new_deployment)?;
+    Ok(())
 }
 
-/// A desired count within ECS's quota, on a REPLICA service.
 fn check_scalable(svc: &ServiceRecord, count: u32) -> Result<(), OpsError> {
     limits::check_desired_count(count).map_err(|why| OpsError::OutOfRange {
         field: "desiredCount",

@@ -1,8 +1,11 @@
 //! Running, finding and stopping tasks.
 
 use super::{ObjectKind, OpsError, clusters, task_definitions};
-use crate::model::{StopCode, limits, new_task_id, now_millis};
-use crate::store::{Catalog, InstanceStatus, TaskRecord};
+use crate::model::{
+    LaunchType, PropagateTags, StopCode, TagSources, TaskDefinitionSpec, check_launch_type, limits,
+    new_task_id, now_millis, task_tags, validate_overrides,
+};
+use crate::store::{Catalog, InstanceStatus, TaskLaunch, TaskRecord};
 use std::collections::BTreeMap;
 
 /// What a caller asks RunTask (or StartTask) for.
@@ -20,6 +23,13 @@ pub struct RunTasks {
     pub group: Option<String>,
     /// Tags.
     pub labels: BTreeMap<String, String>,
+    /// Launch type, overrides and execute command, kept on each task.
+    pub launch: TaskLaunch,
+    /// `enableECSManagedTags`: add `aws:ecs:clusterName`.
+    pub managed_tags: bool,
+    /// `propagateTags`: `TASK_DEFINITION` copies the definition's tags (`SERVICE` has no
+    /// service to copy from and is refused).
+    pub propagate_tags: Option<PropagateTags>,
 }
 
 /// Records `count` standalone tasks; the task controller starts them. Refused, with nothing
@@ -29,14 +39,27 @@ pub fn run(catalog: &Catalog, req: &RunTasks) -> Result<Vec<TaskRecord>, OpsErro
     limits::check_run_task_count(req.count).map_err(|why| OpsError::OutOfRange { field: "count", why })?;
     clusters::require_active(catalog, &req.cluster)?;
     let td = task_definitions::resolve(catalog, &req.task_definition)?;
+    check_launch(req, &td.spec)?;
     refuse_if_draining(catalog, &req.cluster)?;
+    let labels = task_tags(
+        &TagSources {
+            cluster: &req.cluster,
+            service: None,
+            managed: req.managed_tags,
+            propagate: req.propagate_tags,
+            service_tags: &BTreeMap::new(),
+            task_definition_tags: &td.labels,
+        },
+        &req.labels,
+    );
     let mut tasks = Vec::new();
     for _ in 0..req.count {
         let mut task = TaskRecord {
             cluster: req.cluster.clone(),
             started_by: req.started_by.clone(),
             created_at: now_millis(),
-            labels: req.labels.clone(),
+            labels: labels.clone(),
+            launch: req.launch.clone(),
             ..TaskRecord::standalone(&new_task_id(), &td.reference())
         };
         if let Some(group) = &req.group {
@@ -46,6 +69,29 @@ pub fn run(catalog: &Catalog, req: &RunTasks) -> Result<Vec<TaskRecord>, OpsErro
         tasks.push(task);
     }
     Ok(tasks)
+}
+
+/// The launch settings must suit the definition: Fargate's rules for FARGATE, overrides
+/// that name its containers, no `SERVICE` tag propagation without a service.
+fn check_launch(req: &RunTasks, spec: &TaskDefinitionSpec) -> Result<(), OpsError> {
+    check_launch_type(spec, req.launch.launch_type.unwrap_or_default()).map_err(OpsError::InvalidSpec)?;
+    if req.launch.platform_version.is_some() && req.launch.launch_type != Some(LaunchType::Fargate) {
+        return Err(OpsError::InvalidSpec(
+            "The platform version must be null when specifying an EC2 launch type.".into(),
+        ));
+    }
+    if let Some(overrides) = &req.launch.overrides
+        && let Some(problem) = validate_overrides(overrides, spec).into_iter().next()
+    {
+        return Err(OpsError::InvalidSpec(problem.to_string()));
+    }
+    if req.propagate_tags == Some(PropagateTags::Service) {
+        return Err(OpsError::InvalidSpec(
+            "propagateTags SERVICE needs a service; a standalone task can propagate TASK_DEFINITION tags"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// New tasks are not placed on a DRAINING container instance.

@@ -17,7 +17,7 @@ pub use records::{
     ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
     FileSync, FileSyncState, FolderSync, InstanceStatus, LoadBalancingRecord, Origin, RolloutState,
     ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus,
-    TaskRecord, TaskStatus, Tombstone,
+    TaskLaunch, TaskRecord, TaskStatus, Tombstone,
 };
 pub use sled_store::SledStore;
 

@@ -16,6 +16,9 @@ pub struct ClusterRecord {
     pub labels: BTreeMap<String, String>,
     /// Creation time (ms since epoch).
     pub created_at: u64,
+    /// Settings as given (ECS `settings`; `containerInsights`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<crate::model::ClusterSetting>,
 }
 
 /// A `TargetGroup` or `LoadBalancer`: its manifest spec, labels and creation time.
@@ -271,6 +274,17 @@ pub struct ServiceStatus {
     pub updated_at: u64,
 }
 
+impl ServiceStatus {
+    /// Whether the controller has acted on the service's current spec and on `target` (the
+    /// revision the spec resolves to now), so `deployments` describe them.
+    pub fn observes(&self, s: &ServiceRecord, target: Option<&str>) -> bool {
+        self.observed_generation == s.generation
+            && self.requested_nonce == s.deployment_nonce()
+            && target.is_some()
+            && self.requested_task_definition.as_deref() == target
+    }
+}
+
 /// A task's intent: what to run and whether it should run. Written before any container exists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
@@ -308,6 +322,33 @@ pub struct TaskRecord {
     /// ECS tags given to RunTask/StartTask or TagResource.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// How it was launched: launch type, overrides, execute command.
+    #[serde(default, skip_serializing_if = "TaskLaunch::is_default")]
+    pub launch: TaskLaunch,
+}
+
+/// How a task was launched (RunTask's or its service's settings).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskLaunch {
+    /// `EC2`, `FARGATE` or `EXTERNAL`; `None` is EC2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<crate::model::LaunchType>,
+    /// Fargate platform version, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// RunTask's `overrides`, applied to the task definition when containers are made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<crate::model::TaskOverride>,
+    /// ECS `enableExecuteCommand`, as given.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_execute_command: bool,
+}
+
+impl TaskLaunch {
+    /// Nothing given: an EC2 task as its definition says.
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// `startedBy` of a task rebuilt from its containers' labels: its intent is unknown until
@@ -338,6 +379,7 @@ impl TaskRecord {
             stopped_reason: None,
             created_at: 0,
             labels: BTreeMap::new(),
+            launch: TaskLaunch::default(),
         }
     }
 }

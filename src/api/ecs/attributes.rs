@@ -77,7 +77,7 @@ fn check_targets(s: &ApiState, attributes: &[Attribute], for_put: bool) -> Resul
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ChangeInput {
     cluster: Option<String>,
     attributes: Vec<Attribute>,
@@ -117,7 +117,7 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     cluster: Option<String>,
     target_type: String,

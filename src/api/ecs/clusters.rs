@@ -4,7 +4,10 @@ use super::{EcsError, input, missing, page, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes;
 use crate::apply::{ApplyOptions, Document, apply_documents};
-use crate::model::{self, API_VERSION, ClusterSpec, DEFAULT_CLUSTER, Manifest, Metadata, TaskState};
+use crate::model::unsupported::NotSupported;
+use crate::model::{
+    self, API_VERSION, ClusterSetting, ClusterSpec, DEFAULT_CLUSTER, Manifest, Metadata, TaskState,
+};
 use crate::store::{ClusterRecord, Origin};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,11 +31,21 @@ pub(super) fn apply_one(s: &ApiState, manifest: Manifest, options: &ApplyOptions
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateInput {
     cluster_name: Option<String>,
     #[serde(default)]
     tags: Vec<tags::Tag>,
+    #[serde(default)]
+    settings: Vec<ClusterSetting>,
+    #[serde(default, rename = "configuration")]
+    _configuration: NotSupported,
+    #[serde(default, rename = "capacityProviders")]
+    _capacity_providers: NotSupported,
+    #[serde(default, rename = "defaultCapacityProviderStrategy")]
+    _default_capacity_provider_strategy: NotSupported,
+    #[serde(default, rename = "serviceConnectDefaults")]
+    _service_connect_defaults: NotSupported,
 }
 
 pub(super) fn create(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -47,14 +60,44 @@ pub(super) fn create(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             labels,
             ..Default::default()
         },
-        spec: ClusterSpec::default(),
+        spec: ClusterSpec {
+            settings: req.settings,
+            ..ClusterSpec::default()
+        },
     });
     apply_one(s, manifest, &ApplyOptions::default())?;
     Ok(json!({ "cluster": render(s, &name, &["TAGS".to_string()])? }))
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UpdateInput {
+    cluster: String,
+    #[serde(default)]
+    settings: Vec<ClusterSetting>,
+    #[serde(default, rename = "configuration")]
+    _configuration: NotSupported,
+    #[serde(default, rename = "serviceConnectDefaults")]
+    _service_connect_defaults: NotSupported,
+}
+
+/// UpdateCluster and UpdateClusterSettings: merges the given settings into the cluster's.
+pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: UpdateInput = input(body)?;
+    let name = short_name(&req.cluster).to_string();
+    if !is_active(s, &name)? {
+        return Err(EcsError::ClusterNotFound("Cluster not found.".into()));
+    }
+    let current = s.catalog.cluster(&name)?;
+    let labels = current.as_ref().map(|c| c.labels.clone()).unwrap_or_default();
+    let settings = current.map(|c| c.settings).unwrap_or_default();
+    let merged = model::merge_settings(&settings, &req.settings);
+    s.catalog.apply_cluster(&name, labels, Some(&merged))?;
+    Ok(json!({ "cluster": render(s, &name, &[])? }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeleteInput {
     cluster: String,
 }
@@ -91,7 +134,7 @@ pub(super) fn is_active(s: &ApiState, name: &str) -> Result<bool, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DescribeInput {
     #[serde(default)]
     clusters: Vec<String>,
@@ -121,7 +164,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     next_token: Option<String>,
     max_results: Option<u32>,
@@ -162,10 +205,12 @@ fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsErro
         name: name.to_string(),
         labels: Default::default(),
         created_at: 0,
+        settings: Vec::new(),
     });
     let services = s.catalog.services(Some(name))?.len();
     let (running, pending) = task_counts(s, name)?;
-    let shape = shapes::cluster(&s.scope, &record, services, running, pending);
+    let mut shape = shapes::cluster(&s.scope, &record, services, running, pending);
+    shape["settings"] = json!(model::effective_settings(&record.settings));
     Ok(tags::shaped(shape, &record.labels, include))
 }
 
@@ -174,5 +219,6 @@ fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
     let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0);
     shape["status"] = json!("INACTIVE");
     shape["registeredContainerInstancesCount"] = json!(0);
+    shape["settings"] = json!(model::effective_settings(&record.settings));
     tags::shaped(shape, &record.labels, include)
 }

@@ -61,7 +61,7 @@ fn status_name(status: InstanceStatus) -> &'static str {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     cluster: Option<String>,
     filter: Option<String>,
@@ -96,7 +96,7 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DescribeInput {
     cluster: Option<String>,
     container_instances: Vec<String>,
@@ -112,7 +112,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct UpdateStateInput {
     cluster: Option<String>,
     container_instances: Vec<String>,

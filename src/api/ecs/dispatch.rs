@@ -4,40 +4,55 @@ use super::{EcsError, attributes, clusters, container_instances, services, tags,
 use crate::api::ApiState;
 use serde_json::Value;
 
+/// An operation's function: decoded input in, output document out.
+type Handler = fn(&ApiState, Value) -> Result<Value, EcsError>;
+
+/// Every ECS operation ecsd serves, by name.
+const OPERATIONS: &[(&str, Handler)] = &[
+    ("CreateCluster", clusters::create),
+    ("DeleteCluster", clusters::delete),
+    ("DescribeClusters", clusters::describe),
+    ("ListClusters", clusters::list),
+    ("UpdateCluster", clusters::update),
+    ("UpdateClusterSettings", clusters::update),
+    ("RegisterTaskDefinition", task_definitions::register),
+    ("DescribeTaskDefinition", task_definitions::describe),
+    ("ListTaskDefinitions", task_definitions::list),
+    ("ListTaskDefinitionFamilies", task_definitions::list_families),
+    ("DeregisterTaskDefinition", task_definitions::deregister),
+    ("DeleteTaskDefinitions", task_definitions::delete),
+    ("ListContainerInstances", container_instances::list),
+    ("DescribeContainerInstances", container_instances::describe),
+    ("UpdateContainerInstancesState", container_instances::update_state),
+    ("PutAttributes", attributes::put),
+    ("DeleteAttributes", attributes::delete),
+    ("ListAttributes", attributes::list),
+    ("TagResource", tags::tag),
+    ("UntagResource", tags::untag),
+    ("ListTagsForResource", tags::list),
+    ("RunTask", tasks::run),
+    ("StartTask", tasks::start),
+    ("DescribeTasks", tasks::describe),
+    ("ListTasks", tasks::list),
+    ("StopTask", tasks::stop),
+    ("CreateService", services::create),
+    ("UpdateService", services::update),
+    ("DescribeServices", services::describe),
+    ("ListServices", services::list),
+    ("DeleteService", services::delete),
+];
+
+/// Names of the operations ecsd serves.
+pub fn supported_operations() -> impl Iterator<Item = &'static str> {
+    OPERATIONS.iter().map(|(name, _)| *name)
+}
+
 /// Runs the ECS operation `op` (the part of `X-Amz-Target` after the prefix) on `input`.
 pub fn dispatch(s: &ApiState, op: &str, input: Value) -> Result<Value, EcsError> {
-    match op {
-        "CreateCluster" => clusters::create(s, input),
-        "DeleteCluster" => clusters::delete(s, input),
-        "DescribeClusters" => clusters::describe(s, input),
-        "ListClusters" => clusters::list(s, input),
-        "RegisterTaskDefinition" => task_definitions::register(s, input),
-        "DescribeTaskDefinition" => task_definitions::describe(s, input),
-        "ListTaskDefinitions" => task_definitions::list(s, input),
-        "ListTaskDefinitionFamilies" => task_definitions::list_families(s, input),
-        "DeregisterTaskDefinition" => task_definitions::deregister(s, input),
-        "DeleteTaskDefinitions" => task_definitions::delete(s, input),
-        "ListContainerInstances" => container_instances::list(s, input),
-        "DescribeContainerInstances" => container_instances::describe(s, input),
-        "UpdateContainerInstancesState" => container_instances::update_state(s, input),
-        "PutAttributes" => attributes::put(s, input),
-        "DeleteAttributes" => attributes::delete(s, input),
-        "ListAttributes" => attributes::list(s, input),
-        "TagResource" => tags::tag(s, input),
-        "UntagResource" => tags::untag(s, input),
-        "ListTagsForResource" => tags::list(s, input),
-        "RunTask" => tasks::run(s, input),
-        "StartTask" => tasks::start(s, input),
-        "DescribeTasks" => tasks::describe(s, input),
-        "ListTasks" => tasks::list(s, input),
-        "StopTask" => tasks::stop(s, input),
-        "CreateService" => services::create(s, input),
-        "UpdateService" => services::update(s, input),
-        "DescribeServices" => services::describe(s, input),
-        "ListServices" => services::list(s, input),
-        "DeleteService" => services::delete(s, input),
-        other => Err(EcsError::UnsupportedFeature(format!(
-            "operation {other} is not supported by ecsd"
+    match OPERATIONS.iter().find(|(name, _)| *name == op) {
+        Some((_, handler)) => handler(s, input),
+        None => Err(EcsError::UnsupportedFeature(format!(
+            "operation {op} is not supported by ecsd"
         ))),
     }
 }

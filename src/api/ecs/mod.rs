@@ -11,12 +11,15 @@
 mod attributes;
 mod auth;
 mod clusters;
+#[cfg(test)]
+mod conformance_tests;
 mod container_instances;
 mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 mod errors;
 pub(crate) mod filter;
+mod idempotency;
 mod machine;
 mod services;
 pub(crate) mod sigv4;
@@ -25,8 +28,9 @@ mod task_definitions;
 mod tasks;
 
 pub use auth::refuse_listen_address;
-pub use dispatch::dispatch;
+pub use dispatch::{dispatch, supported_operations};
 pub use errors::EcsError;
+pub use idempotency::ClientTokens;
 pub use sigv4::Credentials;
 
 use super::ApiState;
@@ -84,7 +88,10 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let result = match target.strip_prefix(TARGET_PREFIX) {
-        Some(op) => parse_body(&body).and_then(|input| dispatch(&s, op, input)),
+        Some(op) => match parse_body(&body).and_then(|input| dispatch(&s, op, input)) {
+            Ok(output) => settled(&s, op, output).await,
+            Err(e) => Err(e),
+        },
         None => Err(EcsError::UnsupportedFeature(format!(
             "missing or foreign X-Amz-Target {target:?}: expected {TARGET_PREFIX}<Operation>"
         ))),
@@ -97,6 +104,35 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
             reply(status, json!({"__type": code, "message": e.to_string()}))
         }
     }
+}
+
+/// How long CreateService and UpdateService wait for the controller to act on the change.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// CreateService and UpdateService answer, as ECS does, with the deployment the change
+/// started (its final id and task definition): they wait (at most `SETTLE_LIMIT`) for the
+/// controller to act on the new spec, then describe the service again. Other operations'
+/// output is returned as it is.
+async fn settled(s: &ApiState, op: &str, output: Value) -> Result<Value, EcsError> {
+    if !matches!(op, "CreateService" | "UpdateService") {
+        return Ok(output);
+    }
+    let arn = output["service"]["serviceArn"].as_str().unwrap_or_default();
+    let Some((cluster, name)) = arn
+        .rsplit_once("service/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+    else {
+        return Ok(output);
+    };
+    let deadline = tokio::time::Instant::now() + SETTLE_LIMIT;
+    while !services::observed(s, cluster, name)? {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::debug!(cluster, service = name, "answering before the controller acted");
+            return Ok(output);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    services::current(s, cluster, name, op == "CreateService")
 }
 
 /// The whole request body, or ECS's 413 when it is larger than `MAX_ECS_REQUEST_BYTES`;

@@ -7,12 +7,12 @@ use super::{EcsError, existing_cluster, input};
 use crate::api::ApiState;
 use crate::model::limits;
 use crate::store::StoreError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// One ECS `Tag`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub(super) struct Tag {
     key: String,
     #[serde(default)]
@@ -131,7 +131,7 @@ fn labels_of(s: &ApiState, target: &Tagged) -> Result<Option<BTreeMap<String, St
 
 fn set_labels(s: &ApiState, target: &Tagged, labels: &BTreeMap<String, String>) -> Result<(), StoreError> {
     match target {
-        Tagged::Cluster(name) => s.catalog.apply_cluster(name, labels.clone()).map(|_| ()),
+        Tagged::Cluster(name) => s.catalog.apply_cluster(name, labels.clone(), None).map(|_| ()),
         Tagged::TaskDefinition(family, revision) => s
             .catalog
             .set_task_definition_labels(family, *revision, labels)
@@ -146,7 +146,7 @@ fn not_found(arn: &str) -> EcsError {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TagInput {
     resource_arn: String,
     tags: Vec<Tag>,
@@ -163,7 +163,7 @@ pub(super) fn tag(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct UntagInput {
     resource_arn: String,
     tag_keys: Vec<String>,
@@ -179,7 +179,7 @@ pub(super) fn untag(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     resource_arn: String,
 }

@@ -60,7 +60,7 @@ pub(super) fn find(s: &ApiState, reference: &str) -> Result<TaskDefinitionRecord
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DescribeInput {
     task_definition: String,
     #[serde(default)]
@@ -78,7 +78,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     family_prefix: Option<String>,
     status: Option<String>,
@@ -124,7 +124,7 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FamiliesInput {
     family_prefix: Option<String>,
     status: Option<String>,
@@ -163,7 +163,7 @@ pub(super) fn list_families(s: &ApiState, body: Value) -> Result<Value, EcsError
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ReferenceInput {
     task_definition: String,
 }
@@ -196,7 +196,7 @@ pub(super) fn deregister(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeleteInput {
     task_definitions: Vec<String>,
 }

@@ -1,18 +1,23 @@
 //! RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
 
 use super::container_instances::instance_arn;
+use super::idempotency::Seen;
 use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes;
-use crate::model::{DesiredStatus, TaskDefinitionRef};
+use crate::model::{
+    DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode, NotSupported, PlacementStrategy,
+    PropagateTags, TaskDefinitionRef, TaskOverride, validate_network_configuration,
+    validate_placement_strategy,
+};
 use crate::ops::tasks::RunTasks;
 use crate::ops::{self, OpsError};
-use crate::store::{TaskRecord, TaskStatus};
-use serde::Deserialize;
+use crate::store::{TaskLaunch, TaskRecord, TaskStatus};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RunInput {
     cluster: Option<String>,
     task_definition: String,
@@ -21,21 +26,101 @@ struct RunInput {
     group: Option<String>,
     #[serde(default)]
     tags: Vec<tags::Tag>,
+    launch_type: Option<LaunchType>,
+    platform_version: Option<String>,
+    network_configuration: Option<NetworkConfiguration>,
+    overrides: Option<TaskOverride>,
+    #[serde(default)]
+    placement_strategy: Vec<PlacementStrategy>,
+    #[serde(default, rename = "enableECSManagedTags")]
+    enable_ecs_managed_tags: bool,
+    #[serde(default)]
+    enable_execute_command: bool,
+    propagate_tags: Option<PropagateTags>,
+    #[serde(default, skip_serializing)]
+    client_token: Option<String>,
+    #[serde(default, rename = "capacityProviderStrategy", skip_serializing)]
+    _capacity_provider_strategy: NotSupported,
+    #[serde(default, rename = "placementConstraints", skip_serializing)]
+    _placement_constraints: NotSupported,
+    #[serde(default, rename = "referenceId", skip_serializing)]
+    _reference_id: NotSupported,
+    #[serde(default, rename = "volumeConfigurations", skip_serializing)]
+    _volume_configurations: NotSupported,
+}
+
+impl RunInput {
+    /// What the tasks are launched with.
+    fn launch(&self) -> TaskLaunch {
+        TaskLaunch {
+            launch_type: self.launch_type,
+            platform_version: self.platform_version.clone(),
+            overrides: self.overrides.clone(),
+            enable_execute_command: self.enable_execute_command,
+        }
+    }
 }
 
 pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: RunInput = input(body)?;
     let count = req.count.unwrap_or(1);
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
-    launch(s, &cluster, &req, count)
+    let Some(token) = req.client_token.clone() else {
+        return launch(s, &cluster, &req, count);
+    };
+    let canonical = serde_json::to_string(&(&cluster, &req)).unwrap_or_default();
+    match s.client_tokens.seen(&token, &canonical) {
+        Seen::Repeat(ids) => {
+            let mut tasks = Vec::new();
+            for id in &ids {
+                if let Some(task) = s.catalog.task(id)? {
+                    let status = s.catalog.task_status(id)?.unwrap_or_default();
+                    tasks.push(render(s, &task, &status, &["TAGS".to_string()])?);
+                }
+            }
+            Ok(json!({"tasks": tasks, "failures": []}))
+        }
+        Seen::Mismatch => Err(EcsError::InvalidParameter(format!(
+            "clientToken {token:?} was already used with a different request"
+        ))),
+        Seen::New => {
+            let out = launch(s, &cluster, &req, count)?;
+            let ids = out["tasks"]
+                .as_array()
+                .map(|tasks| {
+                    tasks
+                        .iter()
+                        .filter_map(|t| t["taskArn"].as_str().map(|arn| short_name(arn).to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            s.client_tokens.remember(&token, &canonical, ids);
+            Ok(out)
+        }
+    }
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StartInput {
     container_instances: Vec<String>,
-    #[serde(flatten)]
-    run: RunInput,
+    cluster: Option<String>,
+    task_definition: String,
+    started_by: Option<String>,
+    group: Option<String>,
+    #[serde(default)]
+    tags: Vec<tags::Tag>,
+    network_configuration: Option<NetworkConfiguration>,
+    overrides: Option<TaskOverride>,
+    #[serde(default, rename = "enableECSManagedTags")]
+    enable_ecs_managed_tags: bool,
+    #[serde(default)]
+    enable_execute_command: bool,
+    propagate_tags: Option<PropagateTags>,
+    #[serde(default, rename = "referenceId")]
+    _reference_id: NotSupported,
+    #[serde(default, rename = "volumeConfigurations")]
+    _volume_configurations: NotSupported,
 }
 
 /// StartTask: RunTask on named container instances, one task per entry naming the machine.
@@ -46,7 +131,7 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             "containerInstances must name between 1 and 10 container instances.".into(),
         ));
     }
-    let cluster = existing_cluster(s, req.run.cluster.as_deref())?;
+    let cluster = existing_cluster(s, req.cluster.as_deref())?;
     let id = s.catalog.container_instance_id()?;
     let mut failures = Vec::new();
     let mut count = 0;
@@ -57,8 +142,29 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             failures.push(missing(&instance_arn(&s.scope, &cluster, short_name(given))));
         }
     }
+    let run = RunInput {
+        cluster: req.cluster,
+        task_definition: req.task_definition,
+        count: Some(count),
+        started_by: req.started_by,
+        group: req.group,
+        tags: req.tags,
+        launch_type: None,
+        platform_version: None,
+        network_configuration: req.network_configuration,
+        overrides: req.overrides,
+        placement_strategy: Vec::new(),
+        enable_ecs_managed_tags: req.enable_ecs_managed_tags,
+        enable_execute_command: req.enable_execute_command,
+        propagate_tags: req.propagate_tags,
+        client_token: None,
+        _capacity_provider_strategy: NotSupported,
+        _placement_constraints: NotSupported,
+        _reference_id: NotSupported,
+        _volume_configurations: NotSupported,
+    };
     let mut out = if count > 0 {
-        launch(s, &cluster, &req.run, count)?
+        launch(s, &cluster, &run, count)?
     } else {
         json!({"tasks": [], "failures": []})
     };
@@ -68,9 +174,32 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     Ok(out)
 }
 
+/// ECS's network configuration rule: required with `networkMode: awsvpc`, refused otherwise.
+fn check_network(s: &ApiState, req: &RunInput) -> Result<(), EcsError> {
+    let td = ops::task_definitions::resolve(&s.catalog, &req.task_definition)?;
+    let awsvpc = td.spec.network_mode() == NetworkMode::Awsvpc;
+    match &req.network_configuration {
+        None if awsvpc => Err(EcsError::InvalidParameter(
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.".into(),
+        )),
+        Some(_) if !awsvpc => Err(EcsError::InvalidParameter(
+            "Network Configuration is not valid for the given networkMode of this task definition.".into(),
+        )),
+        Some(network) => match validate_network_configuration(network, "networkConfiguration").first() {
+            Some(problem) => Err(EcsError::InvalidParameter(problem.to_string())),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
 /// Records `count` tasks of the request; a DRAINING container instance is a failure entry,
 /// as ECS reports a task it cannot place.
 fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Value, EcsError> {
+    if let Some(problem) = validate_placement_strategy(&req.placement_strategy, "placementStrategy").first() {
+        return Err(EcsError::InvalidParameter(problem.to_string()));
+    }
+    check_network(s, req)?;
     let request = RunTasks {
         cluster: cluster.to_string(),
         task_definition: req.task_definition.clone(),
@@ -78,6 +207,9 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
         started_by: req.started_by.clone(),
         group: req.group.clone(),
         labels: tags::labels_from(&req.tags)?,
+        launch: req.launch(),
+        managed_tags: req.enable_ecs_managed_tags,
+        propagate_tags: req.propagate_tags,
     };
     let created = match ops::tasks::run(&s.catalog, &request) {
         Err(OpsError::InstanceDraining { cluster, instance }) => {
@@ -98,7 +230,7 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DescribeInput {
     cluster: Option<String>,
     tasks: Vec<String>,
@@ -129,7 +261,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListInput {
     cluster: Option<String>,
     service_name: Option<String>,
@@ -138,6 +270,10 @@ struct ListInput {
     desired_status: Option<DesiredStatus>,
     next_token: Option<String>,
     max_results: Option<u32>,
+    container_instance: Option<String>,
+    launch_type: Option<LaunchType>,
+    #[serde(default, rename = "daemonName")]
+    _daemon_name: NotSupported,
 }
 
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
@@ -149,6 +285,10 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         return Err(EcsError::ServiceNotFound("Service not found.".into()));
     }
     let wanted_status = req.desired_status.unwrap_or(DesiredStatus::Running);
+    let on_this_instance = match &req.container_instance {
+        Some(given) => short_name(given) == s.catalog.container_instance_id()?,
+        None => true,
+    };
     let statuses = s.catalog.task_statuses()?;
     let arns: Vec<String> = s
         .catalog
@@ -157,6 +297,10 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         .filter(|t| {
             let status = statuses.get(&t.id).cloned().unwrap_or_default();
             t.cluster == cluster
+                && on_this_instance
+                && req
+                    .launch_type
+                    .is_none_or(|l| t.launch.launch_type.unwrap_or_default() == l)
                 && shapes::desired_status(t, &status) == wanted_status
                 && req
                     .service_name
@@ -181,7 +325,7 @@ fn family_of(t: &TaskRecord) -> String {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StopInput {
     cluster: Option<String>,
     task: String,
@@ -198,6 +342,26 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     Ok(json!({"task": render(s, &task, &status, &[])?}))
 }
 
+/// ECS `TaskOverride` of a task: one entry per container (only its name when it has no
+/// override), as ECS returns it.
+fn overrides_shape(given: Option<&TaskOverride>, containers: &[(String, String)]) -> Value {
+    let given = given.cloned().unwrap_or_default();
+    let per_container: Vec<Value> = containers
+        .iter()
+        .map(|(name, _)| {
+            given
+                .container_overrides
+                .iter()
+                .find(|c| &c.name == name)
+                .map_or_else(|| json!({"name": name}), |c| json!(c))
+        })
+        .collect();
+    let mut shape = json!(given);
+    shape["containerOverrides"] = json!(per_container);
+    shape["inferenceAcceleratorOverrides"] = json!([]);
+    shape
+}
+
 /// ECS `Task`, with each container's image from its task definition (and its tags when
 /// `include` asks for them).
 fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
@@ -205,5 +369,11 @@ fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String])
     let mut shape = shapes::task(&s.scope, t, status, &images);
     let id = s.catalog.container_instance_id()?;
     shape["containerInstanceArn"] = json!(instance_arn(&s.scope, &t.cluster, &id));
+    shape["overrides"] = overrides_shape(t.launch.overrides.as_ref(), &images);
+    shape["launchType"] = json!(t.launch.launch_type.unwrap_or_default());
+    shape["enableExecuteCommand"] = json!(t.launch.enable_execute_command);
+    if let Some(version) = &t.launch.platform_version {
+        shape["platformVersion"] = json!(version);
+    }
     Ok(tags::shaped(shape, &t.labels, include))
 }

@@ -31,6 +31,7 @@ fn cluster_shape(s: &ApiState, name: &str) -> Result<Value, ApiError> {
         name: name.to_string(),
         labels: Default::default(),
         created_at: 0,
+        settings: Vec::new(),
     });
     let services = s.catalog.services(Some(name))?.len();
     let tasks = tasks_with_status(&s.catalog)?;

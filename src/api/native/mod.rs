@@ -68,7 +68,12 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
         .route("/v1/tasks/{id}", get(tasks::get_task))
         .route("/v1/tasks/{id}/stop", post(tasks::stop_task))
         .layer(DefaultBodyLimit::max(limits::MAX_API_REQUEST_BYTES))
-        .with_state(Arc::new(ApiState { catalog, scope, lb }))
+        .with_state(Arc::new(ApiState {
+            catalog,
+            scope,
+            lb,
+            client_tokens: Default::default(),
+        }))
 }
 
 /// A list reply: `{"items": [...]}`.

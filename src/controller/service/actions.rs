@@ -4,8 +4,8 @@ use super::super::ControllerError;
 use super::super::context::Context;
 use super::super::deployment_plan::{DeploymentPlan, StopWhy};
 use super::views::{ServiceTask, is_live};
-use crate::model::{DesiredStatus, StopCode, new_task_id};
-use crate::store::{Deployment, ServiceRecord, TaskDefinitionRecord, TaskRecord};
+use crate::model::{DesiredStatus, StopCode, TagSources, new_task_id, task_tags};
+use crate::store::{Deployment, ServiceRecord, TaskDefinitionRecord, TaskLaunch, TaskRecord};
 use tracing::info;
 
 /// Asks a task to stop on behalf of the service scheduler.
@@ -117,7 +117,23 @@ fn start_task(
         stop_code: None,
         stopped_reason: None,
         created_at: ctx.clock.now_millis(),
-        labels: Default::default(),
+        labels: task_tags(
+            &TagSources {
+                cluster: &service.cluster,
+                service: Some(&service.name),
+                managed: service.spec.enable_ecs_managed_tags,
+                propagate: service.spec.propagate_tags,
+                service_tags: &service.labels,
+                task_definition_tags: &td.labels,
+            },
+            &Default::default(),
+        ),
+        launch: TaskLaunch {
+            launch_type: service.spec.launch_type,
+            platform_version: service.spec.platform_version.clone(),
+            overrides: None,
+            enable_execute_command: service.spec.enable_execute_command,
+        },
     };
     ctx.catalog.create_task(&task)?;
     Ok(task.id)

@@ -353,7 +353,7 @@ async fn drain(
 /// The revision a service's spec asks for this step, or why it names none.
 enum Requested {
     /// The revision `taskDefinition` resolves to now.
-    Revision(TaskDefinitionRecord),
+    Revision(Box<TaskDefinitionRecord>),
     /// ECS-worded reason it resolves to nothing.
     Unresolved(String),
 }
@@ -367,7 +367,7 @@ fn requested(ctx: &Context, service: &ServiceRecord) -> Result<Requested, Contro
         )));
     };
     Ok(match ctx.catalog.resolve_task_definition(&parsed)? {
-        Some(td) => Requested::Revision(td),
+        Some(td) => Requested::Revision(Box::new(td)),
         None => Requested::Unresolved(format!(
             "was unable to place a task because task definition {reference} has no ACTIVE revision."
         )),

@@ -186,7 +186,15 @@ fn load_definition(
     };
     let revision = reference.revision.unwrap_or(0);
     Ok(match ctx.catalog.task_definition(&reference.family, revision)? {
-        Some(td) => Prepared::Ready(td),
+        Some(td) if let Some(problem) = td.spec.platform_problem(std::env::consts::ARCH) => {
+            Prepared::CannotStart(problem)
+        }
+        Some(mut td) => {
+            if let Some(overrides) = &task.launch.overrides {
+                td.spec = crate::model::apply_overrides(&td.spec, overrides);
+            }
+            Prepared::Ready(td)
+        }
         None => missing(),
     })
 }

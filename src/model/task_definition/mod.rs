@@ -39,12 +39,12 @@ pub struct TaskDefinitionSpec {
     /// Launch types the definition claims; informational on a single machine.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires_compatibilities: Vec<Compatibility>,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub task_role_arn: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub execution_role_arn: NotSupported,
+    /// IAM role of the task's containers: stored and returned, IAM has no meaning here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<String>,
+    /// IAM role ECS's agent uses: stored and returned, IAM has no meaning here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
     /// Volumes the containers mount by name: host bind mounts or engine-managed volumes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
@@ -72,12 +72,14 @@ pub struct TaskDefinitionSpec {
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub inference_accelerators: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub ephemeral_storage: NotSupported,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub runtime_platform: NotSupported,
+    /// Fargate's task storage size (21–200 GiB): stored and returned, not enforced (a
+    /// container's writable layer is the engine's storage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    /// The OS and CPU architecture the images need: `LINUX` only; a task whose architecture
+    /// differs from its container instance's fails to start, saying so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_platform: Option<RuntimePlatform>,
     /// ECS field not supported yet.
     #[serde(default, skip_serializing)]
     pub enable_fault_injection: NotSupported,
@@ -120,6 +122,82 @@ impl TaskDefinitionSpec {
     /// The container definition called `name`.
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.container_definitions.iter().find(|c| c.name == name)
+    }
+}
+
+/// ECS `EphemeralStorage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EphemeralStorage {
+    /// Size in GiB (21–200).
+    #[serde(rename = "sizeInGiB")]
+    pub size_in_gib: u32,
+}
+
+/// ECS `RuntimePlatform`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuntimePlatform {
+    /// `X86_64` or `ARM64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_architecture: Option<CpuArchitecture>,
+    /// Only `LINUX` runs here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operating_system_family: Option<OsFamily>,
+}
+
+/// ECS `CPUArchitecture`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CpuArchitecture {
+    /// amd64.
+    #[serde(rename = "X86_64")]
+    X86_64,
+    /// aarch64.
+    Arm64,
+}
+
+impl CpuArchitecture {
+    /// The architecture Rust names `arch` (`std::env::consts::ARCH`), if ECS knows it.
+    pub fn from_rust_arch(arch: &str) -> Option<Self> {
+        match arch {
+            "x86_64" => Some(Self::X86_64),
+            "aarch64" => Some(Self::Arm64),
+            _ => None,
+        }
+    }
+}
+
+/// ECS `OSFamily`: the Linux one, and Windows ones ecsd cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OsFamily {
+    /// Linux containers.
+    Linux,
+    /// Any `WINDOWS_SERVER_*` family: not supported.
+    #[serde(
+        alias = "WINDOWS_SERVER_2019_FULL",
+        alias = "WINDOWS_SERVER_2019_CORE",
+        alias = "WINDOWS_SERVER_2016_FULL",
+        alias = "WINDOWS_SERVER_2004_CORE",
+        alias = "WINDOWS_SERVER_2022_CORE",
+        alias = "WINDOWS_SERVER_2022_FULL",
+        alias = "WINDOWS_SERVER_2025_CORE",
+        alias = "WINDOWS_SERVER_2025_FULL",
+        alias = "WINDOWS_SERVER_20H2_CORE"
+    )]
+    WindowsServer,
+}
+
+impl TaskDefinitionSpec {
+    /// Why a task of this definition cannot run on a container instance of architecture
+    /// `arch` (Rust's name for it), if it cannot.
+    pub fn platform_problem(&self, arch: &str) -> Option<String> {
+        let wanted = self.runtime_platform?.cpu_architecture?;
+        let host = CpuArchitecture::from_rust_arch(arch);
+        (host != Some(wanted)).then(|| {
+            format!("runtimePlatform.cpuArchitecture {wanted:?} does not match the container instance's architecture {arch}")
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Clusters: create, delete (leaving an INACTIVE tombstone) and what still occupies one.
 
 use super::{ApplyOutcome, Catalog, Change};
-use crate::model::{DEFAULT_CLUSTER, DesiredStatus, TaskState, now_millis};
+use crate::model::{ClusterSetting, DEFAULT_CLUSTER, DesiredStatus, TaskState, now_millis};
 use crate::store::records::*;
 use crate::store::{StoreError, Tree};
 use std::collections::BTreeMap;
@@ -11,19 +11,26 @@ fn tombstone_key(name: &str) -> String {
 }
 
 impl Catalog {
-    /// Creates the cluster if missing (labels updated if present); a deleted one comes back.
+    /// Creates the cluster if missing (labels and settings updated if present; `None`
+    /// leaves the settings as they are); a deleted one comes back.
     pub fn apply_cluster(
         &self,
         name: &str,
         labels: BTreeMap<String, String>,
+        settings: Option<&[ClusterSetting]>,
     ) -> Result<ApplyOutcome, StoreError> {
         let mut outcome = ApplyOutcome::Unchanged;
         self.modify(Tree::Clusters, name, |current: Option<ClusterRecord>| {
             Ok(Some(match current {
-                Some(c) if c.labels == labels => c,
                 Some(mut c) => {
-                    outcome = ApplyOutcome::Configured;
+                    let before = c.clone();
                     c.labels = labels.clone();
+                    if let Some(settings) = settings {
+                        c.settings = settings.to_vec();
+                    }
+                    if c != before {
+                        outcome = ApplyOutcome::Configured;
+                    }
                     c
                 }
                 None => {
@@ -32,6 +39,7 @@ impl Catalog {
                         name: name.to_string(),
                         labels: labels.clone(),
                         created_at: now_millis(),
+                        settings: settings.map(<[_]>::to_vec).unwrap_or_default(),
                     }
                 }
             }))
@@ -78,6 +86,7 @@ impl Catalog {
                 name: name.to_string(),
                 labels: BTreeMap::new(),
                 created_at: 0,
+                settings: Vec::new(),
             },
             None => return Err(StoreError::NotFound(format!("cluster {name}"))),
         };

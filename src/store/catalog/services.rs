@@ -105,6 +105,24 @@ impl Catalog {
         })
     }
 
+    /// Replaces a service's spec (ECS UpdateService, validated by the caller) in one write;
+    /// with `restart`, a new deployment of the same revision starts as well.
+    pub fn replace_service_spec(
+        &self,
+        cluster: &str,
+        name: &str,
+        spec: &ServiceSpec,
+        restart: bool,
+    ) -> Result<(), StoreError> {
+        self.update_service(cluster, name, |s| {
+            s.spec = spec.clone();
+            if restart {
+                s.restart_nonce += 1;
+            }
+            Ok(())
+        })
+    }
+
     /// Starts deleting a service: it drains to zero tasks, then the controller removes it.
     pub fn mark_service_deleting(&self, cluster: &str, name: &str) -> Result<(), StoreError> {
         self.update_service(cluster, name, |s| {

@@ -206,7 +206,7 @@ fn any_revision_can_be_deregistered_and_only_an_inactive_one_deleted() {
 #[test]
 fn a_deleted_cluster_leaves_a_tombstone_until_it_is_used_again() {
     let c = catalog();
-    c.apply_cluster("prod", BTreeMap::new()).unwrap();
+    c.apply_cluster("prod", BTreeMap::new(), None).unwrap();
     let s = ServiceSpec {
         task_definition: "web".into(),
         ..Default::default()

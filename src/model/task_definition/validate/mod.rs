@@ -25,7 +25,30 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
     network::check(spec, &mut errors);
     storage::check(spec, &mut errors);
     resources::check(spec, &mut errors);
+    check_platform(spec, &mut errors);
     errors
+}
+
+/// Linux only; ephemeral storage within ECS's 21–200 GiB.
+fn check_platform(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
+    let family = spec.runtime_platform.and_then(|p| p.operating_system_family);
+    if family == Some(super::OsFamily::WindowsServer) {
+        errors.push(FieldError::new(
+            "spec.runtimePlatform.operatingSystemFamily",
+            format!(
+                "Windows is {}: ecsd runs Linux containers",
+                super::super::unsupported::NOT_SUPPORTED
+            ),
+        ));
+    }
+    if let Some(storage) = spec.ephemeral_storage
+        && !(21..=200).contains(&storage.size_in_gib)
+    {
+        errors.push(FieldError::new(
+            "spec.ephemeralStorage.sizeInGiB",
+            format!("expected 21 to 200, got {}", storage.size_in_gib),
+        ));
+    }
 }
 
 /// ECS's bounds on the whole: its size as JSON and its number of containers.
