@@ -61,24 +61,41 @@ pub enum InsightsLevel {
     Enhanced,
 }
 
-/// The settings with every one ECS knows present: the given ones over the defaults, one
-/// entry per name (the last given wins, as a later UpdateClusterSettings does).
-pub fn effective_settings(given: &[ClusterSetting]) -> Vec<ClusterSetting> {
+/// The settings with every one ECS knows present: the given ones over the defaults (the
+/// account's `containerInsights` default), one entry per name (the last given wins, as a
+/// later UpdateClusterSettings does).
+pub fn effective_settings(given: &[ClusterSetting], insights_default: InsightsLevel) -> Vec<ClusterSetting> {
     let insights = given
         .iter()
         .rev()
         .find(|s| s.name == ClusterSettingName::ContainerInsights)
-        .map_or(InsightsLevel::Disabled, |s| s.value);
+        .map_or(insights_default, |s| s.value);
     vec![ClusterSetting {
         name: ClusterSettingName::ContainerInsights,
         value: insights,
     }]
 }
 
-/// `current` with `changes` applied (ECS `UpdateClusterSettings`).
+/// `current` with `changes` applied (ECS `UpdateClusterSettings`); only names given by
+/// either are kept, so an unset one goes on following the account default.
 pub fn merge_settings(current: &[ClusterSetting], changes: &[ClusterSetting]) -> Vec<ClusterSetting> {
-    let all: Vec<ClusterSetting> = current.iter().chain(changes).cloned().collect();
-    effective_settings(&all)
+    let mut out: Vec<ClusterSetting> = current.to_vec();
+    for change in changes {
+        out.retain(|s| s.name != change.name);
+        out.push(change.clone());
+    }
+    out
+}
+
+impl InsightsLevel {
+    /// The level an account setting value names (`enabled`, `enhanced`, else disabled).
+    pub fn from_account_value(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "enhanced" => Self::Enhanced,
+            _ => Self::Disabled,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -87,7 +104,14 @@ mod tests {
 
     #[test]
     fn container_insights_defaults_to_disabled_and_the_last_value_wins() {
-        assert_eq!(effective_settings(&[])[0].value, InsightsLevel::Disabled);
+        assert_eq!(
+            effective_settings(&[], InsightsLevel::Disabled)[0].value,
+            InsightsLevel::Disabled
+        );
+        assert_eq!(
+            effective_settings(&[], InsightsLevel::Enabled)[0].value,
+            InsightsLevel::Enabled
+        );
         let on: ClusterSetting =
             serde_json::from_str(r#"{"name":"containerInsights","value":"enabled"}"#).unwrap();
         let off = ClusterSetting {

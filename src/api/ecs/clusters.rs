@@ -199,6 +199,15 @@ pub(super) fn task_counts(s: &ApiState, cluster: &str) -> Result<(usize, usize),
     Ok((running, pending))
 }
 
+/// The cluster's settings as ECS returns them: all of them, defaults from the account.
+fn settings(s: &ApiState, given: &[ClusterSetting]) -> Result<Value, EcsError> {
+    let default = super::account_settings::effective(s, "containerInsights")?;
+    Ok(json!(model::effective_settings(
+        given,
+        model::InsightsLevel::from_account_value(&default)
+    )))
+}
+
 /// ECS `Cluster` with its live service and task counts.
 fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsError> {
     let record = s.catalog.cluster(name)?.unwrap_or(ClusterRecord {
@@ -210,7 +219,7 @@ fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsErro
     let services = s.catalog.services(Some(name))?.len();
     let (running, pending) = task_counts(s, name)?;
     let mut shape = shapes::cluster(&s.scope, &record, services, running, pending);
-    shape["settings"] = json!(model::effective_settings(&record.settings));
+    shape["settings"] = settings(s, &record.settings)?;
     Ok(tags::shaped(shape, &record.labels, include))
 }
 
@@ -219,6 +228,6 @@ fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
     let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0);
     shape["status"] = json!("INACTIVE");
     shape["registeredContainerInstancesCount"] = json!(0);
-    shape["settings"] = json!(model::effective_settings(&record.settings));
+    shape["settings"] = settings(s, &record.settings).unwrap_or_else(|_| json!([]));
     tags::shaped(shape, &record.labels, include)
 }

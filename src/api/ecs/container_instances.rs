@@ -236,3 +236,22 @@ fn in_use(s: &ApiState) -> Result<(Capacity, Vec<u16>, Vec<u16>), EcsError> {
     let (tcp, udp) = machine::ports_in_use(live.iter());
     Ok((used, tcp, udp))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DiscoverInput {
+    container_instance: Option<String>,
+    cluster: Option<String>,
+    zone_id: Option<String>,
+}
+
+/// DiscoverPollEndpoint: the agent's endpoints are this endpoint itself (the handler puts
+/// the address the request came to in `endpoint`).
+pub(super) fn discover_poll_endpoint(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: DiscoverInput = input(body)?;
+    if req.cluster.is_some() {
+        existing_cluster(s, req.cluster.as_deref())?;
+    }
+    let _ = (req.container_instance, req.zone_id);
+    Ok(json!({"endpoint": "", "telemetryEndpoint": "", "serviceConnectEndpoint": ""}))
+}

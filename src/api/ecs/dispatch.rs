@@ -1,6 +1,9 @@
 //! Operation name → the function that serves it.
 
-use super::{EcsError, attributes, clusters, container_instances, services, tags, task_definitions, tasks};
+use super::{
+    EcsError, account_settings, attributes, capacity_providers, clusters, container_instances, services,
+    tags, task_definitions, tasks,
+};
 use crate::api::ApiState;
 use serde_json::Value;
 
@@ -40,6 +43,17 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ("DescribeServices", services::describe),
     ("ListServices", services::list),
     ("DeleteService", services::delete),
+    ("ListServicesByNamespace", services::list_by_namespace),
+    ("PutAccountSetting", account_settings::put),
+    ("PutAccountSettingDefault", account_settings::put),
+    ("DeleteAccountSetting", account_settings::delete),
+    ("ListAccountSettings", account_settings::list),
+    ("DescribeCapacityProviders", capacity_providers::describe),
+    ("PutClusterCapacityProviders", capacity_providers::put),
+    (
+        "DiscoverPollEndpoint",
+        container_instances::discover_poll_endpoint,
+    ),
 ];
 
 /// Names of the operations ecsd serves.

@@ -8,8 +8,10 @@
 //! instance; every failure is an `EcsError`. `auth` decides who may call (loopback without
 //! credentials, SigV4 by the configured key pair otherwise) and `sigv4` verifies signatures.
 
+mod account_settings;
 mod attributes;
 mod auth;
+mod capacity_providers;
 mod clusters;
 #[cfg(test)]
 mod conformance_tests;
@@ -89,7 +91,7 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
         .unwrap_or_default();
     let result = match target.strip_prefix(TARGET_PREFIX) {
         Some(op) => match parse_body(&body).and_then(|input| dispatch(&s, op, input)) {
-            Ok(output) => settled(&s, op, output).await,
+            Ok(output) => settled(&s, op, output, &headers).await,
             Err(e) => Err(e),
         },
         None => Err(EcsError::UnsupportedFeature(format!(
@@ -109,11 +111,23 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
 /// How long CreateService and UpdateService wait for the controller to act on the change.
 const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// CreateService and UpdateService answer, as ECS does, with the deployment the change
+/// DiscoverPollEndpoint answers with the address the request came to. CreateService and
+/// UpdateService answer, as ECS does, with the deployment the change
 /// started (its final id and task definition): they wait (at most `SETTLE_LIMIT`) for the
 /// controller to act on the new spec, then describe the service again. Other operations'
 /// output is returned as it is.
-async fn settled(s: &ApiState, op: &str, output: Value) -> Result<Value, EcsError> {
+async fn settled(s: &ApiState, op: &str, mut output: Value, headers: &HeaderMap) -> Result<Value, EcsError> {
+    if op == "DiscoverPollEndpoint" {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let endpoint = format!("http://{host}");
+        for member in ["endpoint", "telemetryEndpoint", "serviceConnectEndpoint"] {
+            output[member] = json!(endpoint);
+        }
+        return Ok(output);
+    }
     if !matches!(op, "CreateService" | "UpdateService") {
         return Ok(output);
     }

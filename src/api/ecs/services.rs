@@ -234,6 +234,30 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ByNamespaceInput {
+    namespace: String,
+    next_token: Option<String>,
+    max_results: Option<u32>,
+}
+
+/// ListServicesByNamespace: Service Connect namespaces are not supported, so no service is
+/// in one.
+pub(super) fn list_by_namespace(_: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: ByNamespaceInput = input(body)?;
+    if req.namespace.is_empty() {
+        return Err(EcsError::InvalidParameter("namespace is required.".into()));
+    }
+    let (arns, next) = page(
+        Vec::<String>::new(),
+        req.next_token.as_deref(),
+        req.max_results,
+        10,
+    )?;
+    Ok(json!({"serviceArns": arns, "nextToken": next}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeleteInput {
     cluster: Option<String>,
     service: String,

@@ -169,6 +169,7 @@ fn decode<T: DeserializeOwned>(tree: Tree, key: &str, raw: &[u8]) -> Result<T, S
     })
 }
 
+mod account_settings;
 mod clusters;
 mod load_balancing;
 pub use load_balancing::{LoadBalancerRecord, TargetGroupRecord};
