@@ -172,7 +172,7 @@ fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsErro
 /// ECS `Cluster` of a deleted cluster: INACTIVE, empty.
 fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
     let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0);
-    shape["status"] = json!("INACTIVE");
-    shape["registeredContainerInstancesCount"] = json!(0);
+    shape.status = "INACTIVE".into();
+    shape.registered_container_instances_count = 0;
     tags::shaped(shape, &record.labels, include)
 }

@@ -179,7 +179,7 @@ fn render(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Result<Value
 /// ECS `Service` of a deleted one: INACTIVE, with nothing running and no deployments left.
 fn inactive(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Value {
     let mut shape = shapes::service(&s.scope, svc, None, None);
-    shape["status"] = json!("INACTIVE");
-    shape["deployments"] = json!([]);
+    shape.status = "INACTIVE".into();
+    shape.deployments = Vec::new();
     tags::shaped(shape, &svc.labels, include)
 }

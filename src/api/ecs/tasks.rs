@@ -201,9 +201,9 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 /// ECS `Task`, with each container's image from its task definition (and its tags when
 /// `include` asks for them).
 fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
-    let images = ops::task_definitions::container_images(&s.catalog, &t.task_definition);
-    let mut shape = shapes::task(&s.scope, t, status, &images);
+    let definition = ops::task_definitions::spec_of(&s.catalog, &t.task_definition);
+    let mut shape = shapes::task(&s.scope, t, status, definition.as_ref());
     let id = s.catalog.container_instance_id()?;
-    shape["containerInstanceArn"] = json!(instance_arn(&s.scope, &t.cluster, &id));
+    shape.container_instance_arn = Some(instance_arn(&s.scope, &t.cluster, &id));
     Ok(tags::shaped(shape, &t.labels, include))
 }

@@ -9,23 +9,23 @@ mod task_definitions;
 mod tasks;
 
 use super::ApiState;
-use super::shapes::ArnScope;
+use super::shapes::{ArnScope, Health, Items};
 use crate::model::limits;
 use crate::store::Catalog;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 type Shared = State<Arc<ApiState>>;
-type Reply = Result<Json<Value>, super::ApiError>;
+/// A handler's answer: one shape, or the error the door maps to a status.
+type Reply<T> = Result<Json<T>, super::ApiError>;
 
 /// The native API router.
 pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::LoadBalancers) -> Router {
-    let health = Json(json!({"ok": true, "engine": engine}));
+    let health = Health { ok: true, engine };
     Router::new()
-        .route("/v1/health", get(move || async move { health }))
+        .route("/v1/health", get(move || async move { Json(health) }))
         .route("/v1/apply", post(apply::apply))
         .route("/v1/clusters", get(clusters::list_clusters))
         .route(
@@ -72,8 +72,8 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
 }
 
 /// A list reply: `{"items": [...]}`.
-fn items(values: Vec<Value>) -> Json<Value> {
-    Json(json!({ "items": values }))
+fn items<T>(items: Vec<T>) -> Json<Items<T>> {
+    Json(Items { items })
 }
 
 #[cfg(test)]

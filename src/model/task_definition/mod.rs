@@ -117,6 +117,19 @@ impl TaskDefinitionSpec {
         self.volumes.iter().find(|v| v.name == name)
     }
 
+    /// Launch types this definition satisfies (ECS `compatibilities`): `EC2` and `EXTERNAL`
+    /// always (both mean "a container instance of the cluster" here), and `FARGATE` when it
+    /// follows Fargate's rules: `awsvpc` networking and task-level `cpu` and `memory`.
+    pub fn compatibilities(&self) -> Vec<Compatibility> {
+        let mut out = vec![Compatibility::Ec2, Compatibility::External];
+        let fargate =
+            self.network_mode() == NetworkMode::Awsvpc && self.cpu.is_some() && self.memory.is_some();
+        if fargate {
+            out.push(Compatibility::Fargate);
+        }
+        out
+    }
+
     /// The container definition called `name`.
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.container_definitions.iter().find(|c| c.name == name)
