@@ -119,7 +119,14 @@ impl BenchDaemon {
             "the daemon answers",
             Duration::from_secs(30),
             Duration::from_millis(20),
-            async || Ok(self.client.get("/v1/health").await.ok().map(|_| ())),
+            async || {
+                Ok(self
+                    .client
+                    .get::<ecsd::api::shapes::Health>("/v1/health")
+                    .await
+                    .ok()
+                    .map(|_| ()))
+            },
         )
         .await;
         answered.with_context(|| format!("daemon log:\n{}", self.log_tail(20)))
@@ -185,7 +192,7 @@ impl BenchDaemon {
 
     /// GET `path` on the native API; None on 404.
     pub async fn get(&self, path: &str) -> anyhow::Result<Option<Value>> {
-        match self.client.get(path).await {
+        match self.client.get_json(path).await {
             Ok(v) => Ok(Some(v)),
             Err(ClientError::Api { status: 404, .. }) => Ok(None),
             Err(e) => Err(e.into()),

@@ -42,7 +42,6 @@ use crate::store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// An API failure, mapped to one HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -124,10 +123,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(problems) => problems.clone(),
             _ => Vec::new(),
         };
-        (
-            status,
-            Json(json!({"error": self.to_string(), "details": details})),
-        )
-            .into_response()
+        let error = self.to_string();
+        (status, Json(shapes::ErrorReply { error, details })).into_response()
     }
 }

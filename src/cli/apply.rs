@@ -4,11 +4,12 @@
 use super::ServiceName;
 use super::wait::wait_for_rollouts;
 use crate::api::client::{ApiClient, ClientError};
-use crate::apply::Document;
+use crate::api::shapes::{ApplyReply, ApplyRequest};
+use crate::apply::{ApplyOptions, ApplyResult, Document};
+use crate::model::Kind;
 use crate::model::{Manifest, load_folder, parse_text};
 use crate::store::Origin;
 use clap::Args;
-use serde_json::{Value, json};
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -100,7 +101,7 @@ pub async fn send(
     files: &[PathBuf],
     dry_run: bool,
     prune: bool,
-) -> anyhow::Result<Vec<Value>> {
+) -> anyhow::Result<Vec<ApplyResult>> {
     let documents = load_documents(files)?;
     if documents.is_empty() && !prune {
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -114,8 +115,15 @@ pub async fn send(
     } else {
         None
     };
-    let body = json!({"documents": documents, "dryRun": dry_run, "prune": prune_root});
-    let reply = match client.post("/v1/apply", &body).await {
+    let request = ApplyRequest {
+        documents,
+        options: ApplyOptions {
+            dry_run,
+            prune: prune_root,
+            ..Default::default()
+        },
+    };
+    let reply: ApplyReply = match client.post("/v1/apply", &request).await {
         Err(ClientError::Api { details, .. }) if details.len() > 1 => {
             for d in &details[1..] {
                 eprintln!("error: {d}");
@@ -128,25 +136,19 @@ pub async fn send(
         }
         other => other?,
     };
-    Ok(reply["results"].as_array().cloned().unwrap_or_default())
+    Ok(reply.results)
 }
 
 /// One line per object (`service/default/web configured`), then its field changes when asked.
-pub fn print_results(results: &[Value], suffix: &str, with_changes: bool) {
+pub fn print_results(results: &[ApplyResult], suffix: &str, with_changes: bool) {
     for r in results {
-        let kind = r["kind"].as_str().unwrap_or_default().to_lowercase();
-        let detail = r["detail"]
-            .as_str()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
-        println!(
-            "{kind}/{} {}{detail}{suffix}",
-            r["name"].as_str().unwrap_or_default(),
-            r["outcome"].as_str().unwrap_or_default()
-        );
+        let kind = r.kind.to_string().to_lowercase();
+        let detail = r.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
+        let outcome = super::output::wire(&r.outcome);
+        println!("{kind}/{} {outcome}{detail}{suffix}", r.name);
         if with_changes {
-            for change in r["changes"].as_array().into_iter().flatten() {
-                println!("    {}", change.as_str().unwrap_or_default());
+            for change in &r.changes {
+                println!("    {change}");
             }
         }
     }
@@ -168,11 +170,11 @@ pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
 
 /// Every service in apply results (named `cluster/name`), whatever its outcome: even an
 /// unchanged one is waited for, so `--wait` always confirms a steady state.
-fn applied_services(results: &[Value]) -> Vec<ServiceName> {
+fn applied_services(results: &[ApplyResult]) -> Vec<ServiceName> {
     results
         .iter()
-        .filter(|r| r["kind"] == "Service")
-        .filter_map(|r| r["name"].as_str()?.split_once('/'))
+        .filter(|r| r.kind == Kind::Service)
+        .filter_map(|r| r.name.split_once('/'))
         .map(|(cluster, name)| ServiceName {
             cluster: cluster.to_string(),
             name: name.to_string(),
@@ -186,11 +188,19 @@ mod tests {
 
     #[test]
     fn every_applied_service_is_waited_for_whatever_its_outcome() {
+        use crate::store::ApplyOutcome::{Configured, Created, Unchanged};
+        let result = |kind, name: &str, outcome| ApplyResult {
+            kind,
+            name: name.into(),
+            outcome,
+            detail: None,
+            changes: Vec::new(),
+        };
         let results = [
-            json!({"kind": "TaskDefinition", "name": "web", "outcome": "configured"}),
-            json!({"kind": "Service", "name": "default/web", "outcome": "configured"}),
-            json!({"kind": "Service", "name": "prod/api", "outcome": "unchanged"}),
-            json!({"kind": "Cluster", "name": "prod", "outcome": "created"}),
+            result(Kind::TaskDefinition, "web", Configured),
+            result(Kind::Service, "default/web", Configured),
+            result(Kind::Service, "prod/api", Unchanged),
+            result(Kind::Cluster, "prod", Created),
         ];
         let names: Vec<String> = applied_services(&results).iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["service/web", "service/prod/api"]);

@@ -4,6 +4,7 @@
 use super::apply::load;
 use super::{CliKind, kind_and_name};
 use crate::api::client::ApiClient;
+use crate::api::shapes::{Deleted, Deleting, Deregistered};
 use crate::model::{DEFAULT_CLUSTER, Manifest};
 use clap::Args;
 use std::path::PathBuf;
@@ -45,23 +46,23 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
     for (kind, cluster, name) in targets {
         match kind {
             CliKind::Service => {
-                client.delete(&format!("/v1/services/{cluster}/{name}")).await?;
+                let _: Deleting = client.delete(&format!("/v1/services/{cluster}/{name}")).await?;
                 println!("service/{name} deleting (its tasks are being stopped)");
             }
             CliKind::TaskDefinition => {
-                client.delete(&format!("/v1/taskdefinitions/{name}")).await?;
+                let _: Deregistered = client.delete(&format!("/v1/taskdefinitions/{name}")).await?;
                 println!("taskdefinition/{name} deregistered");
             }
             CliKind::Cluster => {
-                client.delete(&format!("/v1/clusters/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/clusters/{name}")).await?;
                 println!("cluster/{name} deleted");
             }
             CliKind::TargetGroup => {
-                client.delete(&format!("/v1/targetgroups/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/targetgroups/{name}")).await?;
                 println!("targetgroup/{name} deleted");
             }
             CliKind::LoadBalancer => {
-                client.delete(&format!("/v1/loadbalancers/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/loadbalancers/{name}")).await?;
                 println!("loadbalancer/{name} deleted (its listeners closed)");
             }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),

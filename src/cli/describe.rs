@@ -1,11 +1,11 @@
 //! `ecsd describe KIND NAME`: one object in detail, for a person.
 
 use super::get::object_path;
-use super::output::{age, ports, short_arn, task_id, text};
+use super::output::{age, or_dash, ports, short_arn, task_id, wire};
 use super::{CliKind, kind_and_name};
-use crate::api::client::ApiClient;
+use crate::api::client::{ApiClient, parse};
+use crate::api::shapes::{Items, Service, TargetGroupShape, Task};
 use clap::Args;
-use serde_json::Value;
 
 /// Flags of `ecsd describe`.
 #[derive(Debug, Args)]
@@ -25,13 +25,12 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
     let Some(name) = name else {
         anyhow::bail!("describe needs a NAME");
     };
-    let object = client
-        .get(&object_path(kind, Some(&name), args.cluster.as_deref()))
-        .await?;
+    let path = object_path(kind, Some(&name), args.cluster.as_deref());
+    let object = client.get_json(&path).await?;
     match kind {
-        CliKind::Service => service(client, &object).await?,
-        CliKind::Task => task(&object),
-        CliKind::TargetGroup => target_group(&object),
+        CliKind::Service => service(client, &parse(&path, object)?).await?,
+        CliKind::Task => task(&parse(&path, object)?),
+        CliKind::TargetGroup => target_group(&parse(&path, object)?)?,
         CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
             print!("{}", serde_yaml_ng::to_string(&object)?)
         }
@@ -43,29 +42,29 @@ fn field(label: &str, value: impl std::fmt::Display) {
     println!("{:<17}{value}", format!("{label}:"));
 }
 
-async fn service(client: &ApiClient, s: &Value) -> anyhow::Result<()> {
-    field("Name", text(&s["serviceName"]));
-    field("Cluster", short_arn(&s["clusterArn"]));
-    field("Status", text(&s["status"]));
-    field("Task definition", short_arn(&s["taskDefinition"]));
+async fn service(client: &ApiClient, s: &Service) -> anyhow::Result<()> {
+    let cluster = short_arn(&s.cluster_arn);
+    field("Name", &s.service_name);
+    field("Cluster", &cluster);
+    field("Status", &s.status);
+    field("Task definition", short_arn(&s.task_definition));
     field(
         "Tasks",
         format!(
             "{} desired, {} running, {} pending",
-            s["desiredCount"], s["runningCount"], s["pendingCount"]
+            s.desired_count, s.running_count, s.pending_count
         ),
     );
-    field("Age", age(&s["createdAt"]));
-    let balancers: Vec<String> = s["loadBalancers"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    field("Age", age(s.created_at));
+    let balancers: Vec<String> = s
+        .load_balancers
+        .iter()
         .map(|lb| {
             format!(
                 "{} <- {}:{}",
-                crate::model::load_balancing::target_group_name(&text(&lb["targetGroupArn"])),
-                text(&lb["containerName"]),
-                lb["containerPort"]
+                crate::model::load_balancing::target_group_name(&lb.target_group_arn),
+                lb.container_name,
+                lb.container_port
             )
         })
         .collect();
@@ -73,62 +72,60 @@ async fn service(client: &ApiClient, s: &Value) -> anyhow::Result<()> {
         field("Target groups", balancers.join(", "));
     }
     println!("Deployments:");
-    for d in s["deployments"].as_array().into_iter().flatten() {
+    for d in &s.deployments {
         println!(
             "  {}  {}  {}  {}",
-            text(&d["id"]),
-            text(&d["status"]),
-            short_arn(&d["taskDefinition"]),
-            text(&d["rolloutState"])
+            d.id,
+            wire(&d.status),
+            or_dash(d.task_definition.as_deref().map(short_arn)),
+            wire(&d.rollout_state)
         );
     }
-    let cluster = short_arn(&s["clusterArn"]);
-    let name = text(&s["serviceName"]);
-    let tasks = client
-        .get(&format!("/v1/tasks?cluster={cluster}&service={name}"))
+    let tasks: Items<Task> = client
+        .get(&format!("/v1/tasks?cluster={cluster}&service={}", s.service_name))
         .await?;
     println!("Tasks:");
-    for t in tasks["items"].as_array().into_iter().flatten() {
+    for t in &tasks.items {
         println!(
             "  {}  {:<8}  {}  {}",
             task_id(t),
-            text(&t["lastStatus"]),
-            short_arn(&t["taskDefinitionArn"]),
-            ports(t)
+            t.last_status,
+            short_arn(&t.task_definition_arn),
+            ports(&t.containers)
         );
     }
     println!("Events:");
-    for e in s["events"].as_array().into_iter().flatten() {
-        println!("  {}  {}", age(&e["createdAt"]), text(&e["message"]));
+    for e in &s.events {
+        println!("  {}  {}", age(e.created_at), e.message);
     }
     Ok(())
 }
 
-fn target_group(tg: &Value) {
-    field("Name", text(&tg["targetGroupName"]));
-    field("ARN", text(&tg["targetGroupArn"]));
+fn target_group(tg: &TargetGroupShape) -> anyhow::Result<()> {
+    field("Name", &tg.target_group_name);
+    field("ARN", &tg.target_group_arn);
     println!("Settings (every default shown):");
-    for line in serde_yaml_ng::to_string(&tg["spec"]).unwrap_or_default().lines() {
+    for line in serde_yaml_ng::to_string(&tg.spec)?.lines() {
         println!("  {line}");
     }
-    field("Load balancers", list(&tg["loadBalancers"]));
-    field("Services", list(&tg["services"]));
+    field("Load balancers", list(&tg.load_balancers));
+    field("Services", list(&tg.services));
     println!("Targets:");
-    for t in tg["targets"].as_array().into_iter().flatten() {
+    for t in &tg.targets {
         println!(
             "  {}  {:<9}  {}  task {}  {}  {}",
-            text(&t["address"]),
-            text(&t["state"]),
-            text(&t["reason"]),
-            text(&t["task"]),
-            text(&t["container"]),
-            text(&t["description"])
+            t.address,
+            t.state,
+            or_dash(t.reason.as_deref()),
+            t.task,
+            t.container,
+            t.description
         );
     }
+    Ok(())
 }
 
-fn list(value: &Value) -> String {
-    let names: Vec<String> = value.as_array().into_iter().flatten().map(text).collect();
+fn list(names: &[String]) -> String {
     if names.is_empty() {
         "-".into()
     } else {
@@ -136,46 +133,45 @@ fn list(value: &Value) -> String {
     }
 }
 
-fn task(t: &Value) {
+fn task(t: &Task) {
     field("Task", task_id(t));
-    field("Cluster", short_arn(&t["clusterArn"]));
-    field("Task definition", short_arn(&t["taskDefinitionArn"]));
-    field("Group", text(&t["group"]));
-    field("Last status", text(&t["lastStatus"]));
-    field("Desired status", text(&t["desiredStatus"]));
-    field("Health", text(&t["healthStatus"]));
-    if let Some(why) = t.get("orphaned").and_then(Value::as_str) {
-        field("Orphaned", why.to_string());
+    field("Cluster", short_arn(&t.cluster_arn));
+    field("Task definition", short_arn(&t.task_definition_arn));
+    field("Group", &t.group);
+    field("Last status", t.last_status);
+    field("Desired status", t.desired_status.as_str());
+    field("Health", t.health_status.as_str());
+    if let Some(why) = &t.orphaned {
+        field("Orphaned", why);
     }
-    if t.get("stopCode").is_some() {
-        field("Stop code", text(&t["stopCode"]));
-        field("Stopped reason", text(&t["stoppedReason"]));
+    if let Some(code) = &t.stop_code {
+        field("Stop code", wire(code));
+        field("Stopped reason", or_dash(t.stopped_reason.as_deref()));
     }
-    field("Age", age(&t["createdAt"]));
-    for (label, key) in [
-        ("Created", "createdAt"),
-        ("Started", "startedAt"),
-        ("Stopping", "stoppingAt"),
-        ("Stopped", "stoppedAt"),
+    field("Age", age(t.created_at));
+    for (label, at) in [
+        ("Created", Some(t.created_at)),
+        ("Started", t.started_at),
+        ("Stopping", t.stopping_at),
+        ("Stopped", t.stopped_at),
     ] {
-        if let Some(at) = t[key].as_f64() {
-            field(label, format!("{} ago ({at:.3})", age(&t[key])));
+        if let Some(at) = at {
+            field(label, format!("{} ago ({at:.3})", age(at)));
         }
     }
     println!("Containers:");
-    for c in t["containers"].as_array().into_iter().flatten() {
-        let single = serde_json::json!({"containers": [c]});
-        println!("  {}", text(&c["name"]));
-        println!("    Image:       {}", text(&c["image"]));
-        println!("    Runtime id:  {}", text(&c["runtimeId"]));
-        println!("    Status:      {}", text(&c["lastStatus"]));
-        println!("    Health:      {}", text(&c["healthStatus"]));
-        println!("    Exit code:   {}", text(&c["exitCode"]));
-        println!("    Reason:      {}", text(&c["reason"]));
-        println!("    Ports:       {}", ports(&single));
-        for p in c["healthProbes"].as_array().into_iter().flatten() {
-            let output = text(&p["output"]).replace('\n', " | ");
-            println!("    Probe:       exit {}  {output}", p["exitCode"]);
+    for c in &t.containers {
+        println!("  {}", c.name);
+        println!("    Image:       {}", or_dash(c.image.as_deref()));
+        println!("    Runtime id:  {}", or_dash(c.runtime_id.as_deref()));
+        println!("    Status:      {}", c.last_status);
+        println!("    Health:      {}", c.health_status.as_str());
+        println!("    Exit code:   {}", or_dash(c.exit_code));
+        println!("    Reason:      {}", or_dash(c.reason.as_deref()));
+        println!("    Ports:       {}", ports(std::slice::from_ref(c)));
+        for p in &c.health_probes {
+            let output = p.output.replace('\n', " | ");
+            println!("    Probe:       exit {}  {output}", p.exit_code);
         }
     }
 }

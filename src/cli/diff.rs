@@ -21,9 +21,9 @@ pub struct DiffArgs {
 pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<()> {
     let prune = !args.no_prune && args.files.len() == 1 && args.files[0].as_os_str() != "-";
     let results = send(client, &args.files, true, prune).await?;
-    let changed: Vec<serde_json::Value> = results
+    let changed: Vec<_> = results
         .into_iter()
-        .filter(|r| r["outcome"] != "unchanged")
+        .filter(|r| r.outcome != crate::store::ApplyOutcome::Unchanged)
         .collect();
     if changed.is_empty() {
         println!("no changes");

@@ -3,8 +3,8 @@
 
 use super::output::task_id;
 use crate::api::client::ApiClient;
+use crate::api::shapes::{Health, Items, Task};
 use crate::runtime::DockerRuntime;
-use serde_json::Value;
 
 /// One container to read from or exec into.
 #[derive(Debug, Clone)]
@@ -21,9 +21,8 @@ pub struct Target {
 
 /// Connects to the engine the daemon uses.
 pub async fn engine(client: &ApiClient) -> anyhow::Result<DockerRuntime> {
-    let health = client.get("/v1/health").await?;
-    let endpoint = health["engine"].as_str().map(str::to_string);
-    Ok(DockerRuntime::connect(endpoint.as_deref())?)
+    let health: Health = client.get("/v1/health").await?;
+    Ok(DockerRuntime::connect(Some(&health.engine))?)
 }
 
 /// Containers of `target` (`TASK`, a task id prefix, or `service/NAME`), optionally only `container`.
@@ -33,32 +32,31 @@ pub async fn targets(
     cluster: Option<&str>,
     container: Option<&str>,
 ) -> anyhow::Result<Vec<Target>> {
-    let tasks: Vec<Value> = match target.split_once('/') {
+    let tasks: Vec<Task> = match target.split_once('/') {
         Some(("service" | "svc" | "services", name)) => {
             let cluster = cluster.unwrap_or(crate::model::DEFAULT_CLUSTER);
-            let reply = client
+            let reply: Items<Task> = client
                 .get(&format!("/v1/tasks?cluster={cluster}&service={name}&all=true"))
                 .await?;
-            reply["items"].as_array().cloned().unwrap_or_default()
+            reply.items
         }
         Some((kind, _)) => anyhow::bail!("expected TASK or service/NAME, got {kind}/…"),
         None => vec![client.get(&format!("/v1/tasks/{target}")).await?],
     };
     let mut out = Vec::new();
     for task in &tasks {
-        for c in task["containers"].as_array().into_iter().flatten() {
-            let name = c["name"].as_str().unwrap_or_default();
-            let Some(runtime_id) = c["runtimeId"].as_str() else {
+        for c in &task.containers {
+            let Some(runtime_id) = &c.runtime_id else {
                 continue;
             };
-            if container.is_some_and(|want| want != name) {
+            if container.is_some_and(|want| want != c.name) {
                 continue;
             }
             out.push(Target {
                 task: task_id(task),
-                container: name.to_string(),
-                runtime_id: runtime_id.to_string(),
-                last_status: c["lastStatus"].as_str().unwrap_or_default().to_string(),
+                container: c.name.clone(),
+                runtime_id: runtime_id.clone(),
+                last_status: c.last_status.to_string(),
             });
         }
     }

@@ -1,8 +1,9 @@
 //! `ecsd events [service/NAME]`: service events, oldest first.
 
 use super::ServiceName;
-use super::output::{age, print_table, text};
+use super::output::{age, print_table};
 use crate::api::client::ApiClient;
+use crate::api::shapes::{EventEntry, Items};
 use crate::model::DEFAULT_CLUSTER;
 use clap::Args;
 
@@ -27,17 +28,16 @@ pub async fn run(client: &ApiClient, args: EventsArgs) -> anyhow::Result<()> {
     } else if let Some(cluster) = &args.cluster {
         query.push(format!("cluster={cluster}"));
     }
-    let reply = client.get(&format!("/v1/events?{}", query.join("&"))).await?;
-    let rows: Vec<Vec<String>> = reply["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let reply: Items<EventEntry> = client.get(&format!("/v1/events?{}", query.join("&"))).await?;
+    let rows: Vec<Vec<String>> = reply
+        .items
+        .iter()
         .map(|e| {
-            let service = match e["cluster"].as_str() {
-                Some(DEFAULT_CLUSTER) | None => text(&e["service"]),
-                Some(cluster) => format!("{cluster}/{}", text(&e["service"])),
+            let service = match e.cluster.as_str() {
+                DEFAULT_CLUSTER => e.service.clone(),
+                cluster => format!("{cluster}/{}", e.service),
             };
-            vec![age(&e["createdAt"]), service, text(&e["message"])]
+            vec![age(e.created_at), service, e.message.clone()]
         })
         .collect();
     print_table(&["AGE", "SERVICE", "MESSAGE"], &rows);

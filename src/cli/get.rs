@@ -1,10 +1,14 @@
 //! `ecsd get KIND [NAME]`: list objects as a table, or print ECS JSON/YAML.
 
-use super::output::{Format, age, ports, print_document, print_table, short_arn, task_id, text};
+use super::output::{Format, age, or_dash, ports, print_document, print_table, short_arn, task_id, wire};
 use super::{CliKind, kind_and_name};
-use crate::api::client::ApiClient;
+use crate::api::client::{ApiClient, parse};
+use crate::api::shapes::{
+    Cluster, Items, LoadBalancerShape, Service, TargetGroupShape, Task, TaskDefinition,
+};
 use clap::Args;
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// Flags of `ecsd get`.
 #[derive(Debug, Args)]
@@ -59,91 +63,90 @@ pub async fn run(client: &ApiClient, args: GetArgs) -> anyhow::Result<()> {
             path = format!("{path}?{}", query.join("&"));
         }
     }
-    let reply = client.get(&path).await?;
+    let reply = client.get_json(&path).await?;
     if matches!(args.output, Format::Json | Format::Yaml) {
         return print_document(&reply, args.output);
     }
-    let items = match name {
-        Some(_) => vec![reply],
-        None => reply["items"].as_array().cloned().unwrap_or_default(),
-    };
+    let one = name.is_some();
     let wide = args.output == Format::Wide;
     match kind {
-        CliKind::Cluster => clusters(&items),
-        CliKind::TaskDefinition => task_definitions(&items, wide),
-        CliKind::Service => services(&items, wide),
-        CliKind::Task => tasks(&items, wide),
-        CliKind::TargetGroup => target_groups(&items),
-        CliKind::LoadBalancer => load_balancers(&items),
+        CliKind::Cluster => clusters(&objects(&path, reply, one)?),
+        CliKind::TaskDefinition => task_definitions(&objects(&path, reply, one)?, wide),
+        CliKind::Service => services(&objects(&path, reply, one)?, wide),
+        CliKind::Task => tasks(&objects(&path, reply, one)?, wide),
+        CliKind::TargetGroup => target_groups(&objects(&path, reply, one)?),
+        CliKind::LoadBalancer => load_balancers(&objects(&path, reply, one)?),
     }
     Ok(())
 }
 
-fn clusters(items: &[Value]) {
+/// The objects of a reply: the one object, or the items of a list.
+fn objects<T: DeserializeOwned>(path: &str, reply: Value, one: bool) -> anyhow::Result<Vec<T>> {
+    Ok(if one {
+        vec![parse(path, reply)?]
+    } else {
+        parse::<Items<T>>(path, reply)?.items
+    })
+}
+
+fn clusters(items: &[Cluster]) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|c| {
             vec![
-                text(&c["clusterName"]),
-                c["activeServicesCount"].to_string(),
-                c["runningTasksCount"].to_string(),
-                c["pendingTasksCount"].to_string(),
+                c.cluster_name.clone(),
+                c.active_services_count.to_string(),
+                c.running_tasks_count.to_string(),
+                c.pending_tasks_count.to_string(),
             ]
         })
         .collect();
     print_table(&["NAME", "SERVICES", "RUNNING", "PENDING"], &rows);
 }
 
-fn target_groups(items: &[Value]) {
+fn target_groups(items: &[TargetGroupShape]) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|tg| {
-            let targets = tg["targets"].as_array().cloned().unwrap_or_default();
-            let healthy = targets.iter().filter(|t| t["state"] == "healthy").count();
+            let healthy = tg.targets.iter().filter(|t| t.state == "healthy").count();
             vec![
-                text(&tg["targetGroupName"]),
-                text(&tg["spec"]["protocol"]),
-                format!("{healthy}/{}", targets.len()),
-                text(&tg["spec"]["healthCheckPath"]),
-                age(&tg["createdAt"]),
+                tg.target_group_name.clone(),
+                wire(&tg.spec.protocol),
+                format!("{healthy}/{}", tg.targets.len()),
+                or_dash(tg.spec.health_check_path.as_deref()),
+                age(tg.created_at),
             ]
         })
         .collect();
     print_table(&["NAME", "PROTOCOL", "HEALTHY", "CHECK PATH", "AGE"], &rows);
 }
 
-fn load_balancers(items: &[Value]) {
+fn load_balancers(items: &[LoadBalancerShape]) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|lb| {
-            let listening: Vec<String> = lb["listening"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(text)
-                .collect();
             vec![
-                text(&lb["loadBalancerName"]),
-                listening.join(","),
-                age(&lb["createdAt"]),
+                lb.load_balancer_name.clone(),
+                lb.listening.join(","),
+                age(lb.created_at),
             ]
         })
         .collect();
     print_table(&["NAME", "LISTENING", "AGE"], &rows);
 }
 
-fn task_definitions(items: &[Value], wide: bool) {
+fn task_definitions(items: &[TaskDefinition], wide: bool) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|td| {
-            let containers = td["containerDefinitions"].as_array().cloned().unwrap_or_default();
-            let names: Vec<String> = containers.iter().map(|c| text(&c["name"])).collect();
-            let images: Vec<String> = containers.iter().map(|c| text(&c["image"])).collect();
+            let containers = td.container_definitions.iter().map(|c| &c.definition);
+            let names: Vec<&str> = containers.clone().map(|c| c.name.as_str()).collect();
+            let images: Vec<&str> = containers.map(|c| c.image.as_str()).collect();
             let mut row = vec![
-                format!("{}:{}", text(&td["family"]), td["revision"]),
-                text(&td["status"]),
+                format!("{}:{}", td.family, td.revision),
+                wire(&td.status),
                 names.join(","),
-                age(&td["registeredAt"]),
+                age(td.registered_at),
             ];
             if wide {
                 row.push(images.join(","));
@@ -158,21 +161,21 @@ fn task_definitions(items: &[Value], wide: bool) {
     print_table(&headers, &rows);
 }
 
-fn services(items: &[Value], wide: bool) {
+fn services(items: &[Service], wide: bool) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|s| {
             let mut row = vec![
-                text(&s["serviceName"]),
-                s["desiredCount"].to_string(),
-                s["runningCount"].to_string(),
-                s["pendingCount"].to_string(),
-                short_arn(&s["taskDefinition"]),
-                age(&s["createdAt"]),
+                s.service_name.clone(),
+                s.desired_count.to_string(),
+                s.running_count.to_string(),
+                s.pending_count.to_string(),
+                short_arn(&s.task_definition),
+                age(s.created_at),
             ];
             if wide {
-                row.push(short_arn(&s["clusterArn"]));
-                row.push(text(&s["status"]));
+                row.push(short_arn(&s.cluster_arn));
+                row.push(s.status.clone());
             }
             row
         })
@@ -185,30 +188,30 @@ fn services(items: &[Value], wide: bool) {
 }
 
 /// ORPHANED for a task adopted after a database loss (ECS's `lastStatus` stays RUNNING).
-fn last_status(t: &Value) -> String {
-    if t.get("orphaned").is_some_and(|o| !o.is_null()) {
+fn last_status(t: &Task) -> String {
+    if t.orphaned.is_some() {
         "ORPHANED".to_string()
     } else {
-        text(&t["lastStatus"])
+        t.last_status.to_string()
     }
 }
 
-fn tasks(items: &[Value], wide: bool) {
+fn tasks(items: &[Task], wide: bool) {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|t| {
             let mut row = vec![
                 task_id(t),
-                text(&t["group"]),
+                t.group.clone(),
                 last_status(t),
-                text(&t["desiredStatus"]),
-                text(&t["healthStatus"]),
-                ports(t),
-                age(&t["createdAt"]),
+                t.desired_status.as_str().to_string(),
+                t.health_status.as_str().to_string(),
+                ports(&t.containers),
+                age(t.created_at),
             ];
             if wide {
-                row.push(short_arn(&t["taskDefinitionArn"]));
-                row.push(text(&t.get("stoppedReason").cloned().unwrap_or(json!(null))));
+                row.push(short_arn(&t.task_definition_arn));
+                row.push(or_dash(t.stopped_reason.as_deref()));
             }
             row
         })

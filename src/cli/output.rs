@@ -1,5 +1,6 @@
 //! Rendering for the CLI: aligned tables, ages, and json/yaml passthrough of ECS shapes.
 
+use crate::api::shapes::{Container, Task};
 use serde_json::Value;
 
 /// `-o` formats.
@@ -47,10 +48,7 @@ pub fn print_document(value: &Value, format: Format) -> anyhow::Result<()> {
 }
 
 /// kubectl-style age (`45s`, `3m`, `2h`, `4d`) of an epoch-seconds timestamp.
-pub fn age(epoch_seconds: &Value) -> String {
-    let Some(then) = epoch_seconds.as_f64() else {
-        return "-".into();
-    };
+pub fn age(then: f64) -> String {
     let now = crate::model::now_millis() as f64 / 1000.0;
     let secs = (now - then).max(0.0) as u64;
     match secs {
@@ -61,40 +59,38 @@ pub fn age(epoch_seconds: &Value) -> String {
     }
 }
 
-/// A string field, or `-`.
-pub fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "-".into(),
-        other => other.to_string(),
-    }
+/// An optional field, or `-` when the daemon did not send it.
+pub fn or_dash(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
 /// Last path segment of an ARN (`…/web:3` → `web:3`).
-pub fn short_arn(value: &Value) -> String {
-    let s = text(value);
-    s.rsplit('/').next().unwrap_or(&s).to_string()
+pub fn short_arn(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
 
-/// Task id from a task ARN.
-pub fn task_id(task: &Value) -> String {
-    short_arn(&task["taskArn"])
+/// Task id from a task's ARN.
+pub fn task_id(task: &Task) -> String {
+    short_arn(&task.task_arn)
 }
 
-/// `8080->80/tcp` list of a task's published ports.
-pub fn ports(task: &Value) -> String {
-    let mut out = Vec::new();
-    for c in task["containers"].as_array().into_iter().flatten() {
-        for b in c["networkBindings"].as_array().into_iter().flatten() {
-            out.push(format!(
-                "{}->{}/{}",
-                b["hostPort"],
-                b["containerPort"],
-                text(&b["protocol"])
-            ));
-        }
-    }
+/// `8080->80/tcp` list of the ports published by `containers`.
+pub fn ports(containers: &[Container]) -> String {
+    let mut out: Vec<String> = containers
+        .iter()
+        .flat_map(|c| &c.network_bindings)
+        .map(|b| format!("{}->{}/{}", b.host_port, b.container_port, b.protocol.as_str()))
+        .collect();
     out.sort();
     out.dedup();
     if out.is_empty() { "-".into() } else { out.join(",") }
+}
+
+/// A value as the API spells it (`PRIMARY`, `IN_PROGRESS`, `ACTIVE`, …).
+pub fn wire(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "-".into(),
+    }
 }

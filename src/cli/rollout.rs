@@ -2,11 +2,11 @@
 //! service's deployments.
 
 use super::ServiceTarget;
-use super::output::{age, print_table, short_arn, text};
+use super::output::{age, or_dash, print_table, short_arn, wire};
 use super::wait::wait_for_rollouts;
 use crate::api::client::ApiClient;
+use crate::api::shapes::{DeploymentShape, Items, Service, UndoReply, UndoRequest};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Flags of `ecsd rollout`.
@@ -57,19 +57,16 @@ pub async fn run(client: &ApiClient, args: RolloutArgs) -> anyhow::Result<()> {
         RolloutAction::History { service } => history(client, &service).await,
         RolloutAction::Undo { service, to_revision } => {
             let service = service.service()?;
-            let reply = client
-                .post(
-                    &format!("{}/undo", service.path()),
-                    &json!({"toRevision": to_revision}),
-                )
+            let reply: UndoReply = client
+                .post(&format!("{}/undo", service.path()), &UndoRequest { to_revision })
                 .await?;
-            println!("{service} rolled back to {}", text(&reply["taskDefinition"]));
+            println!("{service} rolled back to {}", reply.task_definition);
             Ok(())
         }
         RolloutAction::Restart { service } => {
             let service = service.service()?;
-            client
-                .post(&format!("{}/restart", service.path()), &json!({}))
+            let _: Service = client
+                .post(&format!("{}/restart", service.path()), &serde_json::Map::new())
                 .await?;
             println!("{service} restarted");
             Ok(())
@@ -79,12 +76,9 @@ pub async fn run(client: &ApiClient, args: RolloutArgs) -> anyhow::Result<()> {
 
 async fn history(client: &ApiClient, target: &ServiceTarget) -> anyhow::Result<()> {
     let service = target.service()?;
-    let reply = client.get(&format!("{}/deployments", service.path())).await?;
-    let mut deployments: Vec<Value> = reply["items"].as_array().cloned().unwrap_or_default();
-    deployments.sort_by(|a, b| {
-        let at = |d: &Value| d["createdAt"].as_f64().unwrap_or(0.0);
-        at(b).total_cmp(&at(a))
-    });
+    let reply: Items<DeploymentShape> = client.get(&format!("{}/deployments", service.path())).await?;
+    let mut deployments = reply.items;
+    deployments.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
     let rows: Vec<Vec<String>> = deployments.iter().map(history_row).collect();
     print_table(
         &["ID", "TASK DEFINITION", "STATUS", "ROLLOUT", "CREATED", "REASON"],
@@ -93,20 +87,20 @@ async fn history(client: &ApiClient, target: &ServiceTarget) -> anyhow::Result<(
     Ok(())
 }
 
-fn history_row(d: &Value) -> Vec<String> {
+fn history_row(d: &DeploymentShape) -> Vec<String> {
     let mut reason: Vec<String> = Vec::new();
-    if let Some(from) = d["rollbackFrom"].as_str() {
+    if let Some(from) = &d.rollback_from {
         reason.push(format!("rollback from {from}"));
     }
-    if let Some(why) = d["rolloutStateReason"].as_str() {
-        reason.push(why.to_string());
+    if let Some(why) = &d.rollout_state_reason {
+        reason.push(why.clone());
     }
     vec![
-        text(&d["id"]),
-        short_arn(&d["taskDefinition"]),
-        text(&d["status"]),
-        text(&d["rolloutState"]),
-        age(&d["createdAt"]),
+        d.id.clone(),
+        or_dash(d.task_definition.as_deref().map(short_arn)),
+        wire(&d.status),
+        wire(&d.rollout_state),
+        age(d.created_at),
         if reason.is_empty() {
             "-".into()
         } else {
@@ -121,14 +115,11 @@ mod tests {
 
     #[test]
     fn a_history_row_shows_the_short_revision_and_why_it_is_a_rollback() {
-        let d = json!({
-            "id": "ecs-svc/2",
-            "taskDefinition": "arn:aws:ecs:local:000000000000:task-definition/web:1",
-            "status": "PRIMARY",
-            "rolloutState": "IN_PROGRESS",
-            "rolloutStateReason": "ECS deployment circuit breaker: rolling back",
-            "rollbackFrom": "ecs-svc/1",
-        });
+        let d = DeploymentShape {
+            rollout_state_reason: Some("ECS deployment circuit breaker: rolling back".into()),
+            rollback_from: Some("ecs-svc/1".into()),
+            ..DeploymentShape::example("ecs-svc/2", "web:1")
+        };
         let row = history_row(&d);
         assert_eq!(row[..4], ["ecs-svc/2", "web:1", "PRIMARY", "IN_PROGRESS"]);
         assert_eq!(
@@ -139,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_history_row_without_a_reason_shows_a_dash() {
-        let row = history_row(&json!({"id": "ecs-svc/1", "status": "INACTIVE"}));
+        let row = history_row(&DeploymentShape::example("ecs-svc/1", "web:1"));
         assert_eq!(row[5], "-");
     }
 }

@@ -2,8 +2,8 @@
 
 use super::output::task_id;
 use crate::api::client::ApiClient;
+use crate::api::shapes::{Items, RunTaskRequest, Task};
 use clap::Args;
-use serde_json::json;
 
 /// Flags of `ecsd run-task`.
 #[derive(Debug, Args)]
@@ -23,14 +23,14 @@ pub struct RunTaskArgs {
 
 /// Runs `run-task`, printing one task id per line.
 pub async fn run(client: &ApiClient, args: RunTaskArgs) -> anyhow::Result<()> {
-    let body = json!({
-        "taskDefinition": args.task_definition,
-        "count": args.count,
-        "cluster": args.cluster,
-        "startedBy": args.started_by,
-    });
-    let reply = client.post("/v1/tasks", &body).await?;
-    for task in reply["items"].as_array().into_iter().flatten() {
+    let request = RunTaskRequest {
+        task_definition: args.task_definition,
+        count: Some(args.count),
+        cluster: args.cluster,
+        started_by: args.started_by,
+    };
+    let reply: Items<Task> = client.post("/v1/tasks", &request).await?;
+    for task in &reply.items {
         println!("{}", task_id(task));
     }
     Ok(())

@@ -2,8 +2,8 @@
 
 use super::ServiceTarget;
 use crate::api::client::ApiClient;
+use crate::api::shapes::{ScaleRequest, Service};
 use clap::Args;
-use serde_json::json;
 
 /// Flags of `ecsd scale`.
 #[derive(Debug, Args)]
@@ -17,11 +17,11 @@ pub struct ScaleArgs {
 /// Runs `scale`.
 pub async fn run(client: &ApiClient, args: ScaleArgs) -> anyhow::Result<()> {
     let service = args.service.service()?;
-    client
-        .post(
-            &format!("{}/scale", service.path()),
-            &json!({"desiredCount": args.count}),
-        )
+    let request = ScaleRequest {
+        desired_count: args.count,
+    };
+    let _: Service = client
+        .post(&format!("{}/scale", service.path()), &request)
         .await?;
     println!("{service} scaled to {}", args.count);
     Ok(())

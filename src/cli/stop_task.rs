@@ -2,8 +2,8 @@
 
 use super::output::task_id;
 use crate::api::client::ApiClient;
+use crate::api::shapes::{StopTaskRequest, Task};
 use clap::Args;
-use serde_json::json;
 
 /// Flags of `ecsd stop-task`.
 #[derive(Debug, Args)]
@@ -17,11 +17,9 @@ pub struct StopTaskArgs {
 
 /// Runs `stop-task`.
 pub async fn run(client: &ApiClient, args: StopTaskArgs) -> anyhow::Result<()> {
-    let reply = client
-        .post(
-            &format!("/v1/tasks/{}/stop", args.id),
-            &json!({"reason": args.reason}),
-        )
+    let request = StopTaskRequest { reason: args.reason };
+    let reply: Task = client
+        .post(&format!("/v1/tasks/{}/stop", args.id), &request)
         .await?;
     println!("task/{} stopping", task_id(&reply));
     Ok(())

@@ -1,8 +1,10 @@
 //! `ecsd sync status`: each watched folder and file, with its state, last applied content hash
 //! and time, and the problems of files in error (file:line: field: message).
 
-use super::output::{age, print_table, text};
+use super::output::{age, or_dash, print_table, wire};
 use crate::api::client::ApiClient;
+use crate::api::shapes::{StateRecoveryShape, SyncStatus};
+use crate::store::FileSyncState;
 use clap::{Args, Subcommand};
 
 /// `ecsd sync …`.
@@ -21,46 +23,41 @@ enum SyncCommand {
 /// Runs `sync status`.
 pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
     let SyncCommand::Status = args.command;
-    let reply = client.get("/v1/sync").await?;
-    print_recovery(&reply["stateRecovery"]);
-    let folders = reply["items"].as_array().cloned().unwrap_or_default();
-    if folders.is_empty() {
+    let reply: SyncStatus = client.get("/v1/sync").await?;
+    if let Some(recovery) = &reply.state_recovery {
+        print_recovery(recovery);
+    }
+    if reply.items.is_empty() {
         println!("no folder is watched (start the daemon with `ecsd serve --watch DIR`)");
         return Ok(());
     }
-    for folder in &folders {
-        println!(
-            "{}  (scanned {} ago)",
-            text(&folder["folder"]),
-            age(&folder["scannedAt"])
-        );
-        if let Some(e) = folder["error"].as_str() {
+    for folder in &reply.items {
+        println!("{}  (scanned {} ago)", folder.folder, age(folder.scanned_at));
+        if let Some(e) = &folder.error {
             println!("  incomplete: {e}");
         }
-        let rows: Vec<Vec<String>> = folder["files"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let rows: Vec<Vec<String>> = folder
+            .files
+            .iter()
             .map(|f| {
-                let applied = if f["appliedAt"].is_null() {
-                    "-".to_string()
-                } else {
-                    format!("{} ago", age(&f["appliedAt"]))
-                };
                 vec![
-                    format!("  {}", text(&f["file"])),
-                    text(&f["state"]),
-                    text(&f["appliedHash"]),
-                    applied,
+                    format!("  {}", f.file),
+                    wire(&f.state),
+                    or_dash(f.applied_hash.as_deref()),
+                    or_dash(f.applied_at.map(|at| format!("{} ago", age(at)))),
                 ]
             })
             .collect();
         print_table(&["  FILE", "STATE", "APPLIED HASH", "APPLIED"], &rows);
-        for f in folder["files"].as_array().into_iter().flatten() {
+        for f in &folder.files {
             // An emptied file is kept on purpose: a note, not an error.
-            let kind = if f["state"] == "Empty" { "kept" } else { "error" };
-            for e in f["errors"].as_array().into_iter().flatten() {
-                println!("  {kind}: {}: {}", text(&f["file"]), text(e));
+            let kind = if f.state == FileSyncState::Empty {
+                "kept"
+            } else {
+                "error"
+            };
+            for e in &f.errors {
+                println!("  {kind}: {}: {e}", f.file);
             }
         }
     }
@@ -68,15 +65,12 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
 }
 
 /// The damage found when the state database was replaced, and what it means for the user.
-fn print_recovery(recovery: &serde_json::Value) {
-    if recovery.is_null() {
-        return;
-    }
+fn print_recovery(recovery: &StateRecoveryShape) {
     println!(
         "state database: damaged {} ago and replaced ({}); moved to {}",
-        age(&recovery["detectedAt"]),
-        text(&recovery["reason"]),
-        text(&recovery["movedTo"])
+        age(recovery.detected_at),
+        recovery.reason,
+        or_dash(recovery.moved_to.as_deref())
     );
     println!(
         "  running containers were adopted and keep running; tasks shown ORPHANED wait for their service to be applied again"

@@ -2,9 +2,10 @@
 //! decision of where a rollout stands, and the polling loop that prints its progress.
 
 use super::ServiceName;
-use super::output::{short_arn, text};
+use super::output::{or_dash, short_arn};
 use crate::api::client::ApiClient;
-use serde_json::Value;
+use crate::api::shapes::{DeploymentShape, Items, Service};
+use crate::store::{DeploymentStatus, RolloutState};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -43,18 +44,18 @@ pub enum RolloutOutcome {
 /// Where the rollout of `service` (an ECS `Service` shape) stands. `started` is the id of the
 /// deployment that was PRIMARY when the wait began: its failure fails the wait even after
 /// another deployment has taken over.
-pub fn rollout_outcome(service: &Value, started: Option<&str>) -> RolloutOutcome {
-    if service["status"] == "DRAINING" {
+pub fn rollout_outcome(service: &Service, started: Option<&str>) -> RolloutOutcome {
+    if service.status == "DRAINING" {
         return RolloutOutcome::Deleting;
     }
-    let Some(primary) = primary(service).filter(|_| observed(service)) else {
+    let Some(primary) = primary(service).filter(|_| service.spec_observed) else {
         return RolloutOutcome::InProgress;
     };
-    let by_id = |id: &str| deployments(service).iter().find(|d| d["id"] == id);
-    if let Some(from) = primary["rollbackFrom"].as_str() {
+    let by_id = |id: &str| service.deployments.iter().find(|d| d.id == id);
+    if let Some(from) = &primary.rollback_from {
         return RolloutOutcome::RolledBack {
-            from: from.to_string(),
-            to: short_arn(&primary["taskDefinition"]),
+            from: from.clone(),
+            to: revision(primary),
             reason: by_id(from).and_then(failure_reason),
         };
     }
@@ -62,69 +63,67 @@ pub fn rollout_outcome(service: &Value, started: Option<&str>) -> RolloutOutcome
     if let Some(failed) = watched
         .into_iter()
         .flatten()
-        .find(|d| d["rolloutState"] == "FAILED")
+        .find(|d| d.rollout_state == RolloutState::Failed)
     {
         return RolloutOutcome::Failed {
-            deployment: text(&failed["id"]),
+            deployment: failed.id.clone(),
             reason: failure_reason(failed).unwrap_or_else(|| "the deployment failed".into()),
         };
     }
-    let others_remain = deployments(service)
+    let others_remain = service
+        .deployments
         .iter()
-        .any(|d| d["id"] != primary["id"] && (d["status"] == "PRIMARY" || d["status"] == "ACTIVE"));
+        .any(|d| d.id != primary.id && d.status != DeploymentStatus::Inactive);
     // A COMPLETED deployment stays COMPLETED through a later scale: the counts say whether the
     // service is steady again.
-    let counts_met =
-        service["runningCount"] == service["desiredCount"] && service["pendingCount"].as_u64() == Some(0);
-    if primary["rolloutState"] == "COMPLETED" && !others_remain && counts_met {
+    let counts_met = service.running_count == service.desired_count && service.pending_count == 0;
+    if primary.rollout_state == RolloutState::Completed && !others_remain && counts_met {
         RolloutOutcome::Completed
     } else {
         RolloutOutcome::InProgress
     }
 }
 
-/// Whether the controller has acted on the service's latest change (and on a new revision of a
-/// family it follows), so that its deployments are current.
-fn observed(service: &Value) -> bool {
-    service["specObserved"] == true
-}
-
 /// A deployment's `rolloutStateReason`, without the trailing period ECS puts there.
-fn failure_reason(deployment: &Value) -> Option<String> {
-    let reason = deployment["rolloutStateReason"].as_str()?;
+fn failure_reason(deployment: &DeploymentShape) -> Option<String> {
+    let reason = deployment.rollout_state_reason.as_deref()?;
     Some(reason.trim_end_matches('.').to_string())
 }
 
-fn deployments(service: &Value) -> &[Value] {
-    service["deployments"].as_array().map_or(&[], Vec::as_slice)
+/// `family:revision` a deployment runs.
+fn revision(deployment: &DeploymentShape) -> String {
+    or_dash(deployment.task_definition.as_deref().map(short_arn))
 }
 
-fn primary(service: &Value) -> Option<&Value> {
-    deployments(service).iter().find(|d| d["status"] == "PRIMARY")
+fn primary(service: &Service) -> Option<&DeploymentShape> {
+    service
+        .deployments
+        .iter()
+        .find(|d| d.status == DeploymentStatus::Primary)
 }
 
 /// `deployment ecs-svc/… (web:3): 2 of 3 running, IN_PROGRESS` for the PRIMARY deployment.
-fn progress(service: &Value) -> Option<String> {
+fn progress(service: &Service) -> Option<String> {
     let d = primary(service)?;
-    let failed = match d["failedTasks"].as_u64() {
-        Some(n) if n > 0 => format!(", {n} failed"),
-        _ => String::new(),
+    let failed = match d.failed_tasks {
+        0 => String::new(),
+        n => format!(", {n} failed"),
     };
     Some(format!(
         "deployment {} ({}): {} of {} running{failed}, {}",
-        text(&d["id"]),
-        short_arn(&d["taskDefinition"]),
-        d["runningCount"],
-        d["desiredCount"],
-        text(&d["rolloutState"])
+        d.id,
+        revision(d),
+        d.running_count,
+        d.desired_count,
+        super::output::wire(&d.rollout_state)
     ))
 }
 
 /// `; latest event: …` from the newest service event, if any.
-fn latest_event(service: &Value) -> String {
-    service["events"][0]["message"]
-        .as_str()
-        .map(|m| format!("; latest event: {m}"))
+fn latest_event(service: Option<&Service>) -> String {
+    service
+        .and_then(|s| s.events.first())
+        .map(|e| format!("; latest event: {}", e.message))
         .unwrap_or_default()
 }
 
@@ -133,7 +132,7 @@ struct Watch {
     service: ServiceName,
     started: Option<String>,
     last_line: Option<String>,
-    last_seen: Value,
+    last_seen: Option<Service>,
     done: bool,
 }
 
@@ -143,16 +142,16 @@ impl Watch {
             service,
             started: None,
             last_line: None,
-            last_seen: Value::Null,
+            last_seen: None,
             done: false,
         }
     }
 
     /// Takes one reading: prints changed progress, fails on a failed or rolled-back rollout.
-    async fn observe(&mut self, client: &ApiClient, service: Value, labelled: bool) -> anyhow::Result<()> {
-        if observed(&service) {
+    async fn observe(&mut self, client: &ApiClient, service: Service, labelled: bool) -> anyhow::Result<()> {
+        if service.spec_observed {
             if self.started.is_none() {
-                self.started = primary(&service).map(|d| text(&d["id"]));
+                self.started = primary(&service).map(|d| d.id.clone());
             }
             let line = progress(&service);
             if line.is_some() && line != self.last_line {
@@ -166,8 +165,8 @@ impl Watch {
             }
         }
         let outcome = rollout_outcome(&service, self.started.as_deref());
-        let event = latest_event(&service);
-        self.last_seen = service;
+        let event = latest_event(Some(&service));
+        self.last_seen = Some(service);
         let name = &self.service;
         match outcome {
             RolloutOutcome::InProgress => {}
@@ -192,14 +191,13 @@ impl Watch {
 
     /// Why deployment `id`, no longer among the service's current ones, failed.
     async fn past_failure_reason(&self, client: &ApiClient, id: &str) -> anyhow::Result<String> {
-        let history = client
+        let history: Items<DeploymentShape> = client
             .get(&format!("{}/deployments", self.service.path()))
             .await?;
-        Ok(history["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|d| d["id"] == id)
+        Ok(history
+            .items
+            .iter()
+            .find(|d| d.id == id)
             .and_then(failure_reason)
             .unwrap_or_else(|| "the deployment failed".into()))
     }
@@ -218,7 +216,7 @@ impl Watch {
             "timed out after {} waiting for {}{others} to roll out{state}{}",
             humantime::format_duration(timeout),
             self.service,
-            latest_event(&self.last_seen)
+            latest_event(self.last_seen.as_ref())
         )
     }
 }
@@ -250,213 +248,4 @@ pub async fn wait_for_rollouts(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn deployment(id: &str, td: &str, status: &str, state: &str) -> Value {
-        json!({
-            "id": id,
-            "status": status,
-            "taskDefinition": format!("arn:aws:ecs:local:000000000000:task-definition/{td}"),
-            "desiredCount": 3,
-            "runningCount": 2,
-            "failedTasks": 0,
-            "rolloutState": state,
-        })
-    }
-
-    fn service(deployments: Vec<Value>) -> Value {
-        json!({
-            "serviceName": "web",
-            "status": "ACTIVE",
-            "desiredCount": 3,
-            "runningCount": 3,
-            "pendingCount": 0,
-            "specObserved": true,
-            "deployments": deployments,
-            "events": [{"message": "(service web) has started 1 tasks."}],
-        })
-    }
-
-    fn with_reason(mut d: Value, reason: &str) -> Value {
-        d["rolloutStateReason"] = json!(reason);
-        d
-    }
-
-    #[test]
-    fn a_completed_primary_with_nothing_else_left_is_completed() {
-        let s = service(vec![deployment("d2", "web:2", "PRIMARY", "COMPLETED")]);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::Completed);
-        assert_eq!(rollout_outcome(&s, None), RolloutOutcome::Completed);
-    }
-
-    #[test]
-    fn inactive_history_does_not_hold_a_completed_rollout_back() {
-        let s = service(vec![
-            deployment("d2", "web:2", "PRIMARY", "COMPLETED"),
-            deployment("d1", "web:1", "INACTIVE", "COMPLETED"),
-        ]);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::Completed);
-    }
-
-    #[test]
-    fn a_completed_primary_is_in_progress_until_the_service_runs_its_desired_count() {
-        let mut s = service(vec![deployment("d2", "web:2", "PRIMARY", "COMPLETED")]);
-        s["desiredCount"] = json!(5);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::InProgress);
-        s["runningCount"] = json!(5);
-        s["pendingCount"] = json!(1);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::InProgress);
-        s["pendingCount"] = json!(0);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::Completed);
-    }
-
-    #[test]
-    fn a_primary_in_progress_is_in_progress() {
-        let s = service(vec![deployment("d2", "web:2", "PRIMARY", "IN_PROGRESS")]);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::InProgress);
-    }
-
-    #[test]
-    fn a_completed_primary_is_in_progress_while_an_old_deployment_is_still_active() {
-        let s = service(vec![
-            deployment("d2", "web:2", "PRIMARY", "COMPLETED"),
-            deployment("d1", "web:1", "ACTIVE", "COMPLETED"),
-        ]);
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::InProgress);
-    }
-
-    #[test]
-    fn nothing_counts_until_the_controller_has_seen_the_latest_change() {
-        let mut s = service(vec![deployment("d1", "web:1", "PRIMARY", "FAILED")]);
-        s["specObserved"] = json!(false);
-        assert_eq!(rollout_outcome(&s, None), RolloutOutcome::InProgress);
-        s["deployments"] = json!([deployment("d1", "web:1", "PRIMARY", "COMPLETED")]);
-        assert_eq!(rollout_outcome(&s, None), RolloutOutcome::InProgress);
-    }
-
-    #[test]
-    fn a_service_without_a_primary_is_in_progress() {
-        assert_eq!(
-            rollout_outcome(&service(vec![]), None),
-            RolloutOutcome::InProgress
-        );
-    }
-
-    #[test]
-    fn a_failed_primary_fails_with_its_reason() {
-        let failed = with_reason(
-            deployment("d2", "web:2", "PRIMARY", "FAILED"),
-            "tasks failed to start",
-        );
-        let s = service(vec![failed, deployment("d1", "web:1", "ACTIVE", "COMPLETED")]);
-        assert_eq!(
-            rollout_outcome(&s, Some("d2")),
-            RolloutOutcome::Failed {
-                deployment: "d2".into(),
-                reason: "tasks failed to start".into()
-            }
-        );
-    }
-
-    #[test]
-    fn a_failure_without_a_reason_still_says_it_failed() {
-        let s = service(vec![deployment("d2", "web:2", "PRIMARY", "FAILED")]);
-        assert!(matches!(
-            rollout_outcome(&s, None),
-            RolloutOutcome::Failed { reason, .. } if reason == "the deployment failed"
-        ));
-    }
-
-    #[test]
-    fn the_watched_deployment_failing_fails_even_after_another_took_over() {
-        let s = service(vec![
-            deployment("d3", "web:3", "PRIMARY", "IN_PROGRESS"),
-            deployment("d2", "web:2", "ACTIVE", "FAILED"),
-        ]);
-        assert!(matches!(
-            rollout_outcome(&s, Some("d2")),
-            RolloutOutcome::Failed { deployment, .. } if deployment == "d2"
-        ));
-    }
-
-    #[test]
-    fn an_old_failed_deployment_that_is_not_watched_does_not_fail_the_wait() {
-        let s = service(vec![
-            deployment("d3", "web:3", "PRIMARY", "IN_PROGRESS"),
-            deployment("d2", "web:2", "ACTIVE", "FAILED"),
-        ]);
-        assert_eq!(rollout_outcome(&s, Some("d3")), RolloutOutcome::InProgress);
-    }
-
-    #[test]
-    fn a_rollback_primary_means_rolled_back_with_the_failed_deployments_reason() {
-        let mut rollback = deployment("d3", "web:1", "PRIMARY", "IN_PROGRESS");
-        rollback["rollbackFrom"] = json!("d2");
-        let failed = with_reason(
-            deployment("d2", "web:2", "ACTIVE", "FAILED"),
-            "tasks failed to start.",
-        );
-        let s = service(vec![rollback, failed]);
-        assert_eq!(
-            rollout_outcome(&s, Some("d2")),
-            RolloutOutcome::RolledBack {
-                from: "d2".into(),
-                to: "web:1".into(),
-                reason: Some("tasks failed to start".into())
-            }
-        );
-    }
-
-    #[test]
-    fn a_completed_rollback_is_still_a_rolled_back_rollout_without_its_own_reason() {
-        let mut rollback = with_reason(
-            deployment("d3", "web:1", "PRIMARY", "COMPLETED"),
-            "ECS deployment completed.",
-        );
-        rollback["rollbackFrom"] = json!("d2");
-        let s = service(vec![rollback]);
-        assert_eq!(
-            rollout_outcome(&s, Some("d3")),
-            RolloutOutcome::RolledBack {
-                from: "d2".into(),
-                to: "web:1".into(),
-                reason: None
-            }
-        );
-    }
-
-    #[test]
-    fn a_draining_service_is_being_deleted() {
-        let mut s = service(vec![deployment("d2", "web:2", "PRIMARY", "IN_PROGRESS")]);
-        s["status"] = json!("DRAINING");
-        assert_eq!(rollout_outcome(&s, Some("d2")), RolloutOutcome::Deleting);
-    }
-
-    #[test]
-    fn progress_names_the_primary_its_revision_and_counts() {
-        let mut primary = deployment("ecs-svc/1", "web:3", "PRIMARY", "IN_PROGRESS");
-        let s = service(vec![primary.clone()]);
-        assert_eq!(
-            progress(&s).as_deref(),
-            Some("deployment ecs-svc/1 (web:3): 2 of 3 running, IN_PROGRESS")
-        );
-        primary["failedTasks"] = json!(2);
-        assert_eq!(
-            progress(&service(vec![primary])).as_deref(),
-            Some("deployment ecs-svc/1 (web:3): 2 of 3 running, 2 failed, IN_PROGRESS")
-        );
-        assert_eq!(progress(&service(vec![])), None);
-    }
-
-    #[test]
-    fn the_latest_event_is_the_first_one() {
-        let s = service(vec![]);
-        assert_eq!(
-            latest_event(&s),
-            "; latest event: (service web) has started 1 tasks."
-        );
-        assert_eq!(latest_event(&json!({"events": []})), "");
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! Which clusters take requests.
 
 use super::{ObjectKind, OpsError};
-use crate::model::DEFAULT_CLUSTER;
+use crate::model::{DEFAULT_CLUSTER, InsightsLevel};
 use crate::store::Catalog;
 
 /// Whether the cluster exists: created, or `default` (which always exists until deleted).
@@ -17,4 +17,15 @@ pub fn require_active(catalog: &Catalog, name: &str) -> Result<(), OpsError> {
     } else {
         Err(OpsError::not_found(ObjectKind::Cluster, name))
     }
+}
+
+/// Account setting that gives clusters their default `containerInsights`.
+pub const INSIGHTS_ACCOUNT_SETTING: &str = "containerInsights";
+
+/// `containerInsights` of clusters that do not set it: the account setting, else disabled.
+pub fn insights_default(catalog: &Catalog) -> Result<InsightsLevel, OpsError> {
+    Ok(catalog
+        .account_setting(INSIGHTS_ACCOUNT_SETTING)?
+        .map(|v| InsightsLevel::from_account_value(&v))
+        .unwrap_or_default())
 }

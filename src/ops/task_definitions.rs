@@ -1,21 +1,13 @@
 //! Resolving a task definition reference given by a person or a client.
 
 use super::{ObjectKind, OpsError};
-use crate::model::TaskDefinitionRef;
+use crate::model::{TaskDefinitionRef, TaskDefinitionSpec};
 use crate::store::{Catalog, TaskDefinitionRecord};
 
-/// `(container name, image)` of each container of the revision a task runs (`family:revision`),
-/// as ECS shows them on the task; empty when the revision is unknown.
-pub fn container_images(catalog: &Catalog, reference: &str) -> Vec<(String, String)> {
-    resolve(catalog, reference)
-        .map(|td| {
-            td.spec
-                .container_definitions
-                .iter()
-                .map(|c| (c.name.clone(), c.image.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The spec of the revision a task runs (`family:revision`), whose containers, images and
+/// sizes ECS shows on the task; none when the revision is unknown.
+pub fn spec_of(catalog: &Catalog, reference: &str) -> Option<TaskDefinitionSpec> {
+    resolve(catalog, reference).ok().map(|td| td.spec)
 }
 
 /// The revision `reference` names (`family`, `family:revision` or an ARN).

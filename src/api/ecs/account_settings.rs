@@ -13,7 +13,7 @@ pub(super) const SETTINGS: &[(&str, &str)] = &[
     ("taskLongArnFormat", "enabled"),
     ("containerInstanceLongArnFormat", "enabled"),
     ("awsvpcTrunking", "disabled"),
-    ("containerInsights", "disabled"),
+    (crate::ops::clusters::INSIGHTS_ACCOUNT_SETTING, "disabled"),
     ("fargateFIPSMode", "disabled"),
     ("tagResourceAuthorization", "on"),
     ("fargateTaskRetirementWaitPeriod", "7"),

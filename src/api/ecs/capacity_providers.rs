@@ -16,10 +16,14 @@ struct DescribeInput {
     include: Vec<String>,
     max_results: Option<u32>,
     next_token: Option<String>,
+    cluster: Option<String>,
 }
 
 pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: DescribeInput = input(body)?;
+    if req.cluster.is_some() {
+        existing_cluster(s, req.cluster.as_deref())?;
+    }
     super::page(
         Vec::<Value>::new(),
         req.next_token.as_deref(),

@@ -199,15 +199,6 @@ pub(super) fn task_counts(s: &ApiState, cluster: &str) -> Result<(usize, usize),
     Ok((running, pending))
 }
 
-/// The cluster's settings as ECS returns them: all of them, defaults from the account.
-fn settings(s: &ApiState, given: &[ClusterSetting]) -> Result<Value, EcsError> {
-    let default = super::account_settings::effective(s, "containerInsights")?;
-    Ok(json!(model::effective_settings(
-        given,
-        model::InsightsLevel::from_account_value(&default)
-    )))
-}
-
 /// ECS `Cluster` with its live service and task counts.
 fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsError> {
     let record = s.catalog.cluster(name)?.unwrap_or(ClusterRecord {
@@ -218,16 +209,16 @@ fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsErro
     });
     let services = s.catalog.services(Some(name))?.len();
     let (running, pending) = task_counts(s, name)?;
-    let mut shape = shapes::cluster(&s.scope, &record, services, running, pending);
-    shape["settings"] = settings(s, &record.settings)?;
+    let insights = crate::ops::clusters::insights_default(&s.catalog)?;
+    let shape = shapes::cluster(&s.scope, &record, services, running, pending, insights);
     Ok(tags::shaped(shape, &record.labels, include))
 }
 
 /// ECS `Cluster` of a deleted cluster: INACTIVE, empty.
 fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
-    let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0);
-    shape["status"] = json!("INACTIVE");
-    shape["registeredContainerInstancesCount"] = json!(0);
-    shape["settings"] = settings(s, &record.settings).unwrap_or_else(|_| json!([]));
+    let insights = crate::ops::clusters::insights_default(&s.catalog).unwrap_or_default();
+    let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0, insights);
+    shape.status = "INACTIVE".into();
+    shape.registered_container_instances_count = 0;
     tags::shaped(shape, &record.labels, include)
 }

@@ -199,7 +199,7 @@ fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsE
         "attributes": attributes,
     });
     if let Some(c) = s.catalog.cluster(cluster)? {
-        shape["registeredAt"] = shapes::seconds(c.created_at);
+        shape["registeredAt"] = json!(shapes::seconds(c.created_at));
     }
     if super::tags::wanted(include) {
         shape["tags"] = json!([]);

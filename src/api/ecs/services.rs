@@ -302,43 +302,14 @@ fn render(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Result<Value
     let target = ops::task_definitions::resolve(&s.catalog, &svc.spec.task_definition)
         .ok()
         .map(|td| td.reference());
-    let mut shape = shapes::service(&s.scope, svc, status.as_ref(), target.as_deref());
-    launch_members(&mut shape, &svc.spec);
+    let shape = shapes::service(&s.scope, svc, status.as_ref(), target.as_deref());
     Ok(tags::shaped(shape, &svc.labels, include))
-}
-
-/// The launch settings a service was given, as ECS returns them (defaults included).
-fn launch_members(shape: &mut Value, spec: &ServiceSpec) {
-    shape["launchType"] = json!(spec.launch_type.unwrap_or_default());
-    shape["placementStrategy"] = json!(spec.placement_strategy);
-    shape["deploymentController"] =
-        json!(spec.deployment_controller.unwrap_or(model::DeploymentController {
-            kind: model::DeploymentControllerType::Ecs,
-        }));
-    shape["enableECSManagedTags"] = json!(spec.enable_ecs_managed_tags);
-    shape["propagateTags"] = json!(spec.propagate_tags.unwrap_or_default());
-    shape["enableExecuteCommand"] = json!(spec.enable_execute_command);
-    let optional = [
-        ("platformVersion", json!(spec.platform_version)),
-        ("roleArn", json!(spec.role)),
-        ("networkConfiguration", json!(spec.network_configuration)),
-        (
-            "availabilityZoneRebalancing",
-            json!(spec.availability_zone_rebalancing),
-        ),
-    ];
-    for (member, value) in optional {
-        if !value.is_null() {
-            shape[member] = value;
-        }
-    }
 }
 
 /// ECS `Service` of a deleted one: INACTIVE, with nothing running and no deployments left.
 fn inactive(s: &ApiState, svc: &ServiceRecord, include: &[String]) -> Value {
     let mut shape = shapes::service(&s.scope, svc, None, None);
-    launch_members(&mut shape, &svc.spec);
-    shape["status"] = json!("INACTIVE");
-    shape["deployments"] = json!([]);
+    shape.status = "INACTIVE".into();
+    shape.deployments = Vec::new();
     tags::shaped(shape, &svc.labels, include)
 }

@@ -95,7 +95,13 @@ pub(super) fn wanted(include: &[String]) -> bool {
 
 /// `shape` with its `tags` set from `labels` when asked for, and without them otherwise
 /// (ECS returns tags only with `include: ["TAGS"]`).
-pub(super) fn shaped(mut shape: Value, labels: &BTreeMap<String, String>, include: &[String]) -> Value {
+pub(super) fn shaped(
+    shape: impl serde::Serialize,
+    labels: &BTreeMap<String, String>,
+    include: &[String],
+) -> Value {
+    // Shapes hold only strings, numbers, lists and string-keyed maps, which always serialise.
+    let mut shape = serde_json::to_value(shape).unwrap_or_default();
     if let Some(obj) = shape.as_object_mut() {
         if wanted(include) {
             obj.insert("tags".into(), render(labels));

@@ -342,38 +342,12 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     Ok(json!({"task": render(s, &task, &status, &[])?}))
 }
 
-/// ECS `TaskOverride` of a task: one entry per container (only its name when it has no
-/// override), as ECS returns it.
-fn overrides_shape(given: Option<&TaskOverride>, containers: &[(String, String)]) -> Value {
-    let given = given.cloned().unwrap_or_default();
-    let per_container: Vec<Value> = containers
-        .iter()
-        .map(|(name, _)| {
-            given
-                .container_overrides
-                .iter()
-                .find(|c| &c.name == name)
-                .map_or_else(|| json!({"name": name}), |c| json!(c))
-        })
-        .collect();
-    let mut shape = json!(given);
-    shape["containerOverrides"] = json!(per_container);
-    shape["inferenceAcceleratorOverrides"] = json!([]);
-    shape
-}
-
 /// ECS `Task`, with each container's image from its task definition (and its tags when
 /// `include` asks for them).
 fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
-    let images = ops::task_definitions::container_images(&s.catalog, &t.task_definition);
-    let mut shape = shapes::task(&s.scope, t, status, &images);
+    let definition = ops::task_definitions::spec_of(&s.catalog, &t.task_definition);
+    let mut shape = shapes::task(&s.scope, t, status, definition.as_ref());
     let id = s.catalog.container_instance_id()?;
-    shape["containerInstanceArn"] = json!(instance_arn(&s.scope, &t.cluster, &id));
-    shape["overrides"] = overrides_shape(t.launch.overrides.as_ref(), &images);
-    shape["launchType"] = json!(t.launch.launch_type.unwrap_or_default());
-    shape["enableExecuteCommand"] = json!(t.launch.enable_execute_command);
-    if let Some(version) = &t.launch.platform_version {
-        shape["platformVersion"] = json!(version);
-    }
+    shape.container_instance_arn = Some(instance_arn(&s.scope, &t.cluster, &id));
     Ok(tags::shaped(shape, &t.labels, include))
 }

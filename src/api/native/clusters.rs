@@ -2,14 +2,14 @@
 
 use super::tasks::tasks_with_status;
 use super::{Reply, Shared, items};
+use crate::api::shapes::{Cluster, Deleted, Items};
 use crate::api::{ApiError, ApiState, shapes};
 use crate::model::{DEFAULT_CLUSTER, DesiredStatus, TaskState};
 use crate::ops;
 use axum::Json;
 use axum::extract::{Path, State};
-use serde_json::{Value, json};
 
-pub(super) async fn list_clusters(State(s): Shared) -> Reply {
+pub(super) async fn list_clusters(State(s): Shared) -> Reply<Items<Cluster>> {
     let mut names: Vec<String> = s.catalog.clusters()?.into_iter().map(|c| c.name).collect();
     if !names.iter().any(|n| n == DEFAULT_CLUSTER) {
         names.insert(0, DEFAULT_CLUSTER.to_string());
@@ -21,12 +21,12 @@ pub(super) async fn list_clusters(State(s): Shared) -> Reply {
     Ok(items(out))
 }
 
-pub(super) async fn get_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+pub(super) async fn get_cluster(State(s): Shared, Path(name): Path<String>) -> Reply<Cluster> {
     ops::clusters::require_active(&s.catalog, &name)?;
     Ok(Json(cluster_shape(&s, &name)?))
 }
 
-fn cluster_shape(s: &ApiState, name: &str) -> Result<Value, ApiError> {
+fn cluster_shape(s: &ApiState, name: &str) -> Result<Cluster, ApiError> {
     let record = s.catalog.cluster(name)?.unwrap_or(crate::store::ClusterRecord {
         name: name.to_string(),
         labels: Default::default(),
@@ -47,10 +47,13 @@ fn cluster_shape(s: &ApiState, name: &str) -> Result<Value, ApiError> {
     };
     let running = live(|st| st == TaskState::Running);
     let pending = live(TaskState::is_pending);
-    Ok(shapes::cluster(&s.scope, &record, services, running, pending))
+    let insights = crate::ops::clusters::insights_default(&s.catalog)?;
+    Ok(shapes::cluster(
+        &s.scope, &record, services, running, pending, insights,
+    ))
 }
 
-pub(super) async fn delete_cluster(State(s): Shared, Path(name): Path<String>) -> Reply {
+pub(super) async fn delete_cluster(State(s): Shared, Path(name): Path<String>) -> Reply<Deleted> {
     s.catalog.delete_cluster(&name)?;
-    Ok(Json(json!({"deleted": name})))
+    Ok(Json(Deleted { deleted: name }))
 }

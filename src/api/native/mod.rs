@@ -9,23 +9,23 @@ mod task_definitions;
 mod tasks;
 
 use super::ApiState;
-use super::shapes::ArnScope;
+use super::shapes::{ArnScope, Health, Items};
 use crate::model::limits;
 use crate::store::Catalog;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 type Shared = State<Arc<ApiState>>;
-type Reply = Result<Json<Value>, super::ApiError>;
+/// A handler's answer: one shape, or the error the door maps to a status.
+type Reply<T> = Result<Json<T>, super::ApiError>;
 
 /// The native API router.
 pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::LoadBalancers) -> Router {
-    let health = Json(json!({"ok": true, "engine": engine}));
+    let health = Health { ok: true, engine };
     Router::new()
-        .route("/v1/health", get(move || async move { health }))
+        .route("/v1/health", get(move || async move { Json(health) }))
         .route("/v1/apply", post(apply::apply))
         .route("/v1/clusters", get(clusters::list_clusters))
         .route(
@@ -77,8 +77,8 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
 }
 
 /// A list reply: `{"items": [...]}`.
-fn items(values: Vec<Value>) -> Json<Value> {
-    Json(json!({ "items": values }))
+fn items<T>(items: Vec<T>) -> Json<Items<T>> {
+    Json(Items { items })
 }
 
 #[cfg(test)]
@@ -145,5 +145,92 @@ mod tests {
             "{text}"
         );
         assert!(catalog.tasks().unwrap().is_empty());
+    }
+
+    /// `method path` with a JSON `body` (or none), and the daemon's JSON answer.
+    async fn answer(app: &Router, method: &str, path: &str, body: Option<&str>) -> serde_json::Value {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.unwrap_or_default().to_string()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Reads `value` as the CLI does, and checks that nothing the daemon sent was lost.
+    fn reads_back<T: serde::de::DeserializeOwned + serde::Serialize>(
+        path: &str,
+        value: serde_json::Value,
+    ) -> T {
+        let typed: T = crate::api::client::parse(path, value.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap(),
+            value,
+            "{path} loses members"
+        );
+        typed
+    }
+
+    #[tokio::test]
+    async fn every_native_answer_reads_back_as_the_type_the_cli_expects() {
+        use crate::api::shapes::*;
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        let mut spec = crate::model::fixtures::task_definition(&[("web", "busybox")]);
+        spec.container_definitions[0].memory = Some(64);
+        catalog
+            .register_task_definition("web", &spec, &Default::default())
+            .unwrap();
+        let service = crate::model::ServiceSpec {
+            task_definition: "web".into(),
+            desired_count: Some(1),
+            ..Default::default()
+        };
+        catalog
+            .apply_service("default", "web", &service, &Default::default())
+            .unwrap();
+        let app = router(
+            catalog,
+            crate::api::ecs::default_scope(),
+            "unix:///run/docker.sock".into(),
+            crate::lb::LoadBalancers::new(),
+        );
+        let run = r#"{"taskDefinition": "web", "count": 1}"#;
+        let ran: Items<Task> = reads_back("/v1/tasks", answer(&app, "POST", "/v1/tasks", Some(run)).await);
+        let id = ran.items[0].task_arn.rsplit('/').next().unwrap().to_string();
+        let get = |path: &'static str| answer(&app, "GET", path, None);
+        reads_back::<Health>("/v1/health", get("/v1/health").await);
+        reads_back::<Items<Cluster>>("/v1/clusters", get("/v1/clusters").await);
+        reads_back::<Cluster>("/v1/clusters/default", get("/v1/clusters/default").await);
+        reads_back::<Items<TaskDefinition>>("/v1/taskdefinitions", get("/v1/taskdefinitions").await);
+        reads_back::<TaskDefinition>("/v1/taskdefinitions/web", get("/v1/taskdefinitions/web").await);
+        reads_back::<Items<Service>>("/v1/services", get("/v1/services").await);
+        reads_back::<Service>("/v1/services/default/web", get("/v1/services/default/web").await);
+        let history = get("/v1/services/default/web/deployments").await;
+        reads_back::<Items<DeploymentShape>>("deployments", history);
+        reads_back::<Items<Task>>("/v1/tasks", get("/v1/tasks").await);
+        let task_path = format!("/v1/tasks/{id}");
+        reads_back::<Task>(&task_path, answer(&app, "GET", &task_path, None).await);
+        reads_back::<Items<EventEntry>>("/v1/events", get("/v1/events").await);
+        reads_back::<SyncStatus>("/v1/sync", get("/v1/sync").await);
+        reads_back::<Items<TargetGroupShape>>("/v1/targetgroups", get("/v1/targetgroups").await);
+        reads_back::<Items<LoadBalancerShape>>("/v1/loadbalancers", get("/v1/loadbalancers").await);
+        let scale = answer(
+            &app,
+            "POST",
+            "/v1/services/default/web/scale",
+            Some(r#"{"desiredCount": 2}"#),
+        )
+        .await;
+        reads_back::<Service>("scale", scale);
+        let stop = answer(&app, "POST", &format!("{task_path}/stop"), Some("{}")).await;
+        reads_back::<Task>("stop", stop);
+        let deleted = answer(&app, "DELETE", "/v1/services/default/web", None).await;
+        reads_back::<Deleting>("delete service", deleted);
+        let deregistered = answer(&app, "DELETE", "/v1/taskdefinitions/web", None).await;
+        reads_back::<Deregistered>("deregister", deregistered);
     }
 }

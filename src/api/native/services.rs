@@ -2,6 +2,9 @@
 //! deployment history, and the service events of every service.
 
 use super::{Reply, Shared, items};
+use crate::api::shapes::{
+    Deleting, DeploymentShape, EventEntry, Items, ScaleRequest, Service, UndoReply, UndoRequest,
+};
 use crate::api::{ApiError, ApiState, shapes};
 use crate::ops;
 use crate::ops::services::ServiceUpdate;
@@ -9,12 +12,11 @@ use crate::store::ServiceRecord;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 type ServicePath = Path<(String, String)>;
 
 /// The ECS shape of a service, with the revision its spec resolves to right now.
-fn render(s: &ApiState, svc: &ServiceRecord) -> Result<Value, ApiError> {
+fn render(s: &ApiState, svc: &ServiceRecord) -> Result<Service, ApiError> {
     let status = s.catalog.service_status(&svc.cluster, &svc.name)?;
     let target = ops::task_definitions::resolve(&s.catalog, &svc.spec.task_definition)
         .ok()
@@ -22,7 +24,7 @@ fn render(s: &ApiState, svc: &ServiceRecord) -> Result<Value, ApiError> {
     Ok(shapes::service(&s.scope, svc, status.as_ref(), target.as_deref()))
 }
 
-fn service_shape(s: &ApiState, cluster: &str, name: &str) -> Reply {
+fn service_shape(s: &ApiState, cluster: &str, name: &str) -> Reply<Service> {
     Ok(Json(render(s, &ops::services::find(&s.catalog, cluster, name)?)?))
 }
 
@@ -31,7 +33,7 @@ pub(super) struct ClusterFilter {
     cluster: Option<String>,
 }
 
-pub(super) async fn list_services(State(s): Shared, Query(q): Query<ClusterFilter>) -> Reply {
+pub(super) async fn list_services(State(s): Shared, Query(q): Query<ClusterFilter>) -> Reply<Items<Service>> {
     let mut out = Vec::new();
     for svc in s.catalog.services(q.cluster.as_deref())? {
         out.push(render(&s, &svc)?);
@@ -39,27 +41,23 @@ pub(super) async fn list_services(State(s): Shared, Query(q): Query<ClusterFilte
     Ok(items(out))
 }
 
-pub(super) async fn get_service(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply {
+pub(super) async fn get_service(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply<Service> {
     service_shape(&s, &cluster, &name)
 }
 
 /// `ecsd delete service`: drains whatever its desired count (as `aws ecs delete-service --force`).
-pub(super) async fn delete_service(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply {
+pub(super) async fn delete_service(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply<Deleting> {
     ops::services::delete(&s.catalog, &cluster, &name, true)?;
-    Ok(Json(json!({"deleting": format!("{cluster}/{name}")})))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct ScaleRequest {
-    desired_count: u32,
+    Ok(Json(Deleting {
+        deleting: format!("{cluster}/{name}"),
+    }))
 }
 
 pub(super) async fn scale(
     State(s): Shared,
     Path((cluster, name)): ServicePath,
     Json(req): Json<ScaleRequest>,
-) -> Reply {
+) -> Reply<Service> {
     let update = ServiceUpdate {
         desired_count: Some(req.desired_count),
         ..Default::default()
@@ -68,7 +66,7 @@ pub(super) async fn scale(
     service_shape(&s, &cluster, &name)
 }
 
-pub(super) async fn restart(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply {
+pub(super) async fn restart(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply<Service> {
     let update = ServiceUpdate {
         force_new_deployment: true,
         ..Default::default()
@@ -77,23 +75,21 @@ pub(super) async fn restart(State(s): Shared, Path((cluster, name)): ServicePath
     service_shape(&s, &cluster, &name)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct UndoRequest {
-    #[serde(default)]
-    to_revision: Option<u32>,
-}
-
 pub(super) async fn undo(
     State(s): Shared,
     Path((cluster, name)): ServicePath,
     Json(req): Json<UndoRequest>,
-) -> Reply {
+) -> Reply<UndoReply> {
     let target = ops::services::undo(&s.catalog, &cluster, &name, req.to_revision)?;
-    Ok(Json(json!({ "taskDefinition": target })))
+    Ok(Json(UndoReply {
+        task_definition: target,
+    }))
 }
 
-pub(super) async fn deployment_history(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply {
+pub(super) async fn deployment_history(
+    State(s): Shared,
+    Path((cluster, name)): ServicePath,
+) -> Reply<Items<DeploymentShape>> {
     let svc = ops::services::find(&s.catalog, &cluster, &name)?;
     let status = s.catalog.service_status(&cluster, &name)?.unwrap_or_default();
     Ok(items(shapes::deployments(&s.scope, &svc, &status, true)))
@@ -106,9 +102,9 @@ pub(super) struct EventFilter {
 }
 
 /// Events of every service (or of the named one), oldest first.
-pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) -> Reply {
+pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) -> Reply<Items<EventEntry>> {
     let mut found = false;
-    let mut out: Vec<(u64, Value)> = Vec::new();
+    let mut out: Vec<(u64, EventEntry)> = Vec::new();
     for svc in s.catalog.services(q.cluster.as_deref())? {
         if q.service.as_ref().is_some_and(|wanted| *wanted != svc.name) {
             continue;
@@ -119,20 +115,15 @@ pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) 
             .service_status(&svc.cluster, &svc.name)?
             .unwrap_or_default();
         for e in shapes::service_events(&svc, &status).iter().rev() {
-            let mut value = shapes::event(e);
-            value["service"] = json!(svc.name);
-            value["cluster"] = json!(svc.cluster);
-            out.push((e.created_at, value));
+            out.push((e.created_at, EventEntry::new(e, &svc.name, &svc.cluster)));
         }
     }
     if q.service.is_none() {
         // Folder sync events appear beside service events, under the folder's path.
         for folder in s.catalog.folder_syncs()? {
+            let source = format!("sync:{}", folder.root);
             for e in folder.events.iter().rev() {
-                let mut value = shapes::event(e);
-                value["service"] = json!(format!("sync:{}", folder.root));
-                value["cluster"] = json!("-");
-                out.push((e.created_at, value));
+                out.push((e.created_at, EventEntry::new(e, &source, "-")));
             }
         }
         if let Some(r) = s.catalog.recovery()? {

@@ -1,13 +1,13 @@
 //! Task definitions: list, read one revision, deregister a family.
 
 use super::{Reply, Shared, items};
+use crate::api::shapes::{Deregistered, Items, TaskDefinition};
 use crate::api::{ApiError, shapes};
 use crate::ops;
 use axum::Json;
 use axum::extract::{Path, State};
-use serde_json::json;
 
-pub(super) async fn list_task_definitions(State(s): Shared) -> Reply {
+pub(super) async fn list_task_definitions(State(s): Shared) -> Reply<Items<TaskDefinition>> {
     Ok(items(
         s.catalog
             .task_definitions()?
@@ -17,17 +17,20 @@ pub(super) async fn list_task_definitions(State(s): Shared) -> Reply {
     ))
 }
 
-pub(super) async fn get_task_definition(State(s): Shared, Path(reference): Path<String>) -> Reply {
+pub(super) async fn get_task_definition(
+    State(s): Shared,
+    Path(reference): Path<String>,
+) -> Reply<TaskDefinition> {
     let td = ops::task_definitions::resolve(&s.catalog, &reference)?;
     Ok(Json(shapes::task_definition(&s.scope, &td)))
 }
 
-pub(super) async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Reply {
+pub(super) async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Reply<Deregistered> {
     let count = s.catalog.deregister_family(&family)?;
     if count == 0 {
         return Err(ApiError::NotFound(format!(
             "task definition {family} has no ACTIVE revision"
         )));
     }
-    Ok(Json(json!({"deregistered": count})))
+    Ok(Json(Deregistered { deregistered: count }))
 }

@@ -1,15 +1,15 @@
 //! Tasks: list, read, run, stop.
 
 use super::{Reply, Shared, items};
+use crate::api::shapes::{Items, RunTaskRequest, StopTaskRequest, Task};
 use crate::api::{ApiError, ApiState, shapes};
-use crate::model::{DEFAULT_CLUSTER, TaskState};
+use crate::model::{DEFAULT_CLUSTER, TaskDefinitionSpec, TaskState};
 use crate::ops;
 use crate::ops::tasks::RunTasks;
 use crate::store::{Catalog, TaskRecord, TaskStatus};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::HashMap;
 
 pub(super) fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, TaskStatus)>, ApiError> {
@@ -24,13 +24,9 @@ pub(super) fn tasks_with_status(catalog: &Catalog) -> Result<Vec<(TaskRecord, Ta
         .collect())
 }
 
-fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Result<Value, ApiError> {
-    Ok(shapes::task_with_probes(
-        &s.scope,
-        t,
-        status,
-        &ops::task_definitions::container_images(&s.catalog, &t.task_definition),
-    ))
+fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Task {
+    let definition = ops::task_definitions::spec_of(&s.catalog, &t.task_definition);
+    shapes::task_with_probes(&s.scope, t, status, definition.as_ref())
 }
 
 #[derive(Deserialize)]
@@ -41,10 +37,10 @@ pub(super) struct TaskFilter {
     all: bool,
 }
 
-pub(super) async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) -> Reply {
+pub(super) async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) -> Reply<Items<Task>> {
     let mut out = Vec::new();
     // Many tasks share few revisions: decode each task definition once per request.
-    let mut images: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut definitions: HashMap<String, Option<TaskDefinitionSpec>> = HashMap::new();
     for (t, status) in tasks_with_status(&s.catalog)? {
         let wanted = q.cluster.as_ref().is_none_or(|c| *c == t.cluster)
             && q.service
@@ -52,34 +48,22 @@ pub(super) async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) ->
                 .is_none_or(|svc| t.service.as_ref() == Some(svc))
             && (q.all || status.last_status != TaskState::Stopped);
         if wanted {
-            let images = images
+            let definition = definitions
                 .entry(t.task_definition.clone())
-                .or_insert_with(|| ops::task_definitions::container_images(&s.catalog, &t.task_definition));
-            out.push(shapes::task(&s.scope, &t, &status, images));
+                .or_insert_with(|| ops::task_definitions::spec_of(&s.catalog, &t.task_definition));
+            out.push(shapes::task(&s.scope, &t, &status, definition.as_ref()));
         }
     }
     Ok(items(out))
 }
 
-pub(super) async fn get_task(State(s): Shared, Path(id): Path<String>) -> Reply {
+pub(super) async fn get_task(State(s): Shared, Path(id): Path<String>) -> Reply<Task> {
     let task = ops::tasks::find_by_prefix(&s.catalog, &id)?;
     let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
-    Ok(Json(task_shape(&s, &task, &status)?))
+    Ok(Json(task_shape(&s, &task, &status)))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct RunTaskRequest {
-    task_definition: String,
-    #[serde(default)]
-    cluster: Option<String>,
-    #[serde(default)]
-    count: Option<u32>,
-    #[serde(default)]
-    started_by: Option<String>,
-}
-
-pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply {
+pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply<Items<Task>> {
     let request = RunTasks {
         cluster: req.cluster.unwrap_or_else(|| DEFAULT_CLUSTER.to_string()),
         task_definition: req.task_definition,
@@ -89,24 +73,18 @@ pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) 
     };
     let mut out = Vec::new();
     for task in ops::tasks::run(&s.catalog, &request)? {
-        out.push(task_shape(&s, &task, &TaskStatus::default())?);
+        out.push(task_shape(&s, &task, &TaskStatus::default()));
     }
     Ok(items(out))
-}
-
-#[derive(Deserialize)]
-pub(super) struct StopTaskRequest {
-    #[serde(default)]
-    reason: Option<String>,
 }
 
 pub(super) async fn stop_task(
     State(s): Shared,
     Path(id): Path<String>,
     Json(req): Json<StopTaskRequest>,
-) -> Reply {
+) -> Reply<Task> {
     let task = ops::tasks::find_by_prefix(&s.catalog, &id)?;
     let task = ops::tasks::stop(&s.catalog, &task, req.reason.as_deref())?;
     let status = s.catalog.task_status(&task.id)?.unwrap_or_default();
-    Ok(Json(task_shape(&s, &task, &status)?))
+    Ok(Json(task_shape(&s, &task, &status)))
 }

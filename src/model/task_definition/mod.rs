@@ -119,6 +119,12 @@ impl TaskDefinitionSpec {
         self.volumes.iter().find(|v| v.name == name)
     }
 
+    /// Launch types this definition satisfies (ECS `compatibilities`; the rule lives in
+    /// `model::launch`).
+    pub fn compatibilities(&self) -> Vec<Compatibility> {
+        super::launch::compatibilities(self)
+    }
+
     /// The container definition called `name`.
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.container_definitions.iter().find(|c| c.name == name)

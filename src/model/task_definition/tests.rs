@@ -239,3 +239,17 @@ fn a_spec_survives_a_round_trip_through_its_serialized_form() {
     let back: TaskDefinitionSpec = serde_json::from_str(&json).unwrap();
     assert_eq!(back, doc.spec);
 }
+
+#[test]
+fn a_definition_is_fargate_compatible_only_with_awsvpc_and_task_cpu_and_memory() {
+    use Compatibility::{Ec2, External, Fargate};
+    let mut spec = crate::model::fixtures::task_definition(&[("web", "busybox")]);
+    assert_eq!(spec.compatibilities(), [Ec2, External]);
+    spec.network_mode = Some(NetworkMode::Awsvpc);
+    spec.cpu = Some(CpuUnits(256));
+    assert_eq!(spec.compatibilities(), [Ec2, External], "no task memory");
+    spec.memory = Some(Mebibytes(512));
+    assert_eq!(spec.compatibilities(), [Ec2, External, Fargate]);
+    spec.network_mode = Some(NetworkMode::Bridge);
+    assert_eq!(spec.compatibilities(), [Ec2, External], "bridge networking");
+}
