@@ -292,3 +292,109 @@ fn a_non_loopback_listen_address_without_credentials_is_refused_naming_the_flags
         "refused before touching state"
     );
 }
+
+/// What an ECS deploy tool does (ecs-deploy, ecspresso, the GitHub action): copy the running
+/// revision as described, register the changed copy, update, follow the deployment id the
+/// update answered with until COMPLETED, roll back, scale, run a one-off task with
+/// overrides (checked inside its container), then delete everything.
+const DEPLOY_TOOL: &str = r#"
+import subprocess, time
+def primary(svc):
+    return [d for d in svc["deployments"] if d["status"] == "PRIMARY"][0]
+def follow(deployment_id, limit=90):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        svc = ecs.describe_services(cluster="deploy", services=["app"])["services"][0]
+        found = [d for d in svc["deployments"] if d["id"] == deployment_id]
+        check(found, "deployment " + deployment_id + " vanished: " + str(svc["deployments"]))
+        if found[0].get("rolloutState") == "COMPLETED":
+            return svc
+        check(found[0].get("rolloutState") != "FAILED", "deployment failed: " + str(found[0]))
+        time.sleep(0.5)
+    raise SystemExit("deployment " + deployment_id + " did not complete")
+
+ecs.create_cluster(clusterName="deploy", settings=[{"name": "containerInsights", "value": "enabled"}])
+base = {
+    "family": "app",
+    "containerDefinitions": [{
+        "name": "app", "image": "busybox:latest", "memory": 64, "essential": True,
+        "command": ["sleep", "3600"], "environment": [{"name": "MODE", "value": "serve"}],
+    }],
+    "requiresCompatibilities": ["EC2"],
+    "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": ARCH},
+    "executionRoleArn": "arn:aws:iam::000000000000:role/exec",
+}
+v1 = ecs.register_task_definition(**base)["taskDefinition"]
+created = ecs.create_service(cluster="deploy", serviceName="app", taskDefinition="app", desiredCount=1,
+                             launchType="EC2", enableECSManagedTags=True, propagateTags="SERVICE",
+                             tags=[{"key": "team", "value": "web"}],
+                             deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 100})["service"]
+check(created["taskDefinition"] == v1["taskDefinitionArn"], "create answers with the ARN: " + created["taskDefinition"])
+check(created["launchType"] == "EC2" and created["enableECSManagedTags"] and created["propagateTags"] == "SERVICE", str(created))
+follow(primary(created)["id"])
+
+svc = ecs.describe_services(cluster="deploy", services=["app"])["services"][0]
+td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+check(td["runtimePlatform"]["cpuArchitecture"] == ARCH and td["executionRoleArn"].endswith("role/exec"), str(td))
+for key in ["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
+            "registeredAt", "registeredBy", "deregisteredAt"]:
+    td.pop(key, None)
+td["containerDefinitions"][0]["environment"].append({"name": "VERSION", "value": "2"})
+v2 = ecs.register_task_definition(**td)["taskDefinition"]
+updated = ecs.update_service(cluster="deploy", service="app", taskDefinition=v2["taskDefinitionArn"])["service"]
+new = primary(updated)
+check(new["taskDefinition"] == v2["taskDefinitionArn"], "update answers with the new PRIMARY: " + str(new))
+follow(new["id"])
+tasks = ecs.list_tasks(cluster="deploy", serviceName="app")["taskArns"]
+running = ecs.describe_tasks(cluster="deploy", tasks=tasks, include=["TAGS"])["tasks"]
+check([t["taskDefinitionArn"] for t in running] == [v2["taskDefinitionArn"]], str(running))
+tags = {t["key"]: t["value"] for t in running[0]["tags"]}
+check(tags.get("team") == "web" and tags.get("aws:ecs:serviceName") == "app", str(tags))
+
+back = ecs.update_service(cluster="deploy", service="app", taskDefinition=v1["taskDefinitionArn"])["service"]
+rollback = primary(back)
+check(rollback["id"] != new["id"] and rollback["taskDefinition"] == v1["taskDefinitionArn"], str(rollback))
+follow(rollback["id"])
+ecs.update_service(cluster="deploy", service="app", desiredCount=2)
+ecs.get_waiter("services_stable").wait(cluster="deploy", services=["app"], WaiterConfig=FAST)
+
+run = ecs.run_task(cluster="deploy", taskDefinition=v2["taskDefinitionArn"], overrides={"containerOverrides": [{
+    "name": "app", "command": ["sh", "-c", "echo migrated-$MODE-$VERSION; sleep 3600"],
+    "environment": [{"name": "MODE", "value": "migrate"}]}]})
+one_off = run["tasks"][0]
+check(one_off["overrides"]["containerOverrides"][0]["command"][0] == "sh", str(one_off["overrides"]))
+ecs.get_waiter("tasks_running").wait(cluster="deploy", tasks=[one_off["taskArn"]], WaiterConfig=FAST)
+task_id = one_off["taskArn"].rsplit("/", 1)[1]
+container = subprocess.run(["docker", "ps", "-q", "--filter", "label=ecsd.task=" + task_id],
+                           capture_output=True, text=True).stdout.strip()
+env = subprocess.run(["docker", "inspect", "--format", "{{json .Config.Env}}", container],
+                     capture_output=True, text=True).stdout
+check("MODE=migrate" in env and "VERSION=2" in env, "environment inside the container: " + env)
+deadline = time.time() + 20
+logs = ""
+while "migrated-migrate-2" not in logs and time.time() < deadline:
+    logs = subprocess.run(["docker", "logs", container], capture_output=True, text=True).stdout
+    time.sleep(0.2)
+check("migrated-migrate-2" in logs, "the overridden command ran: " + logs)
+
+ecs.stop_task(cluster="deploy", task=one_off["taskArn"])
+ecs.delete_service(cluster="deploy", service="app", force=True)
+ecs.get_waiter("services_inactive").wait(cluster="deploy", services=["app"], WaiterConfig=FAST)
+ecs.get_waiter("tasks_stopped").wait(cluster="deploy", tasks=[one_off["taskArn"]], WaiterConfig=FAST)
+gone = ecs.delete_cluster(cluster="deploy")["cluster"]
+check(gone["status"] == "INACTIVE", str(gone))
+print("ok")
+"#;
+
+#[test]
+fn a_deploy_tool_copies_registers_updates_follows_rolls_back_scales_and_runs_a_one_off_task() {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
+    let arch = match std::env::consts::ARCH {
+        "aarch64" => "ARM64",
+        _ => "X86_64",
+    };
+    let out = boto3(&d, port, &format!("ARCH = {arch:?}\n{DEPLOY_TOOL}"));
+    assert!(out.contains("ok"), "{out}");
+}

@@ -23,6 +23,8 @@ mod errors;
 pub(crate) mod filter;
 mod idempotency;
 mod machine;
+#[cfg(test)]
+mod members_tests;
 mod services;
 pub(crate) mod sigv4;
 mod tags;

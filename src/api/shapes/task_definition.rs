@@ -2,8 +2,8 @@
 
 use super::{ArnScope, seconds};
 use crate::model::{
-    Compatibility, ContainerDefinition, CpuUnits, IpcMode, KeyValuePair, Mebibytes, MountPoint, NetworkMode,
-    PidMode, PortMapping, TaskDefinitionSpec, Volume, VolumeFrom,
+    Compatibility, ContainerDefinition, CpuUnits, EphemeralStorage, IpcMode, KeyValuePair, Mebibytes,
+    MountPoint, NetworkMode, PidMode, PortMapping, RuntimePlatform, TaskDefinitionSpec, Volume, VolumeFrom,
 };
 use crate::store::{TaskDefinitionRecord, TaskDefinitionStatus};
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,18 @@ pub struct TaskDefinition {
     /// When its deletion was requested, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_requested_at: Option<f64>,
+    /// IAM role of the containers, as given (stored only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<String>,
+    /// IAM role of the agent, as given (stored only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
+    /// Fargate task storage, as given (not enforced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    /// OS family and CPU architecture the images need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_platform: Option<RuntimePlatform>,
 }
 
 /// ECS `TaskDefinitionPlacementConstraint`.
@@ -129,6 +141,10 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> TaskDefin
         registered_at: seconds(td.registered_at),
         deregistered_at: td.deregistered_at.map(seconds),
         delete_requested_at: td.delete_requested_at.map(seconds),
+        task_role_arn: spec.task_role_arn.clone(),
+        execution_role_arn: spec.execution_role_arn.clone(),
+        ephemeral_storage: spec.ephemeral_storage,
+        runtime_platform: spec.runtime_platform,
     }
 }
 
