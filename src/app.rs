@@ -14,6 +14,11 @@ use std::sync::Arc;
 use tokio::net::UnixListener;
 use tracing::{error, info, warn};
 
+/// The file in the state directory naming the address the ECS endpoint is bound to
+/// (`HOST:PORT` and a newline), so that `--listen 127.0.0.1:0` can be found; written once
+/// bound, removed on a clean shutdown.
+pub const ECS_ENDPOINT_FILE: &str = "ecs-endpoint.addr";
+
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -66,6 +71,9 @@ pub async fn run(
     let runtime = DockerRuntime::connect(config.engine.as_deref())?;
     let engine = runtime.endpoint().to_string();
     info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
+    let endpoint_file = config.state_dir.join(ECS_ENDPOINT_FILE);
+    // A file left by a daemon that died must not name a port this one never bound.
+    remove_if_present(&endpoint_file).map_err(state_err)?;
     let ecs_listener = match config.listen {
         Some(addr) => Some(bind_ecs(addr, &config).await?),
         None => None,
@@ -129,6 +137,7 @@ pub async fn run(
         let _ = w.await;
     }
     let _ = std::fs::remove_file(&config.socket);
+    let _ = std::fs::remove_file(&endpoint_file);
     served.map_err(|e| AppError::Socket {
         path: config.socket.display().to_string(),
         message: e.to_string(),
@@ -231,22 +240,44 @@ fn check_listen(config: &Config) -> Result<(), AppError> {
     }
 }
 
-/// Binds the ECS endpoint (`check_listen` has allowed the address).
+/// Binds the ECS endpoint (`check_listen` has allowed the address) and publishes the bound
+/// address, which differs from `addr` when its port is 0, on a log line and in
+/// [`ECS_ENDPOINT_FILE`].
 async fn bind_ecs(addr: std::net::SocketAddr, config: &Config) -> Result<tokio::net::TcpListener, AppError> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| AppError::Listen {
-            addr,
-            message: e.to_string(),
-        })?;
+    let listen_err = |e: std::io::Error| AppError::Listen {
+        addr,
+        message: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen_err)?;
+    let bound = listener.local_addr().map_err(listen_err)?;
+    let file = config.state_dir.join(ECS_ENDPOINT_FILE);
+    write_atomically(&file, &format!("{bound}\n")).map_err(|source| AppError::StateDir {
+        path: file.display().to_string(),
+        source,
+    })?;
     info!(
-        addr = %addr,
+        addr = %bound,
         region = %config.ecs_scope.region,
         account = %config.ecs_scope.account,
         sigv4 = config.ecs_credentials.is_some(),
         "ecs endpoint listening"
     );
     Ok(listener)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader
+/// sees the whole old content or the whole new one, never a partial line.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 fn bind_socket(path: &Path) -> Result<UnixListener, AppError> {

@@ -5,6 +5,8 @@
 //! - `model/`: manifests (Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer) in
 //!   ECS and ELBv2 field names, loading from files with located errors, validation, limits,
 //!   and the task lifecycle vocabulary. Pure (`model/load` reads the files it is given).
+//!   `model::fixtures` (tests, and the `test-support` feature for `tests/` and the benches)
+//!   builds manifests from these typed values and writes them as YAML.
 //! - `store/`: desired and observed state. A key-value `Store` trait (sled, memory) and the
 //!   typed `Catalog` over it. Spec and status live apart: the API writes spec, controllers
 //!   write status.

@@ -5,40 +5,16 @@
 
 mod common;
 
-use common::{BIN, Daemon, Engine, free_port, manifest};
-use serde_json::{Value, json};
-use std::io::{Read, Write};
+use common::{BIN, Daemon, Engine, ecs_call as ecs, manifest};
+use ecsd::model::fixtures::{Manifests, shell_container, with_containers};
+use serde_json::json;
 use std::process::Command;
-use std::time::Duration;
 
-/// POSTs `input` to the ECS operation `op` on `port`; returns the status code and JSON body.
-fn ecs(port: u16, op: &str, input: &Value) -> (u16, Value) {
-    let body = input.to_string();
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let request = format!(
-        "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.{op}\r\n\
-         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("receive");
-    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    (status, serde_json::from_str(body).expect("a JSON body"))
-}
-
+/// A daemon serving the ECS endpoint on a port of the system's choosing, and that port.
 fn listening() -> (Daemon, u16) {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    (Daemon::with_args(Engine::Docker, &["--listen", &listen]), port)
+    let d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
+    let port = d.ecs_port();
+    (d, port)
 }
 
 #[test]
@@ -86,10 +62,10 @@ fn update_service_with_desired_count_4294967295_is_refused_and_changes_nothing()
 #[test]
 fn apply_dry_run_of_a_task_definition_over_64_kib_fails_naming_the_limit() {
     let d = Daemon::start(Engine::Docker);
-    let text = format!(
-        "apiVersion: ecsd/v1\nkind: TaskDefinition\nmetadata:\n  name: big\nspec:\n  containerDefinitions:\n    - name: big\n      image: busybox\n      command: [sh, -c, \"{}\"]\n",
-        "x".repeat(1_900_000)
-    );
+    let big = shell_container("big", "busybox", &"x".repeat(1_900_000));
+    let text = Manifests::new()
+        .task_definition("big", with_containers(vec![big]))
+        .yaml();
     let path = manifest(&d, "big.yaml", &text);
     let out = d.ecsd(&["apply", "-f", path.to_str().unwrap(), "--dry-run"]);
     assert!(!out.status.success());

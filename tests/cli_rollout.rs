@@ -4,27 +4,18 @@
 
 mod common;
 
-use common::{Daemon, manifest, web_service};
+use common::{Daemon, UNTIL_SIGTERM, manifest, web_service};
+use ecsd::model::fixtures::{Manifests, daemon_service, shell_container, with_containers};
 use std::process::Output;
 
-const AGENT: &str = r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: agent
-spec:
-  containerDefinitions:
-    - name: agent
-      image: busybox:latest
-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
----
-apiVersion: ecsd/v1
-kind: Service
-metadata:
-  name: agent
-spec:
-  taskDefinition: agent
-  schedulingStrategy: DAEMON
-"#;
+/// A DAEMON service `agent` (it cannot be scaled).
+fn agent() -> String {
+    let agent = shell_container("agent", "busybox:latest", UNTIL_SIGTERM);
+    Manifests::new()
+        .task_definition("agent", with_containers(vec![agent]))
+        .service("agent", daemon_service("agent"))
+        .yaml()
+}
 
 /// Asserts the verb failed with one line on stderr; returns that line.
 fn one_line_error(d: &Daemon, out: Output) -> String {
@@ -41,7 +32,7 @@ fn one_line_error(d: &Daemon, out: Output) -> String {
 
 on_both_engines! {
     fn scale_refuses_a_daemon_service_and_leaves_it_alone(d) {
-        d.apply(&manifest(d, "agent.yaml", AGENT));
+        d.apply(&manifest(d, "agent.yaml", &agent()));
         let err = one_line_error(d, d.ecsd(&["scale", "service/agent", "3"]));
         assert!(err.contains("DAEMON") && err.contains("cannot be scaled"), "{err}");
         let svc = d.service("agent");

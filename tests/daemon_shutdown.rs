@@ -5,22 +5,27 @@
 mod common;
 
 use common::{Daemon, manifest};
+use ecsd::model::fixtures::{Manifests, shell_container, with_containers};
+use ecsd::model::{ContainerDefinition, Seconds};
 use std::time::{Duration, Instant};
 
 /// The stop grace of the container that ignores SIGTERM.
 const GRACE: Duration = Duration::from_secs(20);
 
-const STUBBORN: &str = r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: stubborn
-spec:
-  containerDefinitions:
-    - name: main
-      image: busybox:latest
-      command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
-      stopTimeout: 20
-"#;
+/// A task definition whose container ignores SIGTERM, so stopping it takes its whole grace.
+fn stubborn() -> String {
+    let main = ContainerDefinition {
+        stop_timeout: Some(Seconds(GRACE.as_secs())),
+        ..shell_container(
+            "main",
+            "busybox:latest",
+            "trap '' TERM; while true; do sleep 1; done",
+        )
+    };
+    Manifests::new()
+        .task_definition("stubborn", with_containers(vec![main]))
+        .yaml()
+}
 
 /// The engine's state of a container (`running`, `exited`; Podman says `stopping` during a
 /// stop grace).
@@ -35,7 +40,7 @@ fn state(d: &Daemon, container: &str) -> String {
 
 on_both_engines! {
     fn sigterm_during_a_stop_grace_exits_at_once_and_the_next_daemon_finishes_the_stop(d) {
-        d.apply(&manifest(d, "stubborn.yaml", STUBBORN));
+        d.apply(&manifest(d, "stubborn.yaml", &stubborn()));
         let id = d.ok(&["run-task", "stubborn"]).trim().to_string();
         d.wait_until("the task runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
         let rid = d.task(&id)["containers"][0]["runtimeId"].as_str().expect("runtime id").to_string();

@@ -4,38 +4,59 @@
 
 mod common;
 
-use common::{Daemon, Engine, manifest};
+use common::{Daemon, manifest, manifest_port};
+use ecsd::model::fixtures::{
+    Manifests, daemon_service, replica_service, shell_container, shell_health_check, with_containers,
+};
+use ecsd::model::{CircuitBreaker, ContainerDefinition, DeploymentConfiguration, PortMapping, ServiceSpec};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-/// A task definition `name` running `image` (the command differs per `variant`), with an
-/// optional health check and port mapping, plus its service.
-fn service(name: &str, variant: &str, service_spec: &str, container_extra: &str) -> String {
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: {name}
-spec:
-  containerDefinitions:
-    - name: app
-      image: busybox:latest
-      command: ["sh", "-c", "{variant}"]
-{container_extra}---
-apiVersion: ecsd/v1
-kind: Service
-metadata:
-  name: {name}
-spec:
-  taskDefinition: {name}
-{service_spec}"#
-    )
+/// A task definition `name` whose one container is `app`, plus its service `spec`.
+fn service(name: &str, app: ContainerDefinition, spec: ServiceSpec) -> String {
+    Manifests::new()
+        .task_definition(name, with_containers(vec![app]))
+        .service(name, spec)
+        .yaml()
+}
+
+/// The container `app` running `script` (one of the commands below).
+fn app(script: &str) -> ContainerDefinition {
+    shell_container("app", "busybox:latest", script)
+}
+
+/// The container `app` running `script`, healthy once `/tmp/v` exists.
+fn checked_app(script: &str) -> ContainerDefinition {
+    ContainerDefinition {
+        health_check: Some(shell_health_check("test -f /tmp/v", 5, 2, 2)),
+        ..app(script)
+    }
+}
+
+/// `desired` tasks of `name` under these deployment bounds.
+fn bounded(name: &str, desired: u32, config: DeploymentConfiguration) -> ServiceSpec {
+    ServiceSpec {
+        deployment_configuration: Some(config),
+        ..replica_service(name, desired)
+    }
+}
+
+/// `desired` tasks of `name` whose failing deployments roll back.
+fn with_breaker(name: &str, desired: u32) -> ServiceSpec {
+    let breaker = CircuitBreaker {
+        enable: true,
+        rollback: true,
+    };
+    let config = DeploymentConfiguration {
+        deployment_circuit_breaker: Some(breaker),
+        ..Default::default()
+    };
+    bounded(name, desired, config)
 }
 
 const SERVE: &str = "echo v1 > /tmp/v; trap 'exit 0' TERM; while true; do sleep 1; done";
 const SERVE_V2: &str = "echo v2 > /tmp/v; trap 'exit 0' TERM; while true; do sleep 1; done";
 const CRASH: &str = "echo broken; exit 3";
-const HEALTH: &str = "      healthCheck:\n        command: [\"CMD-SHELL\", \"test -f /tmp/v\"]\n        interval: 5\n        timeout: 2\n        retries: 2\n";
 
 fn tasks(d: &Daemon) -> Vec<Value> {
     d.json(&["get", "tasks"])["items"]
@@ -110,10 +131,10 @@ fn events(d: &Daemon, name: &str) -> Vec<String> {
 
 on_both_engines! {
     fn a_100_200_rollout_keeps_three_healthy_tasks_at_every_instant(d) {
-        let path = manifest(d, "svc.yaml", &service("roll", SERVE, "  desiredCount: 3\n", HEALTH));
+        let path = manifest(d, "svc.yaml", &service("roll", checked_app(SERVE), replica_service("roll", 3)));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "roll", "1") && healthy_running(&tasks(d)) == 3);
-        std::fs::write(&path, service("roll", SERVE_V2, "  desiredCount: 3\n", HEALTH)).unwrap();
+        std::fs::write(&path, service("roll", checked_app(SERVE_V2), replica_service("roll", 3))).unwrap();
         d.apply(&path);
         let status = std::process::Command::new(common::BIN)
             .arg("--socket")
@@ -136,11 +157,16 @@ on_both_engines! {
     }
 
     fn a_50_100_rollout_runs_at_most_three_and_keeps_two_healthy(d) {
-        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    minimumHealthyPercent: 50\n    maximumPercent: 100\n";
-        let path = manifest(d, "svc.yaml", &service("half", SERVE, spec, HEALTH));
+        let half = DeploymentConfiguration {
+            minimum_healthy_percent: Some(50),
+            maximum_percent: Some(100),
+            ..Default::default()
+        };
+        let spec = bounded("half", 3, half);
+        let path = manifest(d, "svc.yaml", &service("half", checked_app(SERVE), spec.clone()));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "half", "1") && healthy_running(&tasks(d)) == 3);
-        std::fs::write(&path, service("half", SERVE_V2, spec, HEALTH)).unwrap();
+        std::fs::write(&path, service("half", checked_app(SERVE_V2), spec)).unwrap();
         d.apply(&path);
         let engine_containers = |d: &Daemon| d.containers(None).len();
         watch(d, "revision 2 is steady", 180, |d| steady_on(d, "half", "2"), |ts| {
@@ -156,12 +182,11 @@ on_both_engines! {
     }
 
     fn a_revision_that_exits_at_once_trips_the_breaker_and_rolls_back(d) {
-        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
-        let path = manifest(d, "svc.yaml", &service("brk", SERVE, spec, ""));
+        let path = manifest(d, "svc.yaml", &service("brk", app(SERVE), with_breaker("brk", 3)));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "brk", "1"));
         let old: Vec<String> = d.containers(None);
-        std::fs::write(&path, service("brk", CRASH, spec, "")).unwrap();
+        std::fs::write(&path, service("brk", app(CRASH), with_breaker("brk", 3))).unwrap();
         let wait = std::process::Command::new(common::BIN)
             .arg("--socket")
             .arg(d.socket())
@@ -190,12 +215,15 @@ on_both_engines! {
     }
 
     fn a_fixed_host_port_service_is_swapped_in_place_and_says_so(d) {
-        let port = if d.engine == Engine::Docker { 18431 } else { 18432 };
-        let ports = format!("      portMappings:\n        - {{containerPort: 8080, hostPort: {port}}}\n");
-        let path = manifest(d, "svc.yaml", &service("fixed", SERVE, "  desiredCount: 1\n", &ports));
+        let port = manifest_port();
+        let fixed = |script| ContainerDefinition {
+            port_mappings: vec![PortMapping { container_port: 8080, host_port: Some(port), ..Default::default() }],
+            ..app(script)
+        };
+        let path = manifest(d, "svc.yaml", &service("fixed", fixed(SERVE), replica_service("fixed", 1)));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "fixed", "1"));
-        std::fs::write(&path, service("fixed", SERVE_V2, "  desiredCount: 1\n", &ports)).unwrap();
+        std::fs::write(&path, service("fixed", fixed(SERVE_V2), replica_service("fixed", 1))).unwrap();
         d.apply(&path);
         watch(d, "revision 2 is steady", 120, |d| steady_on(d, "fixed", "2"), |ts| {
             let running = ts.iter().filter(|t| t["lastStatus"] == "RUNNING").count();
@@ -212,7 +240,7 @@ on_both_engines! {
     }
 
     fn a_crash_looping_service_is_restarted_with_growing_delays(d) {
-        let path = manifest(d, "svc.yaml", &service("loop", CRASH, "  desiredCount: 1\n", ""));
+        let path = manifest(d, "svc.yaml", &service("loop", app(CRASH), replica_service("loop", 1)));
         d.apply(&path);
         d.wait_until("three attempts were made", 120, |d| {
             d.json(&["get", "tasks", "--all"])["items"].as_array().map_or(0, |a| a.len()) >= 3
@@ -227,11 +255,11 @@ on_both_engines! {
     }
 
     fn a_daemon_service_runs_one_task_and_redeploys_stop_first(d) {
-        let path = manifest(d, "svc.yaml", &service("daemon", SERVE, "  schedulingStrategy: DAEMON\n", ""));
+        let path = manifest(d, "svc.yaml", &service("daemon", app(SERVE), daemon_service("daemon")));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "daemon", "1"));
         assert_eq!(d.containers(None).len(), 1);
-        std::fs::write(&path, service("daemon", SERVE_V2, "  schedulingStrategy: DAEMON\n", "")).unwrap();
+        std::fs::write(&path, service("daemon", app(SERVE_V2), daemon_service("daemon"))).unwrap();
         d.apply(&path);
         watch(d, "revision 2 is steady", 120, |d| steady_on(d, "daemon", "2"), |ts| {
             let running = ts.iter().filter(|t| t["lastStatus"] == "RUNNING").count();
@@ -245,11 +273,10 @@ on_both_engines! {
     }
 
     fn after_a_breaker_rollback_a_removed_task_comes_back_on_the_rolled_back_revision(d) {
-        let spec = "  desiredCount: 3\n  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
-        let path = manifest(d, "svc.yaml", &service("hold", SERVE, spec, ""));
+        let path = manifest(d, "svc.yaml", &service("hold", app(SERVE), with_breaker("hold", 3)));
         d.apply(&path);
         d.wait_until("revision 1 is steady", 120, |d| steady_on(d, "hold", "1"));
-        std::fs::write(&path, service("hold", CRASH, spec, "")).unwrap();
+        std::fs::write(&path, service("hold", app(CRASH), with_breaker("hold", 3))).unwrap();
         d.apply(&path);
         // The rollback itself (not revision 1's first deployment, shown until revision 2's begins).
         d.wait_until("the rollback completed", 180, |d| {
@@ -277,7 +304,7 @@ on_both_engines! {
     }
 
     fn a_good_revision_after_a_crash_loop_starts_before_the_old_backoff_ends(d) {
-        let path = manifest(d, "svc.yaml", &service("fix", CRASH, "  desiredCount: 1\n", ""));
+        let path = manifest(d, "svc.yaml", &service("fix", app(CRASH), replica_service("fix", 1)));
         d.apply(&path);
         d.wait_until("the crash loop waits 20 s or more", 120, |d| {
             d.service("fix")["events"][0]["message"].as_str().is_some_and(|m| {
@@ -286,7 +313,7 @@ on_both_engines! {
         });
         let all = d.json(&["get", "tasks", "--all"]);
         let last_failure = all["items"].as_array().unwrap().iter().filter_map(|t| t["stoppedAt"].as_f64()).fold(0.0, f64::max);
-        std::fs::write(&path, service("fix", SERVE, "  desiredCount: 1\n", "")).unwrap();
+        std::fs::write(&path, service("fix", app(SERVE), replica_service("fix", 1))).unwrap();
         d.apply(&path);
         d.wait_until("the good revision runs", 60, |d| tasks(d).iter().any(|t| revision(t) == "2" && t["lastStatus"] == "RUNNING"));
         let good = tasks(d).into_iter().find(|t| revision(t) == "2").unwrap();
@@ -295,8 +322,11 @@ on_both_engines! {
     }
 
     fn an_unhealthy_task_stops_with_the_ecs_reason_an_event_and_its_probe_output(d) {
-        let health = "      healthCheck:\n        command: [\"CMD-SHELL\", \"echo probe-says-no; exit 1\"]\n        interval: 5\n        timeout: 2\n        retries: 1\n";
-        let path = manifest(d, "svc.yaml", &service("sick", SERVE, "  desiredCount: 1\n", health));
+        let sick = ContainerDefinition {
+            health_check: Some(shell_health_check("echo probe-says-no; exit 1", 5, 2, 1)),
+            ..app(SERVE)
+        };
+        let path = manifest(d, "svc.yaml", &service("sick", sick, replica_service("sick", 1)));
         d.apply(&path);
         d.wait_until("a task stopped for its health", 120, |d| {
             d.json(&["get", "tasks", "--all"])["items"].as_array().into_iter().flatten().any(|t| t["lastStatus"] == "STOPPED")

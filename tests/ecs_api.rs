@@ -1,10 +1,11 @@
 //! The ECS-compatible endpoint driven by the real boto3 (from PyPI, in `target/aws-venv`,
-//! installed by `scripts/setup-aws`), including its waiters.
+//! installed by `scripts/setup-aws`), including its waiters; every daemon here listens on
+//! port 0 and the tests read the address it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 
-use common::{Daemon, Engine, free_port};
+use common::{Daemon, Engine, ecs_call};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,7 +25,8 @@ fn aws_python() -> PathBuf {
 }
 
 /// Runs `script` with boto3 against the daemon's ECS endpoint; returns its stdout.
-fn boto3(d: &Daemon, port: u16, script: &str) -> String {
+fn boto3(d: &Daemon, script: &str) -> String {
+    let port = d.ecs_port();
     let path = d.dir.path().join("script.py");
     std::fs::write(&path, format!("{PRELUDE}\n{script}")).expect("write script");
     let out = Command::new(aws_python())
@@ -140,10 +142,8 @@ print("ok")
 
 #[test]
 fn boto3_registers_runs_waits_for_and_stops_tasks_and_waits_for_a_stable_service() {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
-    let out = boto3(&d, port, LIFECYCLE);
+    let d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
+    let out = boto3(&d, LIFECYCLE);
     assert!(out.contains("ok"), "{out}");
     // The native API sees what the ECS endpoint made.
     let clusters = d.json(&["get", "clusters"]);
@@ -260,10 +260,8 @@ print("ok")
 
 #[test]
 fn boto3_retires_revisions_tags_resources_filters_container_instances_and_deletes_a_cluster() {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
-    let out = boto3(&d, port, OPERATIONS);
+    let d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
+    let out = boto3(&d, OPERATIONS);
     assert!(out.contains("ok"), "{out}");
 }
 
@@ -291,6 +289,29 @@ fn a_non_loopback_listen_address_without_credentials_is_refused_naming_the_flags
         !dir.path().join("state").exists(),
         "refused before touching state"
     );
+}
+
+#[test]
+fn with_port_0_the_endpoint_reports_its_bound_address_which_answers_until_a_clean_shutdown() {
+    let mut d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
+    let file = d.state_dir().join(ecsd::app::ECS_ENDPOINT_FILE);
+    let reported = std::fs::read_to_string(&file).expect("the address file");
+    let addr: std::net::SocketAddr = reported.trim().parse().expect("HOST:PORT");
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(addr.port(), 0, "the bound port, not the requested one");
+    let logged = d
+        .log()
+        .lines()
+        .any(|l| l.contains("ecs endpoint listening") && l.contains(&addr.to_string()));
+    assert!(logged, "the stderr log names it too:\n{}", d.log());
+    let (status, body) = ecs_call(addr.port(), "ListClusters", &serde_json::json!({}));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["clusterArns"].is_array(), "{body}");
+    assert!(
+        d.terminate_within(std::time::Duration::from_secs(10)).is_some(),
+        "a clean exit"
+    );
+    assert!(!file.exists(), "a clean shutdown removes the file");
 }
 
 /// What an ECS deploy tool does (ecs-deploy, ecspresso, the GitHub action): copy the running
@@ -388,13 +409,11 @@ print("ok")
 
 #[test]
 fn a_deploy_tool_copies_registers_updates_follows_rolls_back_scales_and_runs_a_one_off_task() {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen]);
+    let d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
     let arch = match std::env::consts::ARCH {
         "aarch64" => "ARM64",
         _ => "X86_64",
     };
-    let out = boto3(&d, port, &format!("ARCH = {arch:?}\n{DEPLOY_TOOL}"));
+    let out = boto3(&d, &format!("ARCH = {arch:?}\n{DEPLOY_TOOL}"));
     assert!(out.contains("ok"), "{out}");
 }

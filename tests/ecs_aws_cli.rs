@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Daemon, Engine, free_port};
+use common::{Daemon, Engine};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -299,10 +299,12 @@ fn a_service_becomes_stable_rolls_to_a_new_revision_and_is_deleted(d: &Daemon, a
 
 #[test]
 fn the_aws_cli_runs_tasks_and_a_service_with_its_own_waiters() {
-    let port = free_port();
     // A task counts as healthy after 2 s (not 10 s), so the rolling update settles sooner.
-    let listen = format!("127.0.0.1:{port}");
-    let d = Daemon::with_args(Engine::Docker, &["--listen", &listen, "--min-healthy-time", "2s"]);
+    let d = Daemon::with_args(
+        Engine::Docker,
+        &["--listen", "127.0.0.1:0", "--min-healthy-time", "2s"],
+    );
+    let port = d.ecs_port();
     let aws = AwsCli::new(&d, port);
     task_definitions_are_registered_from_a_file_listed_and_described(&d, &aws);
     two_tasks_run_wait_until_running_and_stop(&d, &aws);
@@ -320,12 +322,11 @@ fn a_non_loopback_listener_takes_only_requests_signed_with_its_key_and_names_its
     let secrets = tempfile::tempdir().expect("temp dir");
     let secret_file = secrets.path().join("ecs-secret");
     std::fs::write(&secret_file, "ecsd-test-secret\n").expect("write secret");
-    let port = free_port();
     let d = Daemon::with_args(
         Engine::Docker,
         &[
             "--listen",
-            &format!("0.0.0.0:{port}"),
+            "0.0.0.0:0",
             "--region",
             "eu-west-1",
             "--account-id",
@@ -341,7 +342,7 @@ fn a_non_loopback_listener_takes_only_requests_signed_with_its_key_and_names_its
         secret_access_key: "ecsd-test-secret".into(),
         region: "eu-west-1".into(),
         endpoint_from_env: true,
-        ..AwsCli::new(&d, port)
+        ..AwsCli::new(&d, d.ecs_port())
     };
     let clusters = aws.ok(&d, &["list-clusters"]);
     assert_eq!(

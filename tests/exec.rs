@@ -4,25 +4,18 @@
 
 mod common;
 
-use common::{Daemon, manifest};
+use common::{Daemon, UNTIL_SIGTERM, manifest, shell_task_definition};
 use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SLEEPER: &str = r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: execstdin
-spec:
-  containerDefinitions:
-    - name: main
-      image: busybox:latest
-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-"#;
-
 /// A running task to exec into.
 fn running_task(d: &Daemon) -> String {
-    d.apply(&manifest(d, "execstdin.yaml", SLEEPER));
+    d.apply(&manifest(
+        d,
+        "execstdin.yaml",
+        &shell_task_definition("execstdin", UNTIL_SIGTERM),
+    ));
     let id = d.ok(&["run-task", "execstdin"]).trim().to_string();
     d.wait_until("the task runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
     id

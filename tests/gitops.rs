@@ -3,30 +3,17 @@
 
 mod common;
 
-use common::Daemon;
+use common::{Daemon, web_service};
 use std::collections::BTreeMap;
 
+/// A service `name` of one task running `busybox:{tag}`, and its task definition.
 fn service(name: &str, tag: &str) -> String {
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: {name}
-spec:
-  containerDefinitions:
-    - name: app
-      image: busybox:{tag}
-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
----
-apiVersion: ecsd/v1
-kind: Service
-metadata:
-  name: {name}
-spec:
-  taskDefinition: {name}
-  desiredCount: 1
-"#
-    )
+    web_service(name, &format!("busybox:{tag}"), 1)
+}
+
+/// `service(name, "latest")` scaled to two tasks.
+fn two_of(name: &str) -> String {
+    web_service(name, "busybox:latest", 2)
 }
 
 fn write(d: &Daemon, file: &str, text: &str) {
@@ -110,7 +97,7 @@ on_both_engines! {
         let status = d.ok(&["sync", "status"]);
         assert!(status.contains("web.yaml:"), "{status}");
         assert_eq!(running(d), before, "nothing changed");
-        write(d, "web.yaml", &service("web", "latest").replace("desiredCount: 1", "desiredCount: 2"));
+        write(d, "web.yaml", &two_of("web"));
         d.wait_until("sync resumed", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 2));
         assert!(d.ok(&["sync", "status"]).contains("Synced"));
     }
@@ -127,7 +114,7 @@ on_both_engines! {
             status.contains("Empty") && status.contains("kept: api.yaml: the file is empty")
         });
         // A later full pass (made by an edit of the other file) must not prune it either.
-        write(d, "web.yaml", &service("web", "latest").replace("desiredCount: 1", "desiredCount: 2"));
+        write(d, "web.yaml", &two_of("web"));
         d.wait_until("the edit applied", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 2));
         assert_eq!(services(d), vec!["api", "web"], "nothing pruned");
         assert_eq!(running(d).get("api"), before.get("api"), "the api task was not replaced");
@@ -194,7 +181,7 @@ on_both_engines! {
         std::fs::write(folder.join("a.yaml"), service("a", "latest")).unwrap();
         std::fs::write(folder.join("b.yaml"), service("b", "latest")).unwrap();
         d.ok(&["apply", "-f", folder.to_str().unwrap()]);
-        std::fs::write(folder.join("a.yaml"), service("a", "latest").replace("desiredCount: 1", "desiredCount: 2")).unwrap();
+        std::fs::write(folder.join("a.yaml"), two_of("a")).unwrap();
         std::fs::remove_file(folder.join("b.yaml")).unwrap();
         let diff = d.ok(&["diff", "-f", folder.to_str().unwrap()]);
         assert!(diff.contains("service/default/a configured"), "{diff}");

@@ -84,3 +84,29 @@ fn the_model_and_the_clock_import_nothing_but_each_other() {
         found.join("\n")
     );
 }
+
+/// The "# Layout" overview at the top of `src/lib.rs` names every top-level module, so the
+/// map a newcomer reads first has no blank regions.
+#[test]
+fn the_lib_rs_layout_names_every_top_level_module() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let overview: String = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("pub ").strip_prefix("mod "))
+        .map(|m| m.trim_end_matches(';'))
+        .collect();
+    assert!(modules.len() > 10, "modules found: {modules:?}");
+    let missing: Vec<&&str> = modules
+        .iter()
+        .filter(|m| !overview.contains(&format!("`{m}/`")) && !overview.contains(&format!("`{m}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "src/lib.rs `# Layout` does not name {missing:?}"
+    );
+}

@@ -5,8 +5,15 @@
 
 mod common;
 
-use common::{Daemon, free_port, manifest};
+use common::{Daemon, manifest, manifest_port};
+use ecsd::model::fixtures::{Manifests, forward_listener, replica_service, shell_container, with_containers};
+use ecsd::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupAttributes, TargetGroupSpec};
+use ecsd::model::{
+    CircuitBreaker, ContainerDefinition, DeploymentConfiguration, PortMapping, Seconds, ServiceLoadBalancer,
+    ServiceSpec,
+};
 use std::io::{Read, Write};
+use std::net::IpAddr;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +27,7 @@ fn stack(port: u16, body: &str, desired: u32, serve: bool) -> String {
 
 /// `stack` with a deregistration delay of `delay` seconds; the tasks also serve
 /// `/cgi-bin/slow`, which answers `slow-{body}` after 2 s.
-fn stack_with_delay(port: u16, body: &str, desired: u32, serve: bool, delay: u32) -> String {
+fn stack_with_delay(port: u16, body: &str, desired: u32, serve: bool, delay: u64) -> String {
     let command = if serve {
         format!(
             "mkdir -p /www/cgi-bin && echo {body} > /www/index.html && printf '#!/bin/sh\\nsleep 2\\necho Content-Type: text/plain\\necho\\necho slow-{body}\\n' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p 8080 -h /www"
@@ -28,79 +35,72 @@ fn stack_with_delay(port: u16, body: &str, desired: u32, serve: bool, delay: u32
     } else {
         "exec sleep 1000".to_string()
     };
-    let service =
-        "  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n";
-    balanced_app(
-        &Balanced {
-            name: "web",
-            protocol: "HTTP",
-            port,
-            container_port: 8080,
-            delay,
-        },
-        &command,
-        desired,
-        service,
-    )
+    let web = Balanced {
+        name: "web",
+        protocol: LbProtocol::Http,
+        port,
+        container_port: 8080,
+        delay,
+    };
+    balanced_app(&web, &command, desired, true)
 }
 
 /// One load-balanced application: a target group and a service `name`, a load balancer
 /// listening on `port`, and a task definition whose container `app` runs `command`.
 struct Balanced<'a> {
     name: &'a str,
-    protocol: &'a str,
+    protocol: LbProtocol,
     port: u16,
     container_port: u16,
-    delay: u32,
+    delay: u64,
 }
 
-fn balanced_app(b: &Balanced, command: &str, desired: u32, service_extra: &str) -> String {
-    let Balanced {
-        name,
-        protocol,
-        port,
-        container_port,
-        delay,
-    } = b;
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TargetGroup
-metadata: {{name: {name}}}
-spec:
-  protocol: {protocol}
-  healthCheckIntervalSeconds: 5
-  healthCheckTimeoutSeconds: 2
-  attributes: {{deregistration_delay.timeout_seconds: {delay}}}
----
-apiVersion: ecsd/v1
-kind: LoadBalancer
-metadata: {{name: {name}-lb}}
-spec:
-  listeners:
-    - port: {port}
-      protocol: {protocol}
-      address: 127.0.0.1
-      defaultActions: [{{type: forward, targetGroupArn: {name}}}]
----
-apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata: {{name: {name}}}
-spec:
-  containerDefinitions:
-    - name: app
-      image: busybox:latest
-      command: ["sh", "-c", "{command}"]
-      portMappings: [{{containerPort: {container_port}}}]
----
-apiVersion: ecsd/v1
-kind: Service
-metadata: {{name: {name}}}
-spec:
-  taskDefinition: {name}
-  desiredCount: {desired}
-{service_extra}  loadBalancers: [{{targetGroupArn: {name}, containerName: app, containerPort: {container_port}}}]
-"#
-    )
+/// The manifests of `b`; with `breaker`, a failing deployment rolls back.
+fn balanced_app(b: &Balanced, command: &str, desired: u32, breaker: bool) -> String {
+    let group = TargetGroupSpec {
+        protocol: b.protocol,
+        health_check_interval_seconds: Some(Seconds(5)),
+        health_check_timeout_seconds: Some(Seconds(2)),
+        attributes: TargetGroupAttributes {
+            deregistration_delay_timeout_seconds: Some(Seconds(b.delay)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let loopback = Some(IpAddr::from([127, 0, 0, 1]));
+    let balancer = LoadBalancerSpec {
+        listeners: vec![forward_listener(b.port, b.protocol, loopback, b.name)],
+        ..Default::default()
+    };
+    let app = ContainerDefinition {
+        port_mappings: vec![PortMapping {
+            container_port: b.container_port,
+            ..Default::default()
+        }],
+        ..shell_container("app", "busybox:latest", command)
+    };
+    let service = ServiceSpec {
+        deployment_configuration: breaker.then(|| DeploymentConfiguration {
+            deployment_circuit_breaker: Some(CircuitBreaker {
+                enable: true,
+                rollback: true,
+            }),
+            ..Default::default()
+        }),
+        load_balancers: vec![ServiceLoadBalancer {
+            target_group_arn: b.name.to_string(),
+            container_name: "app".to_string(),
+            container_port: b.container_port,
+            ..Default::default()
+        }],
+        ..replica_service(b.name, desired)
+    };
+    Manifests::new()
+        .target_group(b.name, group)
+        .load_balancer(&format!("{}-lb", b.name), balancer)
+        .task_definition(b.name, with_containers(vec![app]))
+        .service(b.name, service)
+        .yaml()
 }
 
 /// One GET of `/` through the balancer: the body on a 200, else why not.
@@ -254,7 +254,7 @@ fn served(port: u16) -> Option<String> {
 
 /// Deploys v2 over v1 under load; returns what the clients saw.
 fn deploy_under_load(d: &Daemon, desired: u32) {
-    let port = free_port();
+    let port = manifest_port();
     let path = manifest(d, "stack.yaml", &stack(port, "v1", desired, true));
     d.apply(&path);
     d.wait_until("v1 is steady and served", 120, |d| {
@@ -298,15 +298,15 @@ fn deploy_under_load(d: &Daemon, desired: u32) {
 }
 
 /// A TCP echo service behind a TCP listener on `port`, draining for `delay` seconds.
-fn tcp_stack(port: u16, delay: u32) -> String {
+fn tcp_stack(port: u16, delay: u64) -> String {
     let echo = Balanced {
         name: "echo",
-        protocol: "TCP",
+        protocol: LbProtocol::Tcp,
         port,
         container_port: 7000,
         delay,
     };
-    balanced_app(&echo, "exec nc -ll -p 7000 -e cat", 1, "")
+    balanced_app(&echo, "exec nc -ll -p 7000 -e cat", 1, false)
 }
 
 /// Sends a line and reads its echo.
@@ -328,7 +328,7 @@ fn epoch_secs() -> f64 {
 
 on_both_engines! {
     fn a_tcp_listener_keeps_a_long_lived_connection_through_the_drain_and_closes_it_when_the_delay_ends(d) {
-        let port = free_port();
+        let port = manifest_port();
         let path = manifest(d, "tcp.yaml", &tcp_stack(port, 6));
         d.apply(&path);
         let connect = || {
@@ -356,7 +356,7 @@ on_both_engines! {
     }
 
     fn gets_survive_a_killed_target_under_load(d) {
-        let port = free_port();
+        let port = manifest_port();
         let path = manifest(d, "stack.yaml", &stack(port, "v1", 2, true));
         d.apply(&path);
         d.wait_until("v1 is steady and served", 120, |d| {
@@ -378,7 +378,7 @@ on_both_engines! {
     }
 
     fn a_request_in_flight_when_its_task_is_replaced_completes_and_sigterm_waits_for_it(d) {
-        let port = free_port();
+        let port = manifest_port();
         let path = manifest(d, "stack.yaml", &stack_with_delay(port, "v1", 1, true, 20));
         d.apply(&path);
         d.wait_until("v1 is steady and served", 120, |d| {
@@ -416,7 +416,7 @@ on_both_engines! {
     }
 
     fn a_revision_that_never_becomes_healthy_is_rolled_back_without_a_failed_request(d) {
-        let port = free_port();
+        let port = manifest_port();
         let path = manifest(d, "stack.yaml", &stack(port, "v1", 2, true));
         d.apply(&path);
         d.wait_until("v1 is steady and served", 120, |d| {

@@ -4,45 +4,71 @@
 
 mod common;
 
-use common::{Daemon, manifest};
+use common::{Daemon, UNTIL_SIGTERM, manifest, shell_task_definition};
+use ecsd::model::fixtures::{
+    Manifests, replica_service, shell_container, shell_health_check, with_containers,
+};
+use ecsd::model::{
+    ContainerDefinition, ContainerDependency, DependencyCondition, MountPoint, PortMapping,
+    TaskDefinitionSpec, Volume,
+};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const MULTI: &str = r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: multi
-spec:
-  volumes:
-    - name: shared
-  containerDefinitions:
-    - name: web
-      image: busybox:latest
-      command: ["sh", "-c", "echo ok > /data/index.html; httpd -f -p 8080 -h /data & trap 'kill $!; exit 0' TERM; wait"]
-      mountPoints:
-        - {sourceVolume: shared, containerPath: /data}
-      portMappings:
-        - containerPort: 8080
-      healthCheck:
-        command: ["CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/ || exit 1"]
-        interval: 5
-        timeout: 2
-        retries: 2
-    - name: sidecar
-      image: busybox:latest
-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do cat /data/index.html; sleep 1; done"]
-      mountPoints:
-        - {sourceVolume: shared, containerPath: /data, readOnly: true}
-      dependsOn:
-        - {containerName: web, condition: HEALTHY}
-    - name: helper
-      image: busybox:latest
-      essential: false
-      command: ["sh", "-c", "echo helped > /data/helper.txt"]
-      mountPoints:
-        - {sourceVolume: shared, containerPath: /data}
-"#;
+/// A task of three containers sharing the volume `shared`: `web` serves it and is healthy once
+/// it answers, `sidecar` starts only then and reads it, `helper` (not essential) writes to it
+/// and exits.
+fn multi() -> String {
+    let mount = |read_only: Option<bool>| MountPoint {
+        source_volume: "shared".into(),
+        container_path: "/data".into(),
+        read_only,
+    };
+    let web = ContainerDefinition {
+        mount_points: vec![mount(None)],
+        port_mappings: vec![PortMapping {
+            container_port: 8080,
+            ..Default::default()
+        }],
+        health_check: Some(shell_health_check(
+            "wget -q -O- http://127.0.0.1:8080/ || exit 1",
+            5,
+            2,
+            2,
+        )),
+        ..shell_container(
+            "web",
+            "busybox:latest",
+            "echo ok > /data/index.html; httpd -f -p 8080 -h /data & trap 'kill $!; exit 0' TERM; wait",
+        )
+    };
+    let sidecar = ContainerDefinition {
+        mount_points: vec![mount(Some(true))],
+        depends_on: vec![ContainerDependency {
+            container_name: "web".into(),
+            condition: DependencyCondition::Healthy,
+        }],
+        ..shell_container(
+            "sidecar",
+            "busybox:latest",
+            "trap 'exit 0' TERM; while true; do cat /data/index.html; sleep 1; done",
+        )
+    };
+    let helper = ContainerDefinition {
+        essential: Some(false),
+        mount_points: vec![mount(None)],
+        ..shell_container("helper", "busybox:latest", "echo helped > /data/helper.txt")
+    };
+    let spec = TaskDefinitionSpec {
+        volumes: vec![Volume {
+            name: "shared".into(),
+            ..Default::default()
+        }],
+        ..with_containers(vec![web, sidecar, helper])
+    };
+    Manifests::new().task_definition("multi", spec).yaml()
+}
 
 fn run_task(d: &Daemon, text: &str, family: &str) -> String {
     d.apply(&manifest(d, &format!("{family}.yaml"), text));
@@ -56,24 +82,9 @@ fn container<'a>(task: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no container {name} in {task}"))
 }
 
-fn single(name: &str, command: &str, extra: &str) -> String {
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: {name}
-spec:
-  containerDefinitions:
-    - name: main
-      image: busybox:latest
-      command: ["sh", "-c", "{command}"]
-{extra}"#
-    )
-}
-
 on_both_engines! {
     fn a_multi_container_task_starts_in_dependency_order_shares_volumes_and_reports_health(d) {
-        let id = run_task(d, MULTI, "multi");
+        let id = run_task(d, &multi(), "multi");
         d.wait_until("the task is RUNNING and HEALTHY", 90, |d| {
             let t = d.task(&id);
             t["lastStatus"] == "RUNNING" && t["healthStatus"] == "HEALTHY" && container(&t, "sidecar")["lastStatus"] == "RUNNING"
@@ -100,7 +111,7 @@ on_both_engines! {
     }
 
     fn killing_the_essential_container_stops_the_task_with_its_exit_code(d) {
-        let text = single("killme", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let text = shell_task_definition("killme", UNTIL_SIGTERM);
         let id = run_task(d, &text, "killme");
         d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
         let rid = container(&d.task(&id), "main")["runtimeId"].as_str().unwrap().to_string();
@@ -115,7 +126,7 @@ on_both_engines! {
     fn a_killed_container_is_noticed_from_the_engine_event_without_waiting_for_a_resync(d) {
         // No resync within the test: only the engine's `die` event can reveal the kill.
         d.restart_with(&["--resync-interval", "1h"]);
-        let text = single("eventkill", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let text = shell_task_definition("eventkill", UNTIL_SIGTERM);
         let id = run_task(d, &text, "eventkill");
         d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
         let rid = container(&d.task(&id), "main")["runtimeId"].as_str().unwrap().to_string();
@@ -125,15 +136,18 @@ on_both_engines! {
     }
 
     fn a_failing_health_check_turns_the_task_unhealthy(d) {
-        let extra = "      healthCheck:\n        command: [\"CMD-SHELL\", \"exit 1\"]\n        interval: 5\n        timeout: 2\n        retries: 1\n";
-        let text = single("sick", "trap 'exit 0' TERM; while true; do sleep 1; done", extra);
+        let main = ContainerDefinition {
+            health_check: Some(shell_health_check("exit 1", 5, 2, 1)),
+            ..shell_container("main", "busybox:latest", UNTIL_SIGTERM)
+        };
+        let text = Manifests::new().task_definition("sick", with_containers(vec![main])).yaml();
         let id = run_task(d, &text, "sick");
         d.wait_until("the task is UNHEALTHY", 90, |d| d.task(&id)["healthStatus"] == "UNHEALTHY");
         assert_eq!(container(&d.task(&id), "main")["healthStatus"], "UNHEALTHY");
     }
 
     fn logs_print_and_follow_container_output(d) {
-        let text = single("talker", "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.3; done", "");
+        let text = shell_task_definition("talker", "trap 'exit 0' TERM; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.3; done");
         let id = run_task(d, &text, "talker");
         d.wait_until("it has said something", 60, |d| {
             String::from_utf8_lossy(&d.ecsd(&["logs", &id]).stdout).contains("line 1")
@@ -162,7 +176,7 @@ on_both_engines! {
     }
 
     fn exec_runs_a_command_and_passes_its_exit_code_through(d) {
-        let text = single("execme", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let text = shell_task_definition("execme", UNTIL_SIGTERM);
         let id = run_task(d, &text, "execme");
         d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
         let out = d.ecsd(&["exec", &id, "--", "sh", "-c", "echo hi; exit 7"]);
@@ -173,7 +187,8 @@ on_both_engines! {
     }
 
     fn a_missing_image_stops_the_task_with_a_pull_error(d) {
-        let text = single("noimage", "true", "").replace("busybox:latest", "ecsd-test/does-not-exist:1");
+        let missing = shell_container("main", "ecsd-test/does-not-exist:1", "true");
+        let text = Manifests::new().task_definition("noimage", with_containers(vec![missing])).yaml();
         let id = run_task(d, &text, "noimage");
         d.wait_until("the task stops", 120, |d| d.task(&id)["lastStatus"] == "STOPPED");
         let task = d.task(&id);
@@ -183,7 +198,7 @@ on_both_engines! {
     }
 
     fn exec_forwards_stdin_when_interactive(d) {
-        let text = single("stdin", "trap 'exit 0' TERM; while true; do sleep 1; done", "");
+        let text = shell_task_definition("stdin", UNTIL_SIGTERM);
         let id = run_task(d, &text, "stdin");
         d.wait_until("it runs", 60, |d| d.task(&id)["lastStatus"] == "RUNNING");
         let mut child = Command::new(common::BIN)
@@ -202,10 +217,11 @@ on_both_engines! {
     }
 
     fn service_logs_interleave_every_task_with_a_prefix(d) {
-        let text = format!(
-            "{}---\napiVersion: ecsd/v1\nkind: Service\nmetadata: {{name: chatty}}\nspec: {{taskDefinition: chatty, desiredCount: 2}}\n",
-            single("chatty", "trap 'exit 0' TERM; while true; do echo tick; sleep 0.5; done", "")
-        );
+        let main = shell_container("main", "busybox:latest", "trap 'exit 0' TERM; while true; do echo tick; sleep 0.5; done");
+        let text = Manifests::new()
+            .task_definition("chatty", with_containers(vec![main]))
+            .service("chatty", replica_service("chatty", 2))
+            .yaml();
         d.apply(&manifest(d, "chatty.yaml", &text));
         d.wait_until("both tasks have logged", 60, |d| {
             let out = String::from_utf8_lossy(&d.ecsd(&["logs", "service/chatty"]).stdout).to_string();

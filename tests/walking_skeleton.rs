@@ -3,22 +3,11 @@
 
 mod common;
 
-use common::{Daemon, http_get, manifest, web_service};
+use common::{Daemon, http_get, manifest, shell_task_definition, web_service};
 
 fn running_count(d: &Daemon, name: &str) -> u64 {
     d.service(name)["runningCount"].as_u64().unwrap_or(0)
 }
-
-const EXIT_TD: &str = r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: exittest
-spec:
-  containerDefinitions:
-    - name: job
-      image: busybox:latest
-      command: ["sh", "-c", "sleep 1; exit 3"]
-"#;
 
 on_both_engines! {
     fn the_hello_example_runs_two_labelled_containers_that_serve_http(d) {
@@ -170,6 +159,9 @@ on_both_engines! {
 
     fn invalid_manifests_exit_non_zero_with_location_and_field_and_change_nothing(d) {
         let good = web_service("badtest", "busybox:latest", 1);
+        // Literal edits of a good file: each case is broken in a way no typed value can be.
+        let image_line = good.lines().find(|l| l.trim() == "image: busybox:latest").unwrap();
+        let indent = &image_line[..image_line.len() - image_line.trim_start().len()];
         let cases = [
             (
                 "bad yaml",
@@ -178,15 +170,12 @@ on_both_engines! {
             ),
             (
                 "unknown field",
-                good.replace(
-                    "      image: busybox:latest",
-                    "      image: busybox:latest\n      imagee: x",
-                ),
+                good.replace(image_line, &format!("{image_line}\n{indent}imagee: x")),
                 "spec.containerDefinitions[0]: unknown field `imagee`",
             ),
             (
                 "missing image",
-                good.replace("      image: busybox:latest\n", ""),
+                good.replace(&format!("{image_line}\n"), ""),
                 "missing field `image`",
             ),
             (
@@ -257,7 +246,7 @@ on_both_engines! {
     }
 
     fn a_task_whose_essential_container_exits_stops_with_its_exit_code(d) {
-        let td = EXIT_TD;
+        let td = &shell_task_definition("exittest", "sleep 1; exit 3");
         d.apply(&manifest(d, "td.yaml", td));
         let id = d.ok(&["run-task", "exittest"]).trim().to_string();
         assert_eq!(id.len(), 32, "a 32-hex task id: {id}");

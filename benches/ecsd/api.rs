@@ -97,6 +97,7 @@ async fn measure(
     requests: usize,
 ) -> anyhow::Result<Vec<Vec<f64>>> {
     let page_size = arns.len().min(DESCRIBE_MAX);
+    let ecs_endpoint = fleet.daemon.ecs_endpoint()?;
     let mut latencies = vec![Vec::new(); probes.len()];
     for request in 0..requests {
         let page: Vec<&String> = arns
@@ -110,7 +111,7 @@ async fn measure(
             match probe {
                 Probe::Cli(args) => drop(fleet.daemon.cli(args).await?),
                 Probe::Native(path) => drop(fleet.daemon.get(path).await?),
-                Probe::Describe => describe_tasks(fleet.ecs_endpoint, &page).await?,
+                Probe::Describe => describe_tasks(ecs_endpoint, &page).await?,
             }
             samples.push(started.elapsed().as_secs_f64() * 1000.0);
         }

@@ -6,6 +6,7 @@ use anyhow::{Context as _, bail};
 use ecsd::api::client::{ApiClient, ClientError};
 use ecsd::runtime::labels;
 use serde_json::Value;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -86,6 +87,15 @@ impl BenchDaemon {
     /// When the running process was started (its timers, such as the resync, count from here).
     pub fn spawned_at(&self) -> Instant {
         self.spawned_at
+    }
+
+    /// Where the ECS endpoint of a daemon started with `--listen HOST:0` is bound, as the
+    /// daemon reports it in its state dir (again after a restart, which may pick another port).
+    pub fn ecs_endpoint(&self) -> anyhow::Result<SocketAddr> {
+        let file = self.state_dir().join(ecsd::app::ECS_ENDPOINT_FILE);
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let addr = text.trim().parse();
+        addr.with_context(|| format!("{}: not HOST:PORT: {text:?}", file.display()))
     }
 
     /// Starts the process (again, after `kill_hard`) without waiting for it.

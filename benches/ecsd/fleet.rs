@@ -6,7 +6,6 @@ use crate::daemon::{BenchDaemon, ServeOptions};
 use crate::manifests;
 use crate::poll::wait_for;
 use crate::report::ScenarioReport;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -21,8 +20,6 @@ pub struct Fleet {
     pub size: usize,
     /// Resync period the daemon runs with.
     pub resync: Duration,
-    /// Where the daemon serves the ECS JSON 1.1 endpoint (`serve --listen`).
-    pub ecs_endpoint: SocketAddr,
 }
 
 impl Fleet {
@@ -36,12 +33,12 @@ impl Fleet {
         } else {
             ecsd::controller::ControllerSettings::default().resync_interval
         };
-        let ecs_endpoint = free_loopback_port()?;
         let flags = vec![
             "--resync-interval".into(),
             humantime::format_duration(resync).to_string(),
+            // A port of the system's choosing, read back with `BenchDaemon::ecs_endpoint`.
             "--listen".into(),
-            ecs_endpoint.to_string(),
+            "127.0.0.1:0".into(),
         ];
         let daemon = BenchDaemon::start(ServeOptions {
             flags,
@@ -61,12 +58,7 @@ impl Fleet {
             started.elapsed().as_secs_f64(),
             humantime::format_duration(resync)
         ));
-        Ok(Self {
-            daemon,
-            size,
-            resync,
-            ecs_endpoint,
-        })
+        Ok(Self { daemon, size, resync })
     }
 }
 
@@ -84,11 +76,6 @@ async fn wait_completed(daemon: &BenchDaemon) -> anyhow::Result<()> {
         },
     )
     .await
-}
-
-/// A loopback address with a port nobody listens on right now.
-fn free_loopback_port() -> anyhow::Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 /// The fleet in `slot`, started on first use.

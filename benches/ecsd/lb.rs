@@ -11,9 +11,9 @@ use crate::report::{Figure, ScenarioReport};
 use crate::wrk::{self, ConnectionMode, Load, WrkResult};
 use anyhow::Context as _;
 use ecsd::lb::{LbConfig, LoadBalancers, Target, TargetState};
-use ecsd::model::load_balancing::{LoadBalancerSpec, TargetGroupSpec};
-use serde_json::json;
-use std::net::SocketAddr;
+use ecsd::model::fixtures::forward_listener;
+use ecsd::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSpec};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// The three ways to the backends, in table order.
@@ -188,12 +188,16 @@ fn report_mode(out: &mut ScenarioReport, mode: ConnectionMode, per_path: &[Vec<W
 /// ecsd's data plane with one HTTP listener on 127.0.0.1 forwarding to a target group with
 /// `targets` registered; returns once every target is healthy.
 async fn start_balancer(targets: &[SocketAddr]) -> anyhow::Result<(LoadBalancers, SocketAddr)> {
-    let group: TargetGroupSpec = serde_json::from_value(json!({"protocol": "HTTP"}))?;
-    let spec: LoadBalancerSpec = serde_json::from_value(json!({"listeners": [{
-        "port": 0,
-        "address": "127.0.0.1",
-        "defaultActions": [{"type": "forward", "targetGroupArn": GROUP}],
-    }]}))?;
+    let group = TargetGroupSpec {
+        protocol: LbProtocol::Http,
+        ..Default::default()
+    };
+    // In this process the listener may take port 0: its address is asked back below.
+    let loopback = Some(IpAddr::from([127, 0, 0, 1]));
+    let spec = LoadBalancerSpec {
+        listeners: vec![forward_listener(0, LbProtocol::Http, loopback, GROUP)],
+        ..Default::default()
+    };
     let config = LbConfig {
         target_groups: [(GROUP.to_string(), group.settings())].into(),
         load_balancers: [(BALANCER.to_string(), spec)].into(),

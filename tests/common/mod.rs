@@ -2,8 +2,10 @@
 //! each test with its own state dir, socket and daemon id; on drop it removes every container,
 //! volume and network that daemon owns.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test crate uses part of the harness
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
+use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -314,6 +316,16 @@ impl Daemon {
         );
     }
 
+    /// The port of the ECS endpoint of a daemon started with `--listen HOST:0`, as the daemon
+    /// reports it in its state dir once bound (before its socket answers).
+    pub fn ecs_port(&self) -> u16 {
+        let file = self.state_dir().join(ecsd::app::ECS_ENDPOINT_FILE);
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}\n--- daemon log ---\n{}", file.display(), self.log()));
+        let addr: std::net::SocketAddr = text.trim().parse().expect("HOST:PORT");
+        addr.port()
+    }
+
     pub fn service(&self, name: &str) -> Value {
         self.json(&["get", "service", name])
     }
@@ -352,34 +364,81 @@ pub fn manifest(d: &Daemon, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// A one-container task definition plus a service, both named `name`.
+/// A one-container task definition plus a service, both named `name`: `desired` copies of a
+/// container `web` that runs until SIGTERM.
 pub fn web_service(name: &str, image: &str, desired: u32) -> String {
-    format!(
-        r#"apiVersion: ecsd/v1
-kind: TaskDefinition
-metadata:
-  name: {name}
-spec:
-  containerDefinitions:
-    - name: web
-      image: {image}
-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
----
-apiVersion: ecsd/v1
-kind: Service
-metadata:
-  name: {name}
-spec:
-  taskDefinition: {name}
-  desiredCount: {desired}
-"#
-    )
+    let web = shell_container("web", image, UNTIL_SIGTERM);
+    Manifests::new()
+        .task_definition(name, with_containers(vec![web]))
+        .service(name, replica_service(name, desired))
+        .yaml()
 }
 
-/// A TCP port that was free a moment ago (for `serve --listen`).
-pub fn free_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe");
-    probe.local_addr().expect("probe addr").port()
+/// A task definition `family` whose one container, `main`, runs `script` with `sh -c`.
+pub fn shell_task_definition(family: &str, script: &str) -> String {
+    let main = shell_container("main", "busybox:latest", script);
+    Manifests::new()
+        .task_definition(family, with_containers(vec![main]))
+        .yaml()
+}
+
+/// A shell loop that runs until SIGTERM and then exits 0 at once.
+pub const UNTIL_SIGTERM: &str = "trap 'exit 0' TERM; while true; do sleep 1; done";
+
+/// The ports `manifest_port` hands out: below the kernel's ephemeral range (32768 and up), so
+/// neither a port-0 bind nor an engine's dynamic host port lands on one.
+const MANIFEST_PORTS: std::ops::Range<u16> = 20_000..24_000;
+
+/// A TCP port for a manifest to declare (a load balancer listener, a fixed host port).
+///
+/// The daemon's own listeners bind port 0 and report the address (`Daemon::ecs_port`), but a
+/// port written in a manifest must be known before the daemon sees it, so it cannot be 0.
+/// Probing with a bind and releasing races with every other test process doing the same, so
+/// each port is claimed with an exclusive lock on `$TMPDIR/ecsd-test-ports/PORT.lock`, held
+/// until this process exits (the kernel drops it even on a crash), and a port something else
+/// is bound to is skipped. Each process starts at a different place in the range, so claims
+/// rarely meet.
+pub fn manifest_port() -> u16 {
+    static CLAIMED: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+    let dir = std::env::temp_dir().join("ecsd-test-ports");
+    std::fs::create_dir_all(&dir).expect("port lock dir");
+    let span = MANIFEST_PORTS.end - MANIFEST_PORTS.start;
+    let first = (std::process::id() % u32::from(span)) as u16;
+    for offset in 0..span {
+        let port = MANIFEST_PORTS.start + (first + offset) % span;
+        let lock = std::fs::File::create(dir.join(format!("{port}.lock"))).expect("port lock file");
+        if lock.try_lock().is_err() || std::net::TcpListener::bind(("0.0.0.0", port)).is_err() {
+            continue;
+        }
+        CLAIMED.lock().expect("claimed ports").push(lock);
+        return port;
+    }
+    panic!("no free port left in {MANIFEST_PORTS:?}");
+}
+
+/// POSTs `input` to the ECS operation `op` on `port`; returns the status code and JSON body.
+pub fn ecs_call(port: u16, op: &str, input: &Value) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let body = input.to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let request = format!(
+        "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.{op}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("receive");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, serde_json::from_str(body).expect("a JSON body"))
 }
 
 /// Fetches `http://127.0.0.1:port/` with a bare HTTP/1.0 request.
