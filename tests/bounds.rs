@@ -36,7 +36,7 @@ fn a_ten_thousand_deep_filter_is_a_400_and_the_daemon_serves_the_next_request() 
 #[test]
 fn update_service_with_desired_count_4294967295_is_refused_and_changes_nothing() {
     let (d, port) = listening();
-    let td = json!({"family": "idle", "containerDefinitions": [{"name": "idle", "image": "busybox"}]});
+    let td = json!({"family": "idle", "containerDefinitions": [{"name": "idle", "image": "busybox", "memory": 16}]});
     assert_eq!(ecs(port, "RegisterTaskDefinition", &td).0, 200);
     let service = json!({"serviceName": "idle", "taskDefinition": "idle", "desiredCount": 0});
     assert_eq!(ecs(port, "CreateService", &service).0, 200);

@@ -142,6 +142,31 @@ pub fn fargate_problems(spec: &TaskDefinitionSpec) -> Vec<String> {
     problems
 }
 
+/// ECS's rule at RegisterTaskDefinition for definitions that may run on EC2 (any that does
+/// not require only FARGATE): without a task-level memory, every container names a `memory`
+/// or `memoryReservation`. Applied at the ECS door; ecsd's manifests may leave memory out
+/// (a container then has no limit).
+pub fn ec2_memory_problems(spec: &TaskDefinitionSpec) -> Vec<String> {
+    let fargate_only = !spec.requires_compatibilities.is_empty()
+        && spec
+            .requires_compatibilities
+            .iter()
+            .all(|c| *c == Compatibility::Fargate);
+    if fargate_only || spec.memory.is_some() {
+        return Vec::new();
+    }
+    spec.container_definitions
+        .iter()
+        .filter(|c| c.memory.is_none() && c.memory_reservation.is_none())
+        .map(|c| {
+            format!(
+                "Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.",
+                c.name
+            )
+        })
+        .collect()
+}
+
 /// ECS `compatibilities`: the launch types the definition satisfies. Every definition runs
 /// on a container instance (EC2, EXTERNAL); FARGATE only when Fargate's rules hold.
 pub fn compatibilities(spec: &TaskDefinitionSpec) -> Vec<Compatibility> {

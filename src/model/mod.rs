@@ -25,7 +25,7 @@ pub use cluster::{
 pub use duration::Seconds;
 pub use launch::{
     LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, PropagateTags, TagSources, check_launch_type,
-    compatibilities, fargate_problems, launch_problems, task_tags,
+    compatibilities, ec2_memory_problems, fargate_problems, launch_problems, task_tags,
 };
 pub use load::{
     FileLoad, LoadedManifest, ManifestError, content_hash, is_manifest_file, load_folder, load_paths,

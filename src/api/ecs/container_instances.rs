@@ -213,8 +213,16 @@ fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsE
 /// What the tasks not yet STOPPED reserve on the machine (in every cluster: it is one
 /// machine), and the host ports they bind.
 fn in_use(s: &ApiState) -> Result<(Capacity, Vec<u16>, Vec<u16>), EcsError> {
+    let taken = taken(s, false)?;
+    Ok((taken.reserved, taken.tcp, taken.udp))
+}
+
+/// What tasks not yet STOPPED take on the machine: their reservations and the host ports
+/// they bind; with `claimed`, also the fixed host ports of tasks not bound yet (a task
+/// placed now must not need them).
+pub(super) fn taken(s: &ApiState, claimed: bool) -> Result<machine::Taken, EcsError> {
     let statuses = s.catalog.task_statuses()?;
-    let mut used = Capacity::default();
+    let mut taken = machine::Taken::default();
     let mut live = Vec::new();
     for task in s.catalog.tasks()? {
         let status = statuses.get(&task.id).cloned().unwrap_or_default();
@@ -227,14 +235,29 @@ fn in_use(s: &ApiState) -> Result<(Capacity, Vec<u16>, Vec<u16>), EcsError> {
             .transpose()?
             .flatten();
         if let Some(td) = td {
-            let reserved = machine::reservation(&td.spec);
-            used.cpu += reserved.cpu;
-            used.memory += reserved.memory;
+            let spec = match &task.launch.overrides {
+                Some(o) => crate::model::apply_overrides(&td.spec, o),
+                None => td.spec,
+            };
+            let reserved = machine::reservation(&spec);
+            taken.reserved.cpu += reserved.cpu;
+            taken.reserved.memory += reserved.memory;
+            if claimed {
+                let (tcp, udp) = machine::fixed_ports(&spec);
+                taken.tcp.extend(tcp);
+                taken.udp.extend(udp);
+            }
         }
         live.push(status);
     }
     let (tcp, udp) = machine::ports_in_use(live.iter());
-    Ok((used, tcp, udp))
+    taken.tcp.extend(tcp);
+    taken.udp.extend(udp);
+    for ports in [&mut taken.tcp, &mut taken.udp] {
+        ports.sort_unstable();
+        ports.dedup();
+    }
+    Ok(taken)
 }
 
 #[derive(Deserialize)]

@@ -97,7 +97,7 @@ mod tests {
         call(
             s,
             "RegisterTaskDefinition",
-            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "busybox"}]}),
+            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "busybox", "memory": 32}]}),
         )
     }
 
@@ -115,7 +115,7 @@ mod tests {
         call(
             &s,
             "RegisterTaskDefinition",
-            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx"}]}),
+            json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx", "memory": 32}]}),
         );
         let td = call(&s, "DescribeTaskDefinition", json!({"taskDefinition": "web"}));
         assert_eq!(td["taskDefinition"]["revision"], 2);
@@ -273,11 +273,29 @@ mod tests {
     }
 
     #[test]
+    fn a_container_without_memory_on_ec2_is_a_client_exception_naming_it() {
+        let s = state();
+        let input = json!({"family": "m", "containerDefinitions": [{"name": "app", "image": "busybox"}]});
+        let err = dispatch(&s, "RegisterTaskDefinition", input).unwrap_err();
+        assert_eq!(err.status_and_code().1, "ClientException");
+        assert!(err.to_string().contains("container 'app'"), "{err}");
+        let task_memory = json!({"family": "m", "memory": "512", "containerDefinitions": [{"name": "app", "image": "busybox"}]});
+        call(&s, "RegisterTaskDefinition", task_memory);
+        let fargate = json!({"family": "f", "requiresCompatibilities": ["FARGATE"],
+            "containerDefinitions": [{"name": "app", "image": "busybox"}]});
+        let err = dispatch(&s, "RegisterTaskDefinition", fargate).unwrap_err();
+        assert!(
+            err.to_string().contains("awsvpc"),
+            "a FARGATE definition follows Fargate's rules: {err}"
+        );
+    }
+
+    #[test]
     fn a_task_definition_over_64_kib_is_a_client_exception_and_registers_nothing() {
         let s = state();
         let command = "x".repeat(1_900_000);
         let input = json!({"family": "big", "containerDefinitions": [
-            {"name": "big", "image": "busybox", "command": ["sh", "-c", command]}
+            {"name": "big", "image": "busybox", "memory": 32, "command": ["sh", "-c", command]}
         ]});
         let err = dispatch(&s, "RegisterTaskDefinition", input).unwrap_err();
         assert_eq!(err.status_and_code().1, "ClientException");

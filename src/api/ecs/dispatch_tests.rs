@@ -283,7 +283,7 @@ fn a_cluster_is_deleted_only_once_empty_and_then_describes_as_inactive() {
 }
 
 #[test]
-fn deleting_default_hides_it_until_it_is_created_again() {
+fn deleting_default_hides_it_from_lists_until_it_is_created_again() {
     let s = state();
     call(&s, "DeleteCluster", json!({"cluster": "default"}));
     assert!(
@@ -294,7 +294,21 @@ fn deleting_default_hides_it_until_it_is_created_again() {
     );
     let described = call(&s, "DescribeClusters", json!({}));
     assert_eq!(described["clusters"][0]["status"], "INACTIVE");
-    assert_eq!(code(&s, "ListServices", json!({})), "ClusterNotFoundException");
+    // ECS keeps a deleted cluster addressable for reads; writes into it are refused.
+    assert_eq!(call(&s, "ListServices", json!({}))["serviceArns"], json!([]));
+    assert_eq!(call(&s, "ListTasks", json!({}))["taskArns"], json!([]));
+    assert_eq!(
+        code(
+            &s,
+            "CreateService",
+            json!({"serviceName": "x", "taskDefinition": "web", "desiredCount": 0})
+        ),
+        "ClusterNotFoundException"
+    );
+    assert_eq!(
+        code(&s, "ListServices", json!({"cluster": "never"})),
+        "ClusterNotFoundException"
+    );
     call(&s, "CreateCluster", json!({}));
     let described = call(&s, "DescribeClusters", json!({}));
     assert_eq!(described["clusters"][0]["status"], "ACTIVE");

@@ -339,3 +339,57 @@ fn task_definitions_keep_roles_storage_and_platform_and_refuse_windows() {
     );
     assert!(err.contains("Windows is not supported yet"), "{err}");
 }
+
+#[test]
+fn run_task_places_what_fits_and_names_the_resource_for_the_rest() {
+    let s = state();
+    let ports = json!({"family": "port", "containerDefinitions": [{"name": "p", "image": "busybox", "memory": 8,
+        "portMappings": [{"containerPort": 80, "hostPort": 18080}]}]});
+    call(&s, "RegisterTaskDefinition", ports);
+    let run = call(&s, "RunTask", json!({"taskDefinition": "port", "count": 2}));
+    assert_eq!(run["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(run["failures"][0]["reason"], "RESOURCE:PORTS");
+    assert!(
+        run["failures"][0]["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":container-instance/")
+    );
+    let again = call(&s, "RunTask", json!({"taskDefinition": "port"}));
+    assert_eq!(again["tasks"], json!([]), "the port is claimed by the first task");
+    let huge = json!({"family": "huge", "containerDefinitions": [{"name": "h", "image": "busybox", "memory": 2_000_000_000u32}]});
+    call(&s, "RegisterTaskDefinition", huge);
+    let run = call(&s, "RunTask", json!({"taskDefinition": "huge"}));
+    assert_eq!(run["failures"][0]["reason"], "RESOURCE:MEMORY");
+    let cpu = json!({"family": "cpu", "cpu": "196608", "memory": "8", "containerDefinitions": [{"name": "c", "image": "busybox"}]});
+    call(&s, "RegisterTaskDefinition", cpu);
+    let run = call(&s, "RunTask", json!({"taskDefinition": "cpu"}));
+    assert_eq!(run["failures"][0]["reason"], "RESOURCE:CPU");
+}
+
+#[test]
+fn delete_task_definitions_reports_a_bad_id_per_item_and_family_prefix_is_the_family() {
+    let s = state();
+    call(
+        &s,
+        "RegisterTaskDefinition",
+        json!({"family": "webby", "containerDefinitions": [{"name": "a", "image": "busybox", "memory": 8}]}),
+    );
+    let listed = call(&s, "ListTaskDefinitions", json!({"familyPrefix": "web"}));
+    let arns = listed["taskDefinitionArns"].as_array().unwrap();
+    assert_eq!(arns.len(), 1, "only family web, not webby: {listed}");
+    call(&s, "DeregisterTaskDefinition", json!({"taskDefinition": "web:1"}));
+    let out = call(
+        &s,
+        "DeleteTaskDefinitions",
+        json!({"taskDefinitions": ["web:1", "not a revision", "web:9"]}),
+    );
+    assert_eq!(out["taskDefinitions"].as_array().unwrap().len(), 1);
+    let reasons: Vec<&str> = out["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["INVALID", "MISSING"]);
+}

@@ -225,6 +225,17 @@ pub(crate) fn existing_cluster(s: &ApiState, cluster: Option<&str>) -> Result<St
     Ok(name)
 }
 
+/// The cluster a read names, which must exist or have been deleted: ECS keeps a deleted
+/// cluster addressable (INACTIVE), so describing and listing in it finds what is left
+/// instead of failing with ClusterNotFoundException.
+pub(crate) fn readable_cluster(s: &ApiState, cluster: Option<&str>) -> Result<String, EcsError> {
+    let name = short_name(cluster.unwrap_or(DEFAULT_CLUSTER)).to_string();
+    if clusters::is_active(s, &name)? || s.catalog.deleted_cluster(&name)?.is_some() {
+        return Ok(name);
+    }
+    Err(EcsError::ClusterNotFound("Cluster not found.".into()))
+}
+
 /// ECS `Failure` for an object that does not exist.
 pub(crate) fn missing(arn: &str) -> Value {
     json!({"arn": arn, "reason": "MISSING"})

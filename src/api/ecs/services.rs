@@ -3,7 +3,7 @@
 use super::clusters::apply_one;
 use super::idempotency::Seen;
 use super::task_definitions::find as find_task_definition;
-use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
+use super::{EcsError, existing_cluster, input, missing, page, readable_cluster, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes::{self, ArnScope};
 use crate::apply::ApplyOptions;
@@ -174,7 +174,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             "services must name between 1 and 10 services.".into(),
         ));
     }
-    let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    let cluster = readable_cluster(s, req.cluster.as_deref())?;
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for given in &req.services {
         let name = short_name(given);
@@ -210,7 +210,7 @@ enum ResourceManagementType {
 
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: ListInput = input(body)?;
-    let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    let cluster = readable_cluster(s, req.cluster.as_deref())?;
     let arns: Vec<String> = s
         .catalog
         .services(Some(&cluster))?

@@ -32,6 +32,9 @@ pub(super) fn register(s: &ApiState, mut body: Value) -> Result<Value, EcsError>
     }
     let spec: TaskDefinitionSpec = serde_path_to_error::deserialize(body)
         .map_err(|e| EcsError::Client(format!("{}: {}", e.path(), e.inner())))?;
+    if let Some(problem) = model::ec2_memory_problems(&spec).into_iter().next() {
+        return Err(EcsError::Client(problem));
+    }
     let manifest = Manifest::TaskDefinition(model::Document {
         api_version: API_VERSION.into(),
         kind: "TaskDefinition".into(),
@@ -108,12 +111,14 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             )));
         }
     };
-    let prefix = req.family_prefix.unwrap_or_default();
+    // Despite its name, ECS's ListTaskDefinitions `familyPrefix` is the full family name
+    // (ListTaskDefinitionFamilies' is a prefix).
+    let family = req.family_prefix;
     let mut arns: Vec<String> = s
         .catalog
         .task_definitions()?
         .iter()
-        .filter(|td| td.status == wanted && td.family.starts_with(&prefix))
+        .filter(|td| td.status == wanted && family.as_deref().is_none_or(|f| td.family == f))
         .map(|td| s.scope.task_definition_arn(&td.reference()))
         .collect();
     if descending {
@@ -211,7 +216,13 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     }
     let (mut deleted, mut failures) = (Vec::new(), Vec::new());
     for given in &req.task_definitions {
-        let (family, revision) = exact_revision(given)?;
+        let (family, revision) = match exact_revision(given) {
+            Ok(found) => found,
+            Err(why) => {
+                failures.push(json!({"arn": given, "reason": "INVALID", "detail": why.to_string()}));
+                continue;
+            }
+        };
         let arn = s.scope.task_definition_arn(&format!("{family}:{revision}"));
         match s.catalog.delete_task_definition(&family, revision) {
             Ok(td) => deleted.push(shapes::task_definition(&s.scope, &td)),

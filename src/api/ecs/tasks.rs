@@ -2,7 +2,8 @@
 
 use super::container_instances::instance_arn;
 use super::idempotency::Seen;
-use super::{EcsError, existing_cluster, input, missing, page, short_name, tags};
+use super::machine;
+use super::{EcsError, existing_cluster, input, missing, page, readable_cluster, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes;
 use crate::model::{
@@ -199,11 +200,22 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
     if let Some(problem) = validate_placement_strategy(&req.placement_strategy, "placementStrategy").first() {
         return Err(EcsError::InvalidParameter(problem.to_string()));
     }
+    crate::model::limits::check_run_task_count(count)
+        .map_err(|why| EcsError::InvalidParameter(format!("count: {why}")))?;
     check_network(s, req)?;
+    let (placed, refused) = fit(s, req, count)?;
+    let instance = instance_arn(&s.scope, cluster, &s.catalog.container_instance_id()?);
+    let failures: Vec<Value> = refused
+        .iter()
+        .map(|reason| json!({"arn": instance, "reason": reason}))
+        .collect();
+    if placed == 0 {
+        return Ok(json!({"tasks": [], "failures": failures}));
+    }
     let request = RunTasks {
         cluster: cluster.to_string(),
         task_definition: req.task_definition.clone(),
-        count,
+        count: placed,
         started_by: req.started_by.clone(),
         group: req.group.clone(),
         labels: tags::labels_from(&req.tags)?,
@@ -226,7 +238,29 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
     for task in &created {
         tasks.push(render(s, task, &TaskStatus::default(), &["TAGS".to_string()])?);
     }
-    Ok(json!({"tasks": tasks, "failures": []}))
+    Ok(json!({"tasks": tasks, "failures": failures}))
+}
+
+/// How many of `count` tasks fit on the machine now (CPU, memory, host ports), and ECS's
+/// reason for each that does not. A reference that does not resolve fits trivially: the
+/// run itself then names what is wrong.
+fn fit(s: &ApiState, req: &RunInput, count: u32) -> Result<(u32, Vec<&'static str>), EcsError> {
+    let Ok(td) = ops::task_definitions::resolve(&s.catalog, &req.task_definition) else {
+        return Ok((count, Vec::new()));
+    };
+    let spec = match &req.overrides {
+        Some(o) => crate::model::apply_overrides(&td.spec, o),
+        None => td.spec,
+    };
+    let taken = super::container_instances::taken(s, true)?;
+    let offered = machine::registered();
+    Ok(machine::fit(
+        offered,
+        &taken,
+        machine::reservation(&spec),
+        &machine::fixed_ports(&spec),
+        count,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -245,7 +279,7 @@ pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             "tasks must name between 1 and 100 tasks.".into(),
         ));
     }
-    let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    let cluster = readable_cluster(s, req.cluster.as_deref())?;
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for given in &req.tasks {
         let id = short_name(given);
@@ -278,7 +312,7 @@ struct ListInput {
 
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: ListInput = input(body)?;
-    let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    let cluster = readable_cluster(s, req.cluster.as_deref())?;
     if let Some(name) = &req.service_name
         && s.catalog.service(&cluster, short_name(name))?.is_none()
     {

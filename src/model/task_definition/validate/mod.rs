@@ -29,8 +29,17 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
     errors
 }
 
-/// Linux only; ephemeral storage within ECS's 21–200 GiB.
+/// Linux only; ephemeral storage within ECS's 21–200 GiB; a definition that requires
+/// FARGATE follows Fargate's rules.
 fn check_platform(spec: &TaskDefinitionSpec, errors: &mut Vec<FieldError>) {
+    if spec
+        .requires_compatibilities
+        .contains(&super::Compatibility::Fargate)
+    {
+        for problem in crate::model::fargate_problems(spec) {
+            errors.push(FieldError::new("spec.requiresCompatibilities", problem));
+        }
+    }
     let family = spec.runtime_platform.and_then(|p| p.operating_system_family);
     if family == Some(super::OsFamily::WindowsServer) {
         errors.push(FieldError::new(
