@@ -60,7 +60,43 @@ def validate_output(parsed, model, **kwargs):
     report = botocore.validate.ParamValidator().validate(body, model.output_shape)
     if report.has_errors():
         raise SystemExit(model.name + " response does not match the ECS model: " + report.generate_report())
+    always_returned(body, model.output_shape, model.name)
     CHECKED.append(model.name)
+# Members ECS always returns (API reference and real responses), which clients read without
+# a default: a missing one is a failure even where botocore's model calls it optional.
+ALWAYS = {
+    "Cluster": ["clusterArn", "clusterName", "status", "registeredContainerInstancesCount",
+                "runningTasksCount", "pendingTasksCount", "activeServicesCount", "statistics",
+                "settings", "capacityProviders", "defaultCapacityProviderStrategy"],
+    "TaskDefinition": ["taskDefinitionArn", "containerDefinitions", "family", "revision", "volumes",
+                       "status", "placementConstraints", "compatibilities", "requiresCompatibilities",
+                       "registeredAt", "networkMode"],
+    "ContainerDefinition": ["name", "image", "cpu", "essential", "portMappings", "environment",
+                            "mountPoints", "volumesFrom"],
+    "Service": ["serviceArn", "serviceName", "clusterArn", "loadBalancers", "serviceRegistries", "status",
+                "desiredCount", "runningCount", "pendingCount", "launchType", "taskDefinition",
+                "deploymentConfiguration", "deployments", "events", "createdAt", "placementConstraints",
+                "placementStrategy", "schedulingStrategy", "deploymentController", "enableECSManagedTags",
+                "propagateTags", "enableExecuteCommand"],
+    "Deployment": ["id", "status", "taskDefinition", "desiredCount", "pendingCount", "runningCount",
+                   "failedTasks", "createdAt", "updatedAt", "launchType", "rolloutState"],
+    "Task": ["taskArn", "clusterArn", "taskDefinitionArn", "lastStatus", "desiredStatus", "containers",
+             "overrides", "launchType", "version", "createdAt", "group", "enableExecuteCommand",
+             "healthStatus"],
+    "Container": ["containerArn", "taskArn", "name", "lastStatus", "networkBindings", "cpu", "healthStatus"],
+    "TaskOverride": ["containerOverrides", "inferenceAcceleratorOverrides"],
+}
+def always_returned(value, shape, where):
+    if shape.type_name == "structure" and isinstance(value, dict):
+        missing = [m for m in ALWAYS.get(shape.name, []) if m not in value]
+        if missing:
+            raise SystemExit(where + ": " + shape.name + " lacks " + ", ".join(missing) + ": " + json.dumps(value, default=str)[:400])
+        for name, member in shape.members.items():
+            if name in value:
+                always_returned(value[name], member, where + "." + name)
+    elif shape.type_name == "list" and isinstance(value, list):
+        for item in value:
+            always_returned(item, shape.member, where)
 ecs.meta.events.register("after-call.ecs", validate_output)
 def check(cond, what):
     if not cond:

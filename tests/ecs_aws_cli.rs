@@ -390,3 +390,151 @@ fn a_non_loopback_listener_takes_only_requests_signed_with_its_key_and_names_its
     let stderr = wrong_region.fails(&list, "InvalidSignatureException");
     assert!(stderr.contains("eu-west-1"), "{stderr}");
 }
+
+/// The ECS developer guide's CLI tutorial ("Creating an Amazon ECS Linux task for the EC2
+/// launch type with the AWS CLI", and its service steps), command for command.
+#[test]
+fn the_ecs_tutorial_runs_verbatim() {
+    let d = Daemon::with_args(
+        Engine::Docker,
+        &["--listen", "127.0.0.1:0", "--min-healthy-time", "1s"],
+    );
+    let aws = AwsCli::new(&d, d.ecs_port());
+    let cluster = aws.ok(&d, &["create-cluster", "--cluster-name", "MyCluster"]);
+    assert_eq!(cluster["cluster"]["status"], "ACTIVE");
+    assert_eq!(cluster["cluster"]["capacityProviders"], json!([]));
+    let sleep360 = json!({
+        "containerDefinitions": [{
+            "name": "sleep", "image": "busybox", "cpu": 10,
+            "command": ["sleep", "360"], "memory": 10, "essential": true
+        }],
+        "family": "sleep360"
+    });
+    let path = common::manifest(&d, "sleep360.json", &sleep360.to_string());
+    let file = format!("file://{}", path.display());
+    let td = aws.ok(&d, &["register-task-definition", "--cli-input-json", &file]);
+    assert_eq!(td["taskDefinition"]["volumes"], json!([]));
+    let listed = aws.ok(&d, &["list-task-definitions"]);
+    assert!(
+        strings(&listed["taskDefinitionArns"])
+            .iter()
+            .any(|a| a.ends_with("sleep360:1"))
+    );
+    let run = aws.ok(
+        &d,
+        &[
+            "run-task",
+            "--cluster",
+            "MyCluster",
+            "--task-definition",
+            "sleep360:1",
+            "--count",
+            "1",
+        ],
+    );
+    assert_eq!(run["failures"], json!([]));
+    let tasks = aws.ok(&d, &["list-tasks", "--cluster", "MyCluster"]);
+    let task = strings(&tasks["taskArns"]).pop().expect("one task");
+    let task_id = task.rsplit('/').next().expect("id").to_string();
+    let described = aws.ok(
+        &d,
+        &["describe-tasks", "--cluster", "MyCluster", "--task", &task_id],
+    );
+    assert_eq!(described["tasks"][0]["containers"][0]["name"], "sleep");
+    let created = aws.ok(
+        &d,
+        &[
+            "create-service",
+            "--cluster",
+            "MyCluster",
+            "--service-name",
+            "sleep-service",
+            "--task-definition",
+            "sleep360:1",
+            "--desired-count",
+            "1",
+            "--launch-type",
+            "EC2",
+        ],
+    );
+    assert_eq!(created["service"]["launchType"], "EC2");
+    aws.ok(
+        &d,
+        &[
+            "wait",
+            "services-stable",
+            "--cluster",
+            "MyCluster",
+            "--services",
+            "sleep-service",
+        ],
+    );
+    let forced = aws.ok(
+        &d,
+        &[
+            "update-service",
+            "--cluster",
+            "MyCluster",
+            "--service",
+            "sleep-service",
+            "--force-new-deployment",
+        ],
+    );
+    let deployments = forced["service"]["deployments"]
+        .as_array()
+        .expect("deployments")
+        .len();
+    assert!(deployments >= 2, "a new PRIMARY beside the old one: {forced}");
+    aws.ok(
+        &d,
+        &[
+            "update-service",
+            "--cluster",
+            "MyCluster",
+            "--service",
+            "sleep-service",
+            "--desired-count",
+            "0",
+        ],
+    );
+    aws.ok(
+        &d,
+        &[
+            "delete-service",
+            "--cluster",
+            "MyCluster",
+            "--service",
+            "sleep-service",
+        ],
+    );
+    aws.ok(&d, &["stop-task", "--cluster", "MyCluster", "--task", &task_id]);
+    aws.ok(
+        &d,
+        &[
+            "wait",
+            "services-inactive",
+            "--cluster",
+            "MyCluster",
+            "--services",
+            "sleep-service",
+        ],
+    );
+    aws.ok(
+        &d,
+        &[
+            "wait",
+            "tasks-stopped",
+            "--cluster",
+            "MyCluster",
+            "--tasks",
+            &task_id,
+        ],
+    );
+    let gone = aws.ok(
+        &d,
+        &["deregister-task-definition", "--task-definition", "sleep360:1"],
+    );
+    assert_eq!(gone["taskDefinition"]["status"], "INACTIVE");
+    let deleted = aws.ok(&d, &["delete-cluster", "--cluster", "MyCluster"]);
+    assert_eq!(deleted["cluster"]["status"], "INACTIVE");
+}

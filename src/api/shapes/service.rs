@@ -2,9 +2,8 @@
 
 use super::{ArnScope, Tag, seconds};
 use crate::model::{
-    AvailabilityZoneRebalancing, CircuitBreaker, Compatibility, DeploymentController,
-    DeploymentControllerType, LaunchType, NetworkConfiguration, PlacementStrategy, PropagateTags,
-    SchedulingStrategy,
+    AvailabilityZoneRebalancing, CircuitBreaker, DeploymentController, DeploymentControllerType, LaunchType,
+    NetworkConfiguration, PlacementStrategy, PropagateTags, SchedulingStrategy,
 };
 use crate::store::{Deployment, DeploymentStatus, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus};
 use serde::{Deserialize, Serialize};
@@ -147,7 +146,7 @@ pub struct DeploymentShape {
     /// When it last changed.
     pub updated_at: f64,
     /// `EC2`.
-    pub launch_type: Compatibility,
+    pub launch_type: LaunchType,
     /// IN_PROGRESS, COMPLETED or FAILED.
     pub rollout_state: RolloutState,
     /// Why it is in that state.
@@ -210,7 +209,15 @@ pub fn service(
             minimum_healthy_percent: min_percent,
             deployment_circuit_breaker: breaker,
         },
-        deployments: deployments(scope, s, &status, false),
+        deployments: deployments(scope, s, &status, false)
+            .into_iter()
+            .map(|mut d| {
+                if d.task_definition.is_none() {
+                    d.task_definition = target.map(|r| scope.task_definition_arn(r));
+                }
+                d
+            })
+            .collect(),
         events: service_events(s, &status)
             .iter()
             .take(MAX_EVENTS)
@@ -264,7 +271,10 @@ pub fn deployments(
         .deployments
         .iter()
         .filter(|d| with_history || d.status != DeploymentStatus::Inactive)
-        .map(|d| deployment(scope, d))
+        .map(|d| DeploymentShape {
+            launch_type: s.spec.launch_type.unwrap_or_default(),
+            ..deployment(scope, d)
+        })
         .collect()
 }
 
@@ -280,7 +290,7 @@ pub fn deployment(scope: &ArnScope, d: &Deployment) -> DeploymentShape {
         failed_tasks: d.failed_tasks,
         created_at: seconds(d.created_at),
         updated_at: seconds(d.updated_at),
-        launch_type: Compatibility::Ec2,
+        launch_type: LaunchType::Ec2,
         rollout_state: d.rollout_state,
         rollout_state_reason: d.rollout_state_reason.clone(),
         rollback_from: d.rollback_from.clone(),
@@ -304,7 +314,7 @@ fn converging_primary(scope: &ArnScope, s: &ServiceRecord, status: &ServiceStatu
         failed_tasks: 0,
         created_at: seconds(s.created_at),
         updated_at: seconds(status.updated_at.max(s.created_at)),
-        launch_type: Compatibility::Ec2,
+        launch_type: s.spec.launch_type.unwrap_or_default(),
         rollout_state: if converged {
             RolloutState::Completed
         } else {
@@ -364,7 +374,7 @@ impl DeploymentShape {
             failed_tasks: 0,
             created_at: 0.0,
             updated_at: 0.0,
-            launch_type: Compatibility::Ec2,
+            launch_type: LaunchType::Ec2,
             rollout_state: RolloutState::InProgress,
             rollout_state_reason: None,
             rollback_from: None,
