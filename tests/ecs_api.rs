@@ -453,3 +453,42 @@ fn a_deploy_tool_copies_registers_updates_follows_rolls_back_scales_and_runs_a_o
     let out = boto3(&d, &format!("ARCH = {arch:?}\n{DEPLOY_TOOL}"));
     assert!(out.contains("ok"), "{out}");
 }
+
+/// The operations clients call early (infrastructure modules, the agent's discovery), each
+/// answered in ECS's shape.
+const EARLY_CALLS: &str = r#"
+import botocore.exceptions
+ecs.create_cluster(clusterName="early")
+updated = ecs.update_cluster_settings(cluster="early", settings=[{"name": "containerInsights", "value": "enabled"}])
+check(updated["cluster"]["settings"] == [{"name": "containerInsights", "value": "enabled"}], str(updated))
+ecs.update_cluster(cluster="early", settings=[{"name": "containerInsights", "value": "disabled"}])
+check(ecs.describe_clusters(clusters=["early"])["clusters"][0]["settings"][0]["value"] == "disabled", "update_cluster")
+put = ecs.put_account_setting(name="containerInsights", value="enabled")["setting"]
+check(put["value"] == "enabled" and put["principalArn"].startswith("arn:aws:iam::"), str(put))
+ecs.put_account_setting_default(name="awsvpcTrunking", value="enabled")
+listed = ecs.list_account_settings(effectiveSettings=True)["settings"]
+values = {s["name"]: s["value"] for s in listed}
+check(values["containerInsights"] == "enabled" and values["awsvpcTrunking"] == "enabled", str(values))
+check(ecs.create_cluster(clusterName="later")["cluster"]["settings"][0]["value"] == "enabled", "account default")
+ecs.delete_account_setting(name="containerInsights")
+check(ecs.list_account_settings(name="containerInsights")["settings"] == [], "deleted")
+providers = ecs.describe_capacity_providers(capacityProviders=["FARGATE"])
+check(providers["capacityProviders"] == [] and providers["failures"][0]["reason"] == "MISSING", str(providers))
+ecs.put_cluster_capacity_providers(cluster="early", capacityProviders=[], defaultCapacityProviderStrategy=[])
+try:
+    ecs.put_cluster_capacity_providers(cluster="early", capacityProviders=["FARGATE"], defaultCapacityProviderStrategy=[])
+    raise SystemExit("capacity providers were accepted")
+except botocore.exceptions.ClientError as e:
+    check("not supported yet" in str(e), str(e))
+check(ecs.list_services_by_namespace(namespace="ns")["serviceArns"] == [], "no namespaces")
+endpoint = ecs.discover_poll_endpoint(cluster="early")["endpoint"]
+check(endpoint == os.environ["ECSD_ENDPOINT"], endpoint)
+print("ok")
+"#;
+
+#[test]
+fn the_operations_clients_call_early_answer_in_ecs_shape() {
+    let d = Daemon::with_args(Engine::Docker, &["--listen", "127.0.0.1:0"]);
+    let out = boto3(&d, EARLY_CALLS);
+    assert!(out.contains("ok"), "{out}");
+}

@@ -251,7 +251,7 @@ mod tests {
         let s = state();
         register_web(&s);
         let create = json!({"serviceName": "web", "taskDefinition": "web", "desiredCount": 5001});
-        assert_eq!(code(&s, "CreateService", create), "ClientException");
+        assert_eq!(code(&s, "CreateService", create), "InvalidParameterException");
         call(
             &s,
             "CreateService",

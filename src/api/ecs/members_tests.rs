@@ -244,6 +244,15 @@ fn create_service_with_fargate_or_daemon_count_is_refused_and_list_filters_apply
         json!({"serviceName": "d", "taskDefinition": "web", "desiredCount": 1, "schedulingStrategy": "DAEMON"}),
     );
     assert!(err.contains("desiredCount"), "{err}");
+    let code = dispatch(
+        &s,
+        "CreateService",
+        json!({"serviceName": "d", "taskDefinition": "web", "desiredCount": 1, "schedulingStrategy": "DAEMON"}),
+    )
+    .unwrap_err()
+    .status_and_code()
+    .1;
+    assert_eq!(code, "InvalidParameterException");
     call(
         &s,
         "CreateService",

@@ -68,7 +68,7 @@ pub(super) fn create(s: &ApiState, mut body: Value) -> Result<Value, EcsError> {
         ));
     }
     require_network_configuration(s, &spec)?;
-    apply_one(
+    let applied = apply_one(
         s,
         Manifest::Service(model::Document {
             api_version: API_VERSION.into(),
@@ -81,7 +81,13 @@ pub(super) fn create(s: &ApiState, mut body: Value) -> Result<Value, EcsError> {
             spec,
         }),
         &ApplyOptions::default(),
-    )?;
+    );
+    // ECS answers an invalid service (e.g. DAEMON with a desiredCount) with
+    // InvalidParameterException, not the ClientException of an invalid task definition.
+    if let Err(EcsError::Client(why)) = applied {
+        return Err(EcsError::InvalidParameter(why));
+    }
+    applied?;
     if let Some(token) = &token {
         s.client_tokens.remember(token, &canonical, vec![name.clone()]);
     }
