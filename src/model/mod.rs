@@ -1,6 +1,7 @@
 //! Manifests and their validation: the user-facing shape of Clusters, TaskDefinitions and Services.
 //!
-//! Everything here is pure: values in, values (or located errors) out.
+//! Everything here is pure (values in, values or located errors out) except `load`, which
+//! reads manifest files and folders before parsing them.
 
 mod cluster;
 mod duration;
