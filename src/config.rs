@@ -361,3 +361,43 @@ mod tests {
         }
     }
 }
+
+/// A listen address: `IP:PORT`, `[IPv6]:PORT` or `HOST:PORT` with a host name that resolves
+/// (`localhost:4566`), taking its first address (IPv4 first, as `docker run -p` does).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("expected HOST:PORT (e.g. 127.0.0.1:4566), got {text:?}"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("expected a port from 0 to 65535 after the colon, got {port:?}"))?;
+    let mut addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+        .collect();
+    addrs.sort_by_key(SocketAddr::is_ipv6);
+    addrs
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{host:?} resolves to no address"))
+}
+
+#[cfg(test)]
+mod listen_tests {
+    use super::parse_listen;
+
+    #[test]
+    fn a_listen_address_may_name_a_host_that_resolves() {
+        assert_eq!(
+            parse_listen("127.0.0.1:4566").unwrap().to_string(),
+            "127.0.0.1:4566"
+        );
+        assert_eq!(parse_listen("[::1]:80").unwrap().to_string(), "[::1]:80");
+        let local = parse_listen("localhost:4566").unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 4566, "{local}");
+        assert!(parse_listen("localhost").unwrap_err().contains("HOST:PORT"));
+        assert!(parse_listen("localhost:http").unwrap_err().contains("port"));
+    }
+}

@@ -93,9 +93,10 @@ on_both_engines! {
         d.wait_until("web runs", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 1));
         let before = running(d);
         write(d, "web.yaml", &service("web", "latest").replace("desiredCount: 1", "desiredCount: [2"));
-        d.wait_until("status shows the error", 30, |d| d.ok(&["sync", "status"]).contains("Error"));
-        let status = d.ok(&["sync", "status"]);
+        d.wait_until("status shows the error", 30, |d| d.exit_and_stdout(&["sync", "status"]).1.contains("Error"));
+        let (code, status) = d.exit_and_stdout(&["sync", "status"]);
         assert!(status.contains("web.yaml:"), "{status}");
+        assert_eq!(code, 1, "sync status fails while a file is in error");
         assert_eq!(running(d), before, "nothing changed");
         write(d, "web.yaml", &two_of("web"));
         d.wait_until("sync resumed", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 2));
@@ -183,7 +184,8 @@ on_both_engines! {
         d.ok(&["apply", "-f", folder.to_str().unwrap()]);
         std::fs::write(folder.join("a.yaml"), two_of("a")).unwrap();
         std::fs::remove_file(folder.join("b.yaml")).unwrap();
-        let diff = d.ok(&["diff", "-f", folder.to_str().unwrap()]);
+        let (code, diff) = d.exit_and_stdout(&["diff", "-f", folder.to_str().unwrap()]);
+        assert_eq!(code, 1, "diff exits 1 when there are differences");
         assert!(diff.contains("service/default/a configured"), "{diff}");
         assert!(diff.contains("spec.desiredCount: 1 -> 2"), "{diff}");
         assert!(diff.contains("service/default/b pruned"), "{diff}");
@@ -193,6 +195,8 @@ on_both_engines! {
         assert_eq!(d.service("b")["status"], "ACTIVE");
         d.ok(&["apply", "-f", folder.to_str().unwrap(), "--prune"]);
         assert_eq!(d.service("a")["desiredCount"], 2);
+        let (code, diff) = d.exit_and_stdout(&["diff", "-f", folder.to_str().unwrap()]);
+        assert_eq!((code, diff.trim()), (0, "no changes"), "diff exits 0 once applied");
         d.wait_until("b is drained", 60, |d| !services(d).contains(&"b".to_string()));
     }
 }

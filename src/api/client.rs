@@ -14,6 +14,14 @@ use tokio::net::UnixStream;
 /// Why a call to the daemon failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The socket exists but this user may not open it (the daemon's socket is owner-only).
+    #[error(
+        "permission denied on the ecsd socket {path}: it is owner-only; run as the daemon's user (or root), or point --socket / ECSD_SOCKET at a socket you own"
+    )]
+    PermissionDenied {
+        /// Socket path.
+        path: String,
+    },
     /// The socket does not accept connections.
     #[error(
         "cannot reach the ecsd daemon at {path}: {source} (is `ecsd serve` running? set --socket or ECSD_SOCKET)"
@@ -93,12 +101,14 @@ impl ApiClient {
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ClientError> {
-        let stream = UnixStream::connect(&self.socket)
-            .await
-            .map_err(|source| ClientError::Connect {
-                path: self.socket.display().to_string(),
-                source,
-            })?;
+        let stream = UnixStream::connect(&self.socket).await.map_err(|source| {
+            let path = self.socket.display().to_string();
+            if source.kind() == std::io::ErrorKind::PermissionDenied {
+                ClientError::PermissionDenied { path }
+            } else {
+                ClientError::Connect { path, source }
+            }
+        })?;
         let http = |e: hyper::Error| ClientError::Http(e.to_string());
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await

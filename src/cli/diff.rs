@@ -17,8 +17,9 @@ pub struct DiffArgs {
     no_prune: bool,
 }
 
-/// Runs `diff`.
-pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<()> {
+/// Runs `diff`; the exit code is 1 when applying would change something (as `kubectl
+/// diff` and `diff` itself), 0 when not.
+pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<i32> {
     let prune = !args.no_prune && args.files.len() == 1 && args.files[0].as_os_str() != "-";
     let results = send(client, &args.files, true, prune).await?;
     let changed: Vec<_> = results
@@ -27,7 +28,8 @@ pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<()> {
         .collect();
     if changed.is_empty() {
         println!("no changes");
+        return Ok(0);
     }
     print_results(&changed, "", true);
-    Ok(())
+    Ok(1)
 }

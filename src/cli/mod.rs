@@ -31,9 +31,34 @@ pub struct Cli {
     /// Daemon socket.
     #[arg(long, global = true, env = "ECSD_SOCKET", default_value_os_t = default_socket())]
     pub socket: PathBuf,
+    /// Log lines on stderr: `text` (coloured only on a terminal and without NO_COLOR) or
+    /// `json` (one object per line, for journald or Loki).
+    #[arg(
+        long,
+        global = true,
+        env = "ECSD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Whether text logs may carry ANSI colours: only on a terminal, and never when `NO_COLOR`
+/// is set to anything non-empty (<https://no-color.org>).
+pub fn log_colours(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// The verbs.
@@ -76,8 +101,8 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve::run(args, self.socket).await?,
             Command::Apply(args) => apply::run(&client, args).await?,
-            Command::Diff(args) => diff::run(&client, args).await?,
-            Command::Sync(args) => sync::run(&client, args).await?,
+            Command::Diff(args) => return diff::run(&client, args).await,
+            Command::Sync(args) => return sync::run(&client, args).await,
             Command::Get(args) => get::run(&client, args).await?,
             Command::Describe(args) => describe::run(&client, args).await?,
             Command::Delete(args) => delete::run(&client, args).await?,

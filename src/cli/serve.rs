@@ -29,7 +29,7 @@ pub struct ServeArgs {
     engine: Option<String>,
     /// Serve the ECS API (AWS JSON 1.1, for the aws CLI and SDKs) on this address; one that is
     /// not loopback needs --ecs-access-key-id.
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = config::parse_listen)]
     listen: Option<SocketAddr>,
     /// Region in the ECS API's ARNs; SigV4 signatures must be scoped to it.
     #[arg(

@@ -20,8 +20,9 @@ enum SyncCommand {
     Status,
 }
 
-/// Runs `sync status`.
-pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
+/// Runs `sync status`; the exit code is 1 when a folder could not be read whole or a file
+/// is in error (so scripts and health checks can act on it), 0 otherwise.
+pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<i32> {
     let SyncCommand::Status = args.command;
     let reply: SyncStatus = client.get("/v1/sync").await?;
     if let Some(recovery) = &reply.state_recovery {
@@ -29,12 +30,14 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
     }
     if reply.items.is_empty() {
         println!("no folder is watched (start the daemon with `ecsd serve --watch DIR`)");
-        return Ok(());
+        return Ok(0);
     }
+    let mut failing = false;
     for folder in &reply.items {
         println!("{}  (scanned {} ago)", folder.folder, age(folder.scanned_at));
         if let Some(e) = &folder.error {
             println!("  incomplete: {e}");
+            failing = true;
         }
         let rows: Vec<Vec<String>> = folder
             .files
@@ -59,9 +62,10 @@ pub async fn run(client: &ApiClient, args: SyncArgs) -> anyhow::Result<()> {
             for e in &f.errors {
                 println!("  {kind}: {}: {e}", f.file);
             }
+            failing |= f.state == FileSyncState::Error;
         }
     }
-    Ok(())
+    Ok(i32::from(failing))
 }
 
 /// The damage found when the state database was replaced, and what it means for the user.

@@ -263,6 +263,13 @@ impl Daemon {
             .expect("run ecsd")
     }
 
+    /// Runs a CLI verb; its exit code and stdout, whatever the code.
+    pub fn exit_and_stdout(&self, args: &[&str]) -> (i32, String) {
+        let out = self.ecsd(args);
+        let code = out.status.code().expect("exited");
+        (code, String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Runs a CLI verb that must succeed; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.ecsd(args);

@@ -53,7 +53,7 @@ impl DockerRuntime {
         };
         let unreachable = |e: BollardError| RuntimeError::Unreachable {
             endpoint: endpoint.clone(),
-            message: e.to_string(),
+            message: explain(&endpoint, &e.to_string()),
         };
         let client = connect(REQUEST_TIMEOUT_SECS).map_err(unreachable)?;
         let events_client = connect(EVENTS_TIMEOUT_SECS).map_err(unreachable)?;
@@ -81,10 +81,40 @@ impl DockerRuntime {
             },
             other => RuntimeError::Unreachable {
                 endpoint: self.endpoint.clone(),
-                message: format!("{op} {id}: {other}"),
+                message: format!("{op} {id}: {}", explain(&self.endpoint, &other.to_string())),
             },
         }
     }
+}
+
+/// The engine client's error, with the cause a user can act on when the endpoint is a unix
+/// socket that cannot be opened (hyper only says "client error (Connect)").
+fn explain(endpoint: &str, message: &str) -> String {
+    let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
+    if !path.starts_with('/') {
+        return message.to_string();
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => message.to_string(),
+        Err(e) => socket_hint(path, e.kind()).unwrap_or_else(|| format!("{message} ({path}: {e})")),
+    }
+}
+
+/// What to do about a socket that refuses us, by the error opening it gave.
+fn socket_hint(path: &str, kind: std::io::ErrorKind) -> Option<String> {
+    use std::io::ErrorKind;
+    Some(match kind {
+        ErrorKind::PermissionDenied => format!(
+            "permission denied on {path}: run ecsd as root, or add its user to the group that owns the socket (`docker` for Docker)"
+        ),
+        ErrorKind::NotFound => format!(
+            "no engine socket at {path}: is the engine running? (`systemctl start docker` or `podman system service`), or pass --engine"
+        ),
+        ErrorKind::ConnectionRefused => {
+            format!("nothing listens on {path}: the engine is stopped (`systemctl start docker`)")
+        }
+        _ => return None,
+    })
 }
 
 fn default_endpoint() -> String {
@@ -107,12 +137,33 @@ fn default_endpoint() -> String {
         .unwrap_or_else(|| candidates[0].clone())
 }
 
+#[cfg(test)]
+mod explain_tests {
+    use super::{explain, socket_hint};
+    use std::io::ErrorKind;
+
+    #[test]
+    fn a_socket_that_cannot_be_opened_is_explained_with_what_to_do() {
+        let denied = socket_hint("/var/run/docker.sock", ErrorKind::PermissionDenied).unwrap();
+        assert!(
+            denied.starts_with("permission denied on /var/run/docker.sock"),
+            "{denied}"
+        );
+        let missing = explain("unix:///nonexistent/engine.sock", "client error (Connect)");
+        assert!(
+            missing.contains("no engine socket at /nonexistent/engine.sock"),
+            "{missing}"
+        );
+        assert_eq!(explain("tcp://1.2.3.4:2375", "timed out"), "timed out");
+    }
+}
+
 #[async_trait]
 impl ContainerRuntime for DockerRuntime {
     async fn info(&self) -> Result<EngineInfo, RuntimeError> {
         let unreachable = |e: BollardError| RuntimeError::Unreachable {
             endpoint: self.endpoint.clone(),
-            message: e.to_string(),
+            message: explain(&self.endpoint, &e.to_string()),
         };
         // Negotiation stores the agreed version in state shared by every clone of the client.
         self.client
