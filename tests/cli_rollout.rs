@@ -55,6 +55,35 @@ on_both_engines! {
         assert!(err.contains("no earlier completed deployment to roll back to"), "{err}");
         let err = one_line_error(d, d.ecsd(&["rollout", "undo", "service/web", "--to-revision", "7"]));
         assert!(err.contains("task definition web:7 not found"), "{err}");
+        let err = one_line_error(d, d.ecsd(&["rollout", "undo", "service/web", "--to-revision", "web:7"]));
+        assert!(err.contains("task definition web:7 not found"), "family:N is accepted: {err}");
+        let err = one_line_error(d, d.ecsd(&["rollout", "undo", "service/web", "--to-revision", "api:1"]));
+        assert!(err.contains("not api"), "{err}");
+    }
+
+    fn rollout_undo_to_family_colon_revision_pins_that_revision(d) {
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:latest", 0)));
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:1.36", 0)));
+        let out = d.ok(&["rollout", "undo", "service/web", "--to-revision", "web:1"]);
+        assert!(out.contains("rolled back to web:1"), "{out}");
+    }
+
+    fn delete_td_family_colon_revision_deregisters_only_that_revision(d) {
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:latest", 0)));
+        d.apply(&manifest(d, "web.yaml", &web_service("web", "busybox:1.36", 0)));
+        let out = d.ok(&["delete", "td", "web:1"]);
+        assert!(out.contains("taskdefinition/web:1 deregistered"), "{out}");
+        let listed = d.json(&["get", "td"]);
+        let revisions: Vec<String> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("{}:{}:{}", t["family"].as_str().unwrap(), t["revision"], t["status"].as_str().unwrap()))
+            .collect();
+        assert!(revisions.contains(&"web:2:ACTIVE".to_string()), "{revisions:?}");
+        assert!(!revisions.contains(&"web:1:ACTIVE".to_string()), "{revisions:?}");
+        let err = one_line_error(d, d.ecsd(&["delete", "td", "web:9"]));
+        assert!(err.contains("not found"), "{err}");
     }
 
     fn events_of_an_unknown_service_are_an_error(d) {

@@ -37,15 +37,38 @@ enum RolloutAction {
     Undo {
         #[command(flatten)]
         service: ServiceTarget,
-        /// Revision of the service's task definition family to go back to.
-        #[arg(long)]
-        to_revision: Option<u32>,
+        /// Revision to go back to: `N` or `family:N` (the service's family).
+        #[arg(long, value_parser = parse_revision)]
+        to_revision: Option<RevisionArg>,
     },
     /// Replace every task with a new deployment of the same revision (ECS forceNewDeployment).
     Restart {
         #[command(flatten)]
         service: ServiceTarget,
     },
+}
+
+/// `--to-revision`: a revision number, optionally with its family (`web:3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionArg {
+    /// The family, when given.
+    pub family: Option<String>,
+    /// The revision.
+    pub revision: u32,
+}
+
+/// Parses `3` or `web:3`.
+fn parse_revision(text: &str) -> Result<RevisionArg, String> {
+    let (family, number) = match text.rsplit_once(':') {
+        Some((family, number)) => (Some(family.to_string()), number),
+        None => (None, text),
+    };
+    let revision = number
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("expected a revision: N or family:N (e.g. web:3), got {text:?}"))?;
+    Ok(RevisionArg { family, revision })
 }
 
 /// Runs `rollout`.
@@ -57,6 +80,20 @@ pub async fn run(client: &ApiClient, args: RolloutArgs) -> anyhow::Result<()> {
         RolloutAction::History { service } => history(client, &service).await,
         RolloutAction::Undo { service, to_revision } => {
             let service = service.service()?;
+            if let Some(RevisionArg {
+                family: Some(family), ..
+            }) = &to_revision
+            {
+                let current: Service = client.get(&service.path()).await?;
+                let reference = current.task_definition.rsplit('/').next().unwrap_or_default();
+                let own = reference.split(':').next().unwrap_or_default();
+                if own != family {
+                    anyhow::bail!(
+                        "{service} runs task definition family {own}, not {family}: use --to-revision {own}:N"
+                    );
+                }
+            }
+            let to_revision = to_revision.map(|r| r.revision);
             let reply: UndoReply = client
                 .post(&format!("{}/undo", service.path()), &UndoRequest { to_revision })
                 .await?;
@@ -112,6 +149,21 @@ fn history_row(d: &DeploymentShape) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_revision_takes_a_number_or_family_colon_number() {
+        assert_eq!(
+            parse_revision("3").unwrap(),
+            RevisionArg {
+                family: None,
+                revision: 3
+            }
+        );
+        let full = parse_revision("web:2").unwrap();
+        assert_eq!((full.family.as_deref(), full.revision), (Some("web"), 2));
+        assert!(parse_revision("web:x").unwrap_err().contains("family:N"));
+        assert!(parse_revision("0").is_err());
+    }
 
     #[test]
     fn a_history_row_shows_the_short_revision_and_why_it_is_a_rollback() {

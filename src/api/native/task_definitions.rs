@@ -25,11 +25,15 @@ pub(super) async fn get_task_definition(
     Ok(Json(shapes::task_definition(&s.scope, &td)))
 }
 
-pub(super) async fn deregister_family(State(s): Shared, Path(family): Path<String>) -> Reply<Deregistered> {
-    let count = s.catalog.deregister_family(&family)?;
+/// `family` deregisters every ACTIVE revision of it; `family:N` that one revision.
+pub(super) async fn deregister_family(
+    State(s): Shared,
+    Path(reference): Path<String>,
+) -> Reply<Deregistered> {
+    let count = ops::task_definitions::deregister(&s.catalog, &reference)?;
     if count == 0 {
         return Err(ApiError::NotFound(format!(
-            "task definition {family} has no ACTIVE revision"
+            "task definition {reference} has no ACTIVE revision"
         )));
     }
     Ok(Json(Deregistered { deregistered: count }))
