@@ -1,6 +1,7 @@
 //! The `ecsd` command line: one file per verb; every verb but `serve` talks to the daemon.
 
 mod apply;
+mod completion;
 mod delete;
 mod describe;
 mod diff;
@@ -92,6 +93,12 @@ pub enum Command {
     Rollout(rollout::RolloutArgs),
     /// Service events, oldest first.
     Events(events::EventsArgs),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completion(completion::CompletionArgs),
+    /// Write man pages into a directory.
+    Man(completion::ManArgs),
+    /// Versions of this CLI, the daemon and its engine.
+    Version,
 }
 
 impl Cli {
@@ -113,6 +120,9 @@ impl Cli {
             Command::Scale(args) => scale::run(&client, args).await?,
             Command::Rollout(args) => rollout::run(&client, args).await?,
             Command::Events(args) => events::run(&client, args).await?,
+            Command::Completion(args) => completion::completion(&args),
+            Command::Man(args) => completion::man(&args)?,
+            Command::Version => return completion::version(&client).await,
         }
         Ok(0)
     }

@@ -23,7 +23,11 @@ type Reply<T> = Result<Json<T>, super::ApiError>;
 
 /// The native API router.
 pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::LoadBalancers) -> Router {
-    let health = Health { ok: true, engine };
+    let health = Health {
+        ok: true,
+        engine,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
     Router::new()
         .route("/v1/health", get(move || async move { Json(health) }))
         .route("/v1/apply", post(apply::apply))

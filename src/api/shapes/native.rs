@@ -21,6 +21,9 @@ pub struct Health {
     pub ok: bool,
     /// The engine endpoint the daemon uses (the CLI streams logs and execs through it).
     pub engine: String,
+    /// The daemon's version.
+    #[serde(default)]
+    pub version: String,
 }
 
 /// `POST /v1/apply`.
