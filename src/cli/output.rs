@@ -14,6 +14,8 @@ pub enum Format {
     Json,
     /// The same as YAML.
     Yaml,
+    /// `kind/name` per line (for scripts: `ecsd get svc -o name | xargs …`).
+    Name,
 }
 
 /// Prints rows under headers with aligned columns.

@@ -143,6 +143,24 @@ impl Manifests {
         self.add(Kind::LoadBalancer, name, spec, Manifest::LoadBalancer)
     }
 
+    /// Sets labels (tags) on the document added last.
+    pub fn labels(mut self, pairs: &[(&str, &str)]) -> Self {
+        let labels = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(last) = self.documents.last_mut() {
+            match last {
+                Manifest::Cluster(d) => d.metadata.labels = labels,
+                Manifest::TaskDefinition(d) => d.metadata.labels = labels,
+                Manifest::Service(d) => d.metadata.labels = labels,
+                Manifest::TargetGroup(d) => d.metadata.labels = labels,
+                Manifest::LoadBalancer(d) => d.metadata.labels = labels,
+            }
+        }
+        self
+    }
+
     /// Adds the document of `kind` around `spec`, as the variant `wrap` makes.
     fn add<S>(mut self, kind: Kind, name: &str, spec: S, wrap: fn(Document<S>) -> Manifest) -> Self {
         self.documents.push(wrap(document(kind, name, spec)));

@@ -72,6 +72,9 @@ pub struct Task {
     /// ecsd's own: adopted after a database loss, intent unknown, left running as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orphaned: Option<String>,
+    /// Tags (the ECS door returns them only when asked to).
+    #[serde(default)]
+    pub tags: Vec<super::Tag>,
 }
 
 /// ECS `Container` of a task, plus the native API's `healthProbes`.
@@ -245,6 +248,7 @@ pub fn task(
         stop_code: s.stop_code.or(t.stop_code),
         stopped_reason: s.stopped_reason.clone().or_else(|| t.stopped_reason.clone()),
         orphaned: s.orphaned.clone(),
+        tags: super::tags(&t.labels),
         task_arn,
     }
 }

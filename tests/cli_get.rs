@@ -1,0 +1,80 @@
+//! `ecsd get` as a kubectl user expects it: `-o name`, `--no-headers`, `-l` selectors over
+//! labels, newest last, and `-w` printing what changes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
+
+mod common;
+
+use common::{BIN, Daemon, Engine, UNTIL_SIGTERM, manifest};
+use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn labelled(name: &str, team: &str, desired: u32) -> String {
+    let main = shell_container("main", "busybox:latest", UNTIL_SIGTERM);
+    Manifests::new()
+        .task_definition(name, with_containers(vec![main]))
+        .service(name, replica_service(name, desired))
+        .labels(&[("team", team)])
+        .yaml()
+}
+
+#[test]
+fn get_selects_by_label_prints_names_without_headers_and_lists_newest_last() {
+    let d = Daemon::start(Engine::Docker);
+    d.apply(&manifest(&d, "a.yaml", &labelled("zeta", "web", 0)));
+    std::thread::sleep(Duration::from_millis(1100));
+    d.apply(&manifest(&d, "b.yaml", &labelled("alpha", "api", 0)));
+    let names = d.ok(&["get", "services", "-o", "name"]);
+    assert_eq!(
+        names, "service/zeta\nservice/alpha\n",
+        "oldest first, newest last"
+    );
+    let web = d.ok(&["get", "svc", "-l", "team=web", "-o", "name"]);
+    assert_eq!(web, "service/zeta\n");
+    let not_web = d.ok(&["get", "svc", "-l", "team!=web", "--no-headers"]);
+    assert!(not_web.starts_with("alpha "), "{not_web}");
+    assert_eq!(not_web.lines().count(), 1, "{not_web}");
+    let json = d.json(&["get", "svc", "-l", "team=api"]);
+    assert_eq!(json["items"].as_array().unwrap().len(), 1, "{json}");
+    let out = d.ecsd(&["get", "td", "-l", "team=web"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("task definitions have no labels"));
+    let out = d.ecsd(&["get", "servces"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean services?"));
+}
+
+#[test]
+fn get_watch_prints_a_line_when_an_object_changes() {
+    let d = Daemon::start(Engine::Docker);
+    d.apply(&manifest(&d, "a.yaml", &labelled("web", "web", 0)));
+    let mut child = Command::new(BIN)
+        .arg("--socket")
+        .arg(d.socket())
+        .args(["get", "services", "-w"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A watch that never prints the change must not hang the suite: end it after 30 s.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(30));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().starts_with("NAME"));
+    assert!(lines.next().unwrap().unwrap().starts_with("web "));
+    d.ok(&["scale", "svc/web", "3"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut changed = None;
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.split_whitespace().nth(1) == Some("3") {
+            changed = Some(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = changed.expect("a line with desired count 3");
+    assert!(line.starts_with("web "), "{line}");
+}
