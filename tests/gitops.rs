@@ -159,9 +159,17 @@ on_both_engines! {
             let now = d.containers(None);
             now.len() == 1 && now[0] != victim
         });
-        d.ok(&["scale", "service/web", "3"]);
+        let refused = d.ecsd(&["scale", "service/web", "3"]);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "a CLI change to a folder's service is refused");
+        assert!(err.contains("is managed by") && err.contains("web.yaml") && err.contains("--force"), "{err}");
+        assert_eq!(d.service("web")["desiredCount"], 1, "nothing changed");
+        let forced = d.ecsd(&["scale", "service/web", "3", "--force"]);
+        assert!(forced.status.success());
+        assert!(String::from_utf8_lossy(&forced.stderr).contains("next sync undoes"));
         d.wait_until("the folder's count is restored", 60, |d| d.service("web")["desiredCount"] == 1);
-        d.ok(&["delete", "service", "web"]);
+        assert!(!d.ecsd(&["delete", "service", "web"]).status.success(), "delete is refused too");
+        d.ok(&["delete", "service", "web", "--force"]);
         d.wait_until("it comes back", 90, |d| running(d).get("web").is_some_and(|t| t.len() == 1));
     }
 

@@ -90,7 +90,8 @@ impl From<OpsError> for ApiError {
             OpsError::ServiceDraining { .. }
             | OpsError::ServiceInactive { .. }
             | OpsError::InstanceDraining { .. }
-            | OpsError::ServiceStillScaled { .. } => ApiError::Conflict(message),
+            | OpsError::ServiceStillScaled { .. }
+            | OpsError::ManagedByFolder { .. } => ApiError::Conflict(message),
             OpsError::DaemonNotScalable { .. }
             | OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }

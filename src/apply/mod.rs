@@ -73,6 +73,10 @@ pub struct ApplyOptions {
     /// (ECS RegisterTaskDefinition); manifests keep the default, where unchanged is a no-op.
     #[serde(skip)]
     pub always_new_revision: bool,
+    /// Move objects that another source manages to this batch's source (`kubectl apply
+    /// --force-conflicts`); what runs is not touched unless the spec changed.
+    #[serde(default)]
+    pub take_ownership: bool,
 }
 
 /// The identity an owner record is kept under (`Service/default/web`, `TaskDefinition/web`).
@@ -97,7 +101,9 @@ pub fn apply_documents(
     for (doc, m) in docs.iter_mut().zip(manifests) {
         doc.manifest = m;
     }
-    ownership::check_owners(catalog, &docs)?;
+    if !options.take_ownership {
+        ownership::check_owners(catalog, &docs)?;
+    }
     docs.sort_by_key(|d| d.manifest.kind());
     let mut results = Vec::new();
     for doc in &docs {

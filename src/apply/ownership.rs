@@ -16,7 +16,7 @@ pub fn check_owners(catalog: &Catalog, docs: &[Document]) -> Result<(), ApplyErr
         };
         if !owner.same_source(&doc.origin) && exists(catalog, &key)? {
             problems.push(format!(
-                "{}: already managed by {}; change or remove it there (a name may have one source)",
+                "{}: already managed by {}; change or remove it there, or move it here with `ecsd apply --take-ownership` (a name has one source)",
                 doc.manifest.describe(),
                 owner.path()
             ));

@@ -30,6 +30,10 @@ pub struct ApplyArgs {
     /// rolled back.
     #[arg(long, conflicts_with = "dry_run")]
     wait: bool,
+    /// Take over objects another source (a file, a watched folder, the ECS API) manages:
+    /// they become this source's, and nothing running is replaced unless the spec changed.
+    #[arg(long)]
+    take_ownership: bool,
     /// Give up waiting after this long.
     #[arg(long, requires = "wait", default_value = "10m", value_parser = humantime::parse_duration)]
     timeout: Duration,
@@ -76,16 +80,15 @@ pub fn load_documents(files: &[PathBuf]) -> anyhow::Result<Vec<Document>> {
             }
         }
     }
-    if let Some(first) = errors.first() {
-        for e in errors.iter().skip(1) {
-            eprintln!("error: {e}");
+    match errors.as_slice() {
+        [] => {}
+        [only] => anyhow::bail!("{only}"),
+        all => {
+            for e in all {
+                eprintln!("error: {e}");
+            }
+            anyhow::bail!("{} problems (above); nothing was changed", all.len());
         }
-        let more = if errors.len() > 1 {
-            format!(" (and {} more above)", errors.len() - 1)
-        } else {
-            String::new()
-        };
-        anyhow::bail!("{first}{more}");
     }
     Ok(docs)
 }
@@ -95,13 +98,28 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Manifest>> {
     Ok(load_documents(files)?.into_iter().map(|d| d.manifest).collect())
 }
 
+/// How `send` applies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SendOptions {
+    /// Report only.
+    pub dry_run: bool,
+    /// Also remove what the one folder no longer declares.
+    pub prune: bool,
+    /// Take over objects other sources manage.
+    pub take_ownership: bool,
+}
+
 /// Sends documents to the daemon; every per-document problem is printed.
 pub async fn send(
     client: &ApiClient,
     files: &[PathBuf],
-    dry_run: bool,
-    prune: bool,
+    how: SendOptions,
 ) -> anyhow::Result<Vec<ApplyResult>> {
+    let SendOptions {
+        dry_run,
+        prune,
+        take_ownership,
+    } = how;
     let documents = load_documents(files)?;
     if documents.is_empty() && !prune {
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -120,19 +138,16 @@ pub async fn send(
         options: ApplyOptions {
             dry_run,
             prune: prune_root,
+            take_ownership,
             ..Default::default()
         },
     };
     let reply: ApplyReply = match client.post("/v1/apply", &request).await {
         Err(ClientError::Api { details, .. }) if details.len() > 1 => {
-            for d in &details[1..] {
+            for d in &details {
                 eprintln!("error: {d}");
             }
-            anyhow::bail!(
-                "{} (and {} more above); nothing was changed",
-                details[0],
-                details.len() - 1
-            )
+            anyhow::bail!("{} problems (above); nothing was changed", details.len())
         }
         other => other?,
     };
@@ -156,7 +171,12 @@ pub fn print_results(results: &[ApplyResult], suffix: &str, with_changes: bool) 
 
 /// Runs `apply`.
 pub async fn run(client: &ApiClient, args: ApplyArgs) -> anyhow::Result<()> {
-    let results = send(client, &args.files, args.dry_run, args.prune).await?;
+    let how = SendOptions {
+        dry_run: args.dry_run,
+        prune: args.prune,
+        take_ownership: args.take_ownership,
+    };
+    let results = send(client, &args.files, how).await?;
     print_results(
         &results,
         if args.dry_run { " (dry run)" } else { "" },

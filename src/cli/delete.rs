@@ -22,6 +22,9 @@ pub struct DeleteArgs {
     /// Cluster of the service.
     #[arg(long)]
     cluster: Option<String>,
+    /// Delete even what a watched folder manages (its next sync brings it back).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `delete`.
@@ -43,26 +46,31 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
         manifests.sort_by_key(|m| std::cmp::Reverse(m.kind()));
         manifests.iter().map(target).collect()
     };
+    let force = super::force_query(args.force);
     for (kind, cluster, name) in targets {
         match kind {
             CliKind::Service => {
-                let _: Deleting = client.delete(&format!("/v1/services/{cluster}/{name}")).await?;
+                let _: Deleting = client
+                    .delete(&format!("/v1/services/{cluster}/{name}{force}"))
+                    .await?;
                 println!("service/{name} deleting (its tasks are being stopped)");
             }
             CliKind::TaskDefinition => {
-                let _: Deregistered = client.delete(&format!("/v1/taskdefinitions/{name}")).await?;
+                let _: Deregistered = client
+                    .delete(&format!("/v1/taskdefinitions/{name}{force}"))
+                    .await?;
                 println!("taskdefinition/{name} deregistered");
             }
             CliKind::Cluster => {
-                let _: Deleted = client.delete(&format!("/v1/clusters/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/clusters/{name}{force}")).await?;
                 println!("cluster/{name} deleted");
             }
             CliKind::TargetGroup => {
-                let _: Deleted = client.delete(&format!("/v1/targetgroups/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/targetgroups/{name}{force}")).await?;
                 println!("targetgroup/{name} deleted");
             }
             CliKind::LoadBalancer => {
-                let _: Deleted = client.delete(&format!("/v1/loadbalancers/{name}")).await?;
+                let _: Deleted = client.delete(&format!("/v1/loadbalancers/{name}{force}")).await?;
                 println!("loadbalancer/{name} deleted (its listeners closed)");
             }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),

@@ -1,7 +1,7 @@
 //! `ecsd diff -f PATH`: what applying (and pruning) the manifests would change, field by
 //! field, without changing anything.
 
-use super::apply::{print_results, send};
+use super::apply::{SendOptions, print_results, send};
 use crate::api::client::ApiClient;
 use clap::Args;
 use std::path::PathBuf;
@@ -21,7 +21,12 @@ pub struct DiffArgs {
 /// diff` and `diff` itself), 0 when not.
 pub async fn run(client: &ApiClient, args: DiffArgs) -> anyhow::Result<i32> {
     let prune = !args.no_prune && args.files.len() == 1 && args.files[0].as_os_str() != "-";
-    let results = send(client, &args.files, true, prune).await?;
+    let how = SendOptions {
+        dry_run: true,
+        prune,
+        take_ownership: false,
+    };
+    let results = send(client, &args.files, how).await?;
     let changed: Vec<_> = results
         .into_iter()
         .filter(|r| r.outcome != crate::store::ApplyOutcome::Unchanged)

@@ -91,6 +91,7 @@ pub async fn run(client: &ApiClient, args: GetArgs) -> anyhow::Result<()> {
             print_document(&listing.documents(kind, &reply, one)?, args.output)?;
         }
         Format::Name => listing.print_names(kind),
+        Format::Manifest => print_manifests(client, kind, &listing).await?,
         Format::Table | Format::Wide => listing.print(!args.no_headers),
     }
     if !args.watch {
@@ -117,6 +118,31 @@ pub async fn run(client: &ApiClient, args: GetArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Each listed object as an `ecsd/v1` manifest, `---` between them.
+async fn print_manifests(client: &ApiClient, kind: CliKind, listing: &Listing) -> anyhow::Result<()> {
+    let kind_name = match kind {
+        CliKind::Cluster => "Cluster",
+        CliKind::TaskDefinition => "TaskDefinition",
+        CliKind::Service => "Service",
+        CliKind::TargetGroup => "TargetGroup",
+        CliKind::LoadBalancer => "LoadBalancer",
+        CliKind::Task => anyhow::bail!(
+            "tasks are not declared by manifests: use -o yaml, or get the service or task definition"
+        ),
+    };
+    let mut documents = Vec::new();
+    for row in &listing.rows {
+        let mut path = format!("/v1/manifests/{kind_name}/{}", row.name);
+        if let Some(cluster) = &row.cluster {
+            path.push_str(&format!("?cluster={cluster}"));
+        }
+        let document: Value = client.get_json(&path).await?;
+        documents.push(serde_yaml_ng::to_string(&document)?);
+    }
+    print!("{}", documents.join("---\n"));
+    Ok(())
+}
+
 fn listing_of(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> anyhow::Result<Listing> {
     listing(kind, path, reply, one, wide)
 }
@@ -125,6 +151,8 @@ fn listing_of(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) ->
 #[derive(Debug, Clone)]
 struct Row {
     name: String,
+    /// A service's cluster.
+    cluster: Option<String>,
     created: f64,
     labels: Option<BTreeMap<String, String>>,
     cells: Vec<String>,
@@ -320,6 +348,7 @@ fn clusters(items: &[Cluster]) -> Listing {
     let rows = items
         .iter()
         .map(|c| Row {
+            cluster: None,
             name: c.cluster_name.clone(),
             created: 0.0,
             labels: tag_map(&c.tags),
@@ -343,6 +372,7 @@ fn target_groups(items: &[TargetGroupShape]) -> Listing {
         .map(|tg| {
             let healthy = tg.targets.iter().filter(|t| t.state == "healthy").count();
             Row {
+                cluster: None,
                 name: tg.target_group_name.clone(),
                 created: tg.created_at,
                 labels: Some(tg.labels.clone()),
@@ -366,6 +396,7 @@ fn load_balancers(items: &[LoadBalancerShape]) -> Listing {
     let rows = items
         .iter()
         .map(|lb| Row {
+            cluster: None,
             name: lb.load_balancer_name.clone(),
             created: lb.created_at,
             labels: Some(lb.labels.clone()),
@@ -400,6 +431,7 @@ fn task_definitions(items: &[TaskDefinition], wide: bool) -> Listing {
                 cells.push(images.join(","));
             }
             Row {
+                cluster: None,
                 name,
                 created: td.registered_at,
                 labels: None,
@@ -431,6 +463,7 @@ fn services(items: &[Service], wide: bool) -> Listing {
                 cells.push(s.status.clone());
             }
             Row {
+                cluster: Some(short_arn(&s.cluster_arn)),
                 name: s.service_name.clone(),
                 created: s.created_at,
                 labels: tag_map(&s.tags),
@@ -472,6 +505,7 @@ fn tasks(items: &[Task], wide: bool) -> Listing {
                 cells.push(or_dash(t.stopped_reason.as_deref()));
             }
             Row {
+                cluster: None,
                 name: task_id(t),
                 created: t.created_at,
                 labels: tag_map(&t.tags),

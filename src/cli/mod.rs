@@ -189,6 +189,19 @@ impl CliKind {
     }
 }
 
+/// `?force=true` when forced, for verbs that change objects a watched folder may manage;
+/// a forced change warns that the folder's next sync undoes it.
+pub fn force_query(force: bool) -> &'static str {
+    if force {
+        eprintln!(
+            "warning: --force: if a watched folder manages this object, its next sync undoes this change"
+        );
+        "?force=true"
+    } else {
+        ""
+    }
+}
+
 /// Kind names a user may mean.
 const KIND_WORDS: [&str; 6] = [
     "clusters",

@@ -16,6 +16,8 @@ pub enum Format {
     Yaml,
     /// `kind/name` per line (for scripts: `ecsd get svc -o name | xargs …`).
     Name,
+    /// `apiVersion: ecsd/v1` manifests that `apply -f` accepts unchanged.
+    Manifest,
 }
 
 /// Prints rows under headers with aligned columns.

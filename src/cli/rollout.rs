@@ -40,6 +40,9 @@ enum RolloutAction {
         /// Revision to go back to: `N` or `family:N` (the service's family).
         #[arg(long, value_parser = parse_revision)]
         to_revision: Option<RevisionArg>,
+        /// Even if a watched folder manages the service (its next sync undoes the change).
+        #[arg(long)]
+        force: bool,
     },
     /// Replace every task with a new deployment of the same revision (ECS forceNewDeployment).
     Restart {
@@ -78,7 +81,11 @@ pub async fn run(client: &ApiClient, args: RolloutArgs) -> anyhow::Result<()> {
             wait_for_rollouts(client, &[service.service()?], timeout).await
         }
         RolloutAction::History { service } => history(client, &service).await,
-        RolloutAction::Undo { service, to_revision } => {
+        RolloutAction::Undo {
+            service,
+            to_revision,
+            force,
+        } => {
             let service = service.service()?;
             if let Some(RevisionArg {
                 family: Some(family), ..
@@ -95,7 +102,10 @@ pub async fn run(client: &ApiClient, args: RolloutArgs) -> anyhow::Result<()> {
             }
             let to_revision = to_revision.map(|r| r.revision);
             let reply: UndoReply = client
-                .post(&format!("{}/undo", service.path()), &UndoRequest { to_revision })
+                .post(
+                    &format!("{}/undo{}", service.path(), super::force_query(force)),
+                    &UndoRequest { to_revision },
+                )
                 .await?;
             println!("{service} rolled back to {}", reply.task_definition);
             Ok(())

@@ -12,6 +12,9 @@ pub struct ScaleArgs {
     service: ServiceTarget,
     /// The new desired count.
     count: u32,
+    /// Change it even if a watched folder manages it (its next sync undoes the change).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `scale`.
@@ -21,7 +24,10 @@ pub async fn run(client: &ApiClient, args: ScaleArgs) -> anyhow::Result<()> {
         desired_count: args.count,
     };
     let _: Service = client
-        .post(&format!("{}/scale", service.path()), &request)
+        .post(
+            &format!("{}/scale{}", service.path(), super::force_query(args.force)),
+            &request,
+        )
         .await?;
     println!("{service} scaled to {}", args.count);
     Ok(())

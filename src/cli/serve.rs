@@ -23,6 +23,11 @@ pub struct ServeArgs {
     /// disk or a failed checkout must not delete services).
     #[arg(long)]
     watch_prune_empty: bool,
+    /// A watched folder takes over objects it declares that were applied by hand (or made
+    /// through the ECS API), instead of reporting "already managed by"; nothing running is
+    /// replaced unless the spec differs.
+    #[arg(long)]
+    watch_take_ownership: bool,
     /// Engine endpoint (unix:///path or tcp://host:port); default $DOCKER_HOST, then the
     /// Docker socket, then the Podman socket.
     #[arg(long)]
@@ -105,6 +110,7 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
         watch_settings: crate::watch::WatchSettings {
             interval: args.resync_interval,
             allow_empty_prune: args.watch_prune_empty,
+            take_ownership: args.watch_take_ownership,
             ..Default::default()
         },
         watch: args.watch,

@@ -130,6 +130,18 @@ impl Manifest {
         }
     }
 
+    /// The document itself (`apiVersion`, `kind`, `metadata`, `spec`), as a manifest file
+    /// holds it.
+    pub fn document_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Manifest::Cluster(d) => serde_json::to_value(d),
+            Manifest::TaskDefinition(d) => serde_json::to_value(d),
+            Manifest::Service(d) => serde_json::to_value(d),
+            Manifest::TargetGroup(d) => serde_json::to_value(d),
+            Manifest::LoadBalancer(d) => serde_json::to_value(d),
+        }
+    }
+
     /// The cluster a Service belongs to (`default` when absent).
     pub fn cluster(&self) -> &str {
         self.metadata().cluster.as_deref().unwrap_or(DEFAULT_CLUSTER)

@@ -6,6 +6,8 @@
 //! Operations write intent only (through the `Catalog`); the controllers act on it.
 
 pub mod clusters;
+pub mod manifests;
+pub mod ownership;
 pub mod services;
 pub mod task_definitions;
 pub mod tasks;
@@ -25,6 +27,8 @@ pub enum ObjectKind {
     TaskDefinition,
     /// A target group.
     TargetGroup,
+    /// A load balancer.
+    LoadBalancer,
 }
 
 impl ObjectKind {
@@ -36,6 +40,7 @@ impl ObjectKind {
             ObjectKind::Task => "task",
             ObjectKind::TaskDefinition => "task definition",
             ObjectKind::TargetGroup => "target group",
+            ObjectKind::LoadBalancer => "load balancer",
         }
     }
 }
@@ -129,6 +134,16 @@ pub enum OpsError {
         cluster: String,
         /// Its name.
         name: String,
+    },
+    /// A watched folder manages the object; a CLI change would be undone by its next sync.
+    #[error(
+        "{object} is managed by {path}: change it there (or pass --force; the folder's next sync undoes the change)"
+    )]
+    ManagedByFolder {
+        /// The object (`service default/web`).
+        object: String,
+        /// The manifest file that declares it.
+        path: String,
     },
     /// The state could not be read or written.
     #[error(transparent)]

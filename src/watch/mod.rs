@@ -7,7 +7,7 @@
 mod sync;
 mod trigger;
 
-pub use sync::{SyncReport, sync_folder};
+pub use sync::{FolderPolicy, SyncReport, sync_folder};
 pub use trigger::{FolderWatcher, Trigger, WatchError};
 
 use crate::store::Catalog;
@@ -27,6 +27,8 @@ pub struct WatchSettings {
     pub interval: Duration,
     /// Let an empty folder prune what it owned.
     pub allow_empty_prune: bool,
+    /// Let the folder take over objects applied by hand (or through the ECS API).
+    pub take_ownership: bool,
 }
 
 impl Default for WatchSettings {
@@ -36,6 +38,7 @@ impl Default for WatchSettings {
             max_wait: Duration::from_secs(2),
             interval: Duration::from_secs(30),
             allow_empty_prune: false,
+            take_ownership: false,
         }
     }
 }
@@ -70,10 +73,13 @@ pub async fn watch_folder(
     loop {
         let pass_catalog = catalog.clone();
         let pass_root = root.clone();
-        let allow = settings.allow_empty_prune;
+        let policy = sync::FolderPolicy {
+            allow_empty_prune: settings.allow_empty_prune,
+            take_ownership: settings.take_ownership,
+        };
         let now = crate::model::now_millis();
         let pass =
-            tokio::task::spawn_blocking(move || sync_folder(&pass_catalog, &pass_root, allow, now)).await;
+            tokio::task::spawn_blocking(move || sync_folder(&pass_catalog, &pass_root, policy, now)).await;
         match pass {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => warn!(folder = %root.display(), error = %e, "sync pass failed; retrying"),

@@ -21,13 +21,24 @@ pub struct SyncReport {
     pub folder_error: Option<String>,
 }
 
-/// Syncs `root` once. `allow_empty_prune` lets an empty folder prune everything it owned.
+/// What a folder may do besides applying its files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FolderPolicy {
+    /// An empty folder prunes everything it owned.
+    pub allow_empty_prune: bool,
+    /// The folder takes over objects another source (a file applied by hand, the ECS API)
+    /// manages when it declares them, instead of reporting a conflict.
+    pub take_ownership: bool,
+}
+
+/// Syncs `root` once, as `policy` allows.
 pub fn sync_folder(
     catalog: &Catalog,
     root: &Path,
-    allow_empty_prune: bool,
+    policy: FolderPolicy,
     now: u64,
 ) -> Result<SyncReport, StoreError> {
+    let allow_empty_prune = policy.allow_empty_prune;
     let root_key = root.display().to_string();
     let mut state = catalog.folder_sync(&root_key)?.unwrap_or_else(|| FolderSync {
         root: root_key.clone(),
@@ -45,7 +56,7 @@ pub fn sync_folder(
     let mut plan = FilePlan::new(&root_key, &loads, &state, allow_empty_prune);
     plan.drop_duplicates();
     let mut report = SyncReport::default();
-    let applied = apply_with_fallback(catalog, &mut plan)?;
+    let applied = apply_with_fallback(catalog, &mut plan, policy.take_ownership)?;
     match applied {
         Applied::FolderError(unattributed) => report.folder_error = Some(unattributed),
         Applied::Results(results) => report.changed.extend(
@@ -315,10 +326,18 @@ enum Applied {
 
 /// Applies every file's documents; a file whose objects are refused falls back to its last good
 /// version (then to nothing) and is marked in error.
-fn apply_with_fallback(catalog: &Catalog, plan: &mut FilePlan) -> Result<Applied, StoreError> {
+fn apply_with_fallback(
+    catalog: &Catalog,
+    plan: &mut FilePlan,
+    take_ownership: bool,
+) -> Result<Applied, StoreError> {
+    let options = ApplyOptions {
+        take_ownership,
+        ..Default::default()
+    };
     for _ in 0..=plan.files.len() {
         let docs = plan.all_docs();
-        match apply_documents(catalog, &docs, &ApplyOptions::default()) {
+        match apply_documents(catalog, &docs, &options) {
             Ok(results) => return Ok(Applied::Results(results)),
             Err(ApplyError::Store(e)) => return Err(e),
             Err(ApplyError::Invalid(problems)) => {

@@ -111,6 +111,9 @@ impl From<OpsError> for EcsError {
                 ObjectKind::TargetGroup => EcsError::InvalidParameter(
                     "The target group specified in loadBalancers does not exist.".into(),
                 ),
+                ObjectKind::LoadBalancer => {
+                    EcsError::InvalidParameter("The load balancer does not exist.".into())
+                }
             },
             OpsError::ServiceDraining { .. } | OpsError::ServiceInactive { .. } => {
                 EcsError::ServiceNotActive("Service was not ACTIVE.".into())
@@ -125,6 +128,7 @@ impl From<OpsError> for EcsError {
             | OpsError::AmbiguousTask { .. }
             | OpsError::InstanceDraining { .. }
             | OpsError::NothingToUndo { .. }
+            | OpsError::ManagedByFolder { .. }
             | OpsError::InvalidSpec(_)) => EcsError::InvalidParameter(e.to_string()),
             OpsError::InvalidReference { why, .. } => EcsError::Client(why),
             OpsError::Store(e) => e.into(),

@@ -53,7 +53,12 @@ fn cluster_shape(s: &ApiState, name: &str) -> Result<Cluster, ApiError> {
     ))
 }
 
-pub(super) async fn delete_cluster(State(s): Shared, Path(name): Path<String>) -> Reply<Deleted> {
+pub(super) async fn delete_cluster(
+    State(s): Shared,
+    Path(name): Path<String>,
+    axum::extract::Query(force): axum::extract::Query<super::services::Force>,
+) -> Reply<Deleted> {
+    super::services::guard(&s, &format!("Cluster/{name}"), &format!("cluster {name}"), &force)?;
     s.catalog.delete_cluster(&name)?;
     Ok(Json(Deleted { deleted: name }))
 }

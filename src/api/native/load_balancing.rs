@@ -87,7 +87,17 @@ pub(super) async fn get_target_group(State(s): Shared, Path(name): Path<String>)
     Ok(Json(target_group_shape(&s, &r)?))
 }
 
-pub(super) async fn delete_target_group(State(s): Shared, Path(name): Path<String>) -> Reply<Deleted> {
+pub(super) async fn delete_target_group(
+    State(s): Shared,
+    Path(name): Path<String>,
+    axum::extract::Query(force): axum::extract::Query<super::services::Force>,
+) -> Reply<Deleted> {
+    super::services::guard(
+        &s,
+        &format!("TargetGroup/{name}"),
+        &format!("target group {name}"),
+        &force,
+    )?;
     s.catalog.delete_target_group(&name)?;
     Ok(Json(Deleted { deleted: name }))
 }
@@ -111,7 +121,17 @@ pub(super) async fn get_load_balancer(
     Ok(Json(load_balancer_shape(&s, &r).await))
 }
 
-pub(super) async fn delete_load_balancer(State(s): Shared, Path(name): Path<String>) -> Reply<Deleted> {
+pub(super) async fn delete_load_balancer(
+    State(s): Shared,
+    Path(name): Path<String>,
+    axum::extract::Query(force): axum::extract::Query<super::services::Force>,
+) -> Reply<Deleted> {
+    super::services::guard(
+        &s,
+        &format!("LoadBalancer/{name}"),
+        &format!("load balancer {name}"),
+        &force,
+    )?;
     s.catalog.delete_load_balancer(&name)?;
     Ok(Json(Deleted { deleted: name }))
 }

@@ -68,6 +68,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
         )
         .route("/v1/events", get(services::list_events))
         .route("/v1/sync", get(apply::sync_status))
+        .route("/v1/manifests/{kind}/{name}", get(apply::manifest))
         .route("/v1/tasks", get(tasks::list_tasks).post(tasks::run_task))
         .route("/v1/tasks/{id}", get(tasks::get_task))
         .route("/v1/tasks/{id}/stop", post(tasks::stop_task))

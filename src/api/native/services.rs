@@ -45,8 +45,36 @@ pub(super) async fn get_service(State(s): Shared, Path((cluster, name)): Service
     service_shape(&s, &cluster, &name)
 }
 
+/// `?force=true`: change an object a watched folder manages anyway.
+#[derive(Deserialize, Default)]
+pub(super) struct Force {
+    #[serde(default)]
+    force: bool,
+}
+
+/// Refuses a CLI change to a service a watched folder manages, unless forced.
+pub(super) fn guard_service(s: &ApiState, cluster: &str, name: &str, force: &Force) -> Result<(), ApiError> {
+    guard(
+        s,
+        &format!("Service/{cluster}/{name}"),
+        &format!("service {cluster}/{name}"),
+        force,
+    )
+}
+
+/// Refuses a CLI change to the object behind `key` a watched folder manages, unless forced.
+pub(super) fn guard(s: &ApiState, key: &str, what: &str, force: &Force) -> Result<(), ApiError> {
+    ops::ownership::check_cli_change(&s.catalog, key, what, force.force)?;
+    Ok(())
+}
+
 /// `ecsd delete service`: drains whatever its desired count (as `aws ecs delete-service --force`).
-pub(super) async fn delete_service(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply<Deleting> {
+pub(super) async fn delete_service(
+    State(s): Shared,
+    Path((cluster, name)): ServicePath,
+    Query(force): Query<Force>,
+) -> Reply<Deleting> {
+    guard_service(&s, &cluster, &name, &force)?;
     ops::services::delete(&s.catalog, &cluster, &name, true)?;
     Ok(Json(Deleting {
         deleting: format!("{cluster}/{name}"),
@@ -56,8 +84,10 @@ pub(super) async fn delete_service(State(s): Shared, Path((cluster, name)): Serv
 pub(super) async fn scale(
     State(s): Shared,
     Path((cluster, name)): ServicePath,
+    Query(force): Query<Force>,
     Json(req): Json<ScaleRequest>,
 ) -> Reply<Service> {
+    guard_service(&s, &cluster, &name, &force)?;
     let update = ServiceUpdate {
         desired_count: Some(req.desired_count),
         ..Default::default()
@@ -67,6 +97,7 @@ pub(super) async fn scale(
 }
 
 pub(super) async fn restart(State(s): Shared, Path((cluster, name)): ServicePath) -> Reply<Service> {
+    // Not guarded: a restart changes no spec, so a folder's sync does not undo it.
     let update = ServiceUpdate {
         force_new_deployment: true,
         ..Default::default()
@@ -78,8 +109,10 @@ pub(super) async fn restart(State(s): Shared, Path((cluster, name)): ServicePath
 pub(super) async fn undo(
     State(s): Shared,
     Path((cluster, name)): ServicePath,
+    Query(force): Query<Force>,
     Json(req): Json<UndoRequest>,
 ) -> Reply<UndoReply> {
+    guard_service(&s, &cluster, &name, &force)?;
     let target = ops::services::undo(&s.catalog, &cluster, &name, req.to_revision)?;
     Ok(Json(UndoReply {
         task_definition: target,

@@ -29,7 +29,15 @@ pub(super) async fn get_task_definition(
 pub(super) async fn deregister_family(
     State(s): Shared,
     Path(reference): Path<String>,
+    axum::extract::Query(force): axum::extract::Query<super::services::Force>,
 ) -> Reply<Deregistered> {
+    let family = reference.split(':').next().unwrap_or_default();
+    super::services::guard(
+        &s,
+        &format!("TaskDefinition/{family}"),
+        &format!("task definition {family}"),
+        &force,
+    )?;
     let count = ops::task_definitions::deregister(&s.catalog, &reference)?;
     if count == 0 {
         return Err(ApiError::NotFound(format!(

@@ -1,6 +1,12 @@
 use super::*;
+
 use crate::store::MemoryStore;
 use std::sync::Arc;
+
+const PRUNE_EMPTY: FolderPolicy = FolderPolicy {
+    allow_empty_prune: true,
+    take_ownership: false,
+};
 
 fn catalog() -> Catalog {
     Catalog::new(Arc::new(MemoryStore::new()))
@@ -27,7 +33,7 @@ fn both(name: &str, desired: u32) -> String {
 }
 
 fn sync(c: &Catalog, dir: &Path) -> SyncReport {
-    sync_folder(c, dir, false, 1).unwrap()
+    sync_folder(c, dir, FolderPolicy::default(), 1).unwrap()
 }
 
 /// A catalog synced from a folder holding `a.yaml` and `b.yaml`, one service each.
@@ -152,7 +158,7 @@ fn an_empty_or_vanished_folder_prunes_nothing_unless_allowed() {
     assert!(sync(&c, &folder).folder_error.unwrap().contains("missing"));
     assert!(!c.service("default", "a").unwrap().unwrap().deleting);
     std::fs::create_dir(&folder).unwrap();
-    sync_folder(&c, &folder, true, 2).unwrap();
+    sync_folder(&c, &folder, PRUNE_EMPTY, 2).unwrap();
     assert!(
         c.service("default", "a").unwrap().unwrap().deleting,
         "pruned once allowed"
@@ -192,6 +198,19 @@ fn a_name_owned_by_another_source_is_a_conflict_not_an_overwrite() {
         c.service("default", "a").unwrap().unwrap().spec.desired_count,
         Some(1)
     );
+    let adopt = FolderPolicy {
+        take_ownership: true,
+        ..Default::default()
+    };
+    sync_folder(&c, dir.path(), adopt, 2).unwrap();
+    assert_eq!(state(&c, dir.path()).files["a.yaml"].state, FileSyncState::Synced);
+    assert_eq!(
+        c.service("default", "a").unwrap().unwrap().spec.desired_count,
+        Some(4),
+        "a folder allowed to take over applies its version"
+    );
+    let owner = c.owner("Service/default/a").unwrap().unwrap();
+    assert_eq!(owner.root, dir.path().display().to_string());
 }
 
 #[test]
@@ -277,6 +296,6 @@ fn an_emptied_file_prunes_when_empty_prunes_are_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let c = synced_pair(dir.path());
     write(dir.path(), "b.yaml", "");
-    sync_folder(&c, dir.path(), true, 2).unwrap();
+    sync_folder(&c, dir.path(), PRUNE_EMPTY, 2).unwrap();
     assert!(c.service("default", "b").unwrap().unwrap().deleting);
 }
