@@ -6,40 +6,51 @@
 mod common;
 
 use common::{Daemon, UNTIL_SIGTERM, manifest};
-use ecsd::model::PortMapping;
 use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
+use ecsd::model::{ContainerDefinition, NetworkMode, PortMapping};
 use serde_json::Value;
 
 /// Service `web` (2 tasks answering `hello-web` on 8080, published on dynamic host ports),
-/// service `api` (1 idle task), task definition `client` (fetches `http://web:8080/`, exits 3
-/// when the name does not resolve), and cluster `other`. No `wget -T`: the static busybox the
+/// service `vpcweb` (1 awsvpc task answering `hello-vpc`), service `api` (1 idle task), task
+/// definition `client` (fetches both by name, exits 3 when `web` does not resolve), and
+/// cluster `other`. No `wget -T`: the static busybox the
 /// set-up scripts build segfaults with it, on either engine, before any DNS is involved.
 fn cluster_with_services() -> String {
-    let mut web = shell_container(
-        "web",
-        "busybox:latest",
-        "mkdir -p /www && echo hello-web > /www/index.html && exec httpd -f -p 8080 -h /www",
-    );
-    web.port_mappings = vec![PortMapping {
-        container_port: 8080,
-        host_port: Some(0),
-        ..Default::default()
-    }];
+    let web = http_container("hello-web", Some(0));
+    let mut vpc = with_containers(vec![http_container("hello-vpc", None)]);
+    vpc.network_mode = Some(NetworkMode::Awsvpc);
     let api = shell_container("api", "busybox:latest", UNTIL_SIGTERM);
     let client = shell_container(
         "client",
         "busybox:latest",
-        "nslookup web || exit 3; wget -qO- http://web:8080/",
+        "nslookup web || exit 3; wget -qO- http://web:8080/ && wget -qO- http://vpcweb:8080/",
     );
     let other = "apiVersion: ecsd/v1\nkind: Cluster\nmetadata:\n  name: other\n";
     let services = Manifests::new()
         .task_definition("web", with_containers(vec![web]))
         .service("web", replica_service("web", 2))
+        .task_definition("vpcweb", vpc)
+        .service("vpcweb", replica_service("vpcweb", 1))
         .task_definition("api", with_containers(vec![api]))
         .service("api", replica_service("api", 1))
         .task_definition("client", with_containers(vec![client]))
         .yaml();
     format!("{other}---\n{services}")
+}
+
+/// A container `web` answering `body` on port 8080, published on `host_port`.
+fn http_container(body: &str, host_port: Option<u16>) -> ContainerDefinition {
+    let mut web = shell_container(
+        "web",
+        "busybox:latest",
+        &format!("mkdir -p /www && echo {body} > /www/index.html && exec httpd -f -p 8080 -h /www"),
+    );
+    web.port_mappings = vec![PortMapping {
+        container_port: 8080,
+        host_port,
+        ..Default::default()
+    }];
+    web
 }
 
 /// Runs the client in `cluster` and waits for it to stop; its task.
@@ -65,12 +76,14 @@ fn running(d: &Daemon, service: &str, n: u64) -> bool {
 on_both_engines! {
     fn a_task_of_the_cluster_reaches_a_service_by_name_and_another_cluster_cannot(d) {
         d.apply(&manifest(d, "discovery.yaml", &cluster_with_services()));
-        d.wait_until("web and api run", 90, |d| running(d, "web", 2) && running(d, "api", 1));
+        d.wait_until("web, vpcweb and api run", 90, |d| {
+            running(d, "web", 2) && running(d, "vpcweb", 1) && running(d, "api", 1)
+        });
 
         let same = run_client(d, "default");
         let logs = d.ok(&["logs", same["taskArn"].as_str().unwrap().rsplit('/').next().unwrap()]);
         assert_eq!(client_exit(&same), 0, "client in default: {same}\n{logs}\n{}", d.log());
-        assert!(logs.contains("hello-web"), "{logs}");
+        assert!(logs.contains("hello-web") && logs.contains("hello-vpc"), "{logs}");
 
         let api_task = d.json(&["get", "tasks"])["items"]
             .as_array()
