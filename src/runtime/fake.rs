@@ -192,6 +192,16 @@ impl FakeRuntime {
         lock(&self.calls).push(call);
     }
 
+    /// A user-defined network the spec joins that does not exist (as the engine refuses it).
+    fn missing_network(&self, spec: &ContainerSpec) -> Option<String> {
+        let networks = lock(&self.networks);
+        let primary = spec.namespaces.network_mode.iter().filter(|mode| {
+            !matches!(mode.as_str(), "host" | "none" | "bridge") && !mode.starts_with("container:")
+        });
+        let attached = spec.namespaces.attachments.iter().map(|a| &a.network);
+        primary.chain(attached).find(|n| !networks.contains(n)).cloned()
+    }
+
     fn not_found(id: &str) -> RuntimeError {
         RuntimeError::NotFound { id: id.to_string() }
     }
@@ -213,6 +223,9 @@ impl ContainerRuntime for FakeRuntime {
             return Err(RuntimeError::ImageNotFound {
                 image: spec.image.clone(),
             });
+        }
+        if let Some(missing) = self.missing_network(spec) {
+            return Err(RuntimeError::NotFound { id: missing });
         }
         let mut map = lock(&self.containers);
         if map.values().any(|c| c.name == spec.name) {

@@ -1,25 +1,28 @@
-//! What a task needs before its containers can be created (volumes, its network, environment
-//! files) and the cleanup of what it owned once its containers are gone.
+//! What a task needs before its containers can be created (volumes, its cluster's network,
+//! its own network, environment files) and the cleanup of what it owned once its containers
+//! are gone. The cluster network is shared by the cluster's tasks and is never released with
+//! one of them.
 
 use super::super::ControllerError;
 use super::super::context::Context;
 use super::Prepared;
 use crate::model::{TaskDefinitionRef, TaskDefinitionSpec};
-use crate::runtime::{env_file_paths, task_network, task_volumes};
+use crate::runtime::{cluster_network, env_file_paths, task_network, task_volumes};
 use crate::store::TaskRecord;
 use std::collections::BTreeMap;
 
 /// Environment-file contents by path, read for the task's containers.
 pub(super) type EnvFiles = BTreeMap<String, String>;
 
-/// Creates the task's volumes and network and reads its environment files, or says why the
+/// Creates the task's volumes and networks and reads its environment files, or says why the
 /// task cannot start (a missing volume that may not be created, an unreadable file).
 pub(super) async fn prepare(
     ctx: &Context,
     task: &TaskRecord,
     td: &TaskDefinitionSpec,
 ) -> Result<Prepared<EnvFiles>, ControllerError> {
-    for volume in task_volumes(td, &super::identity(task), &ctx.owner) {
+    let identity = super::identity(task);
+    for volume in task_volumes(td, &identity, &ctx.owner) {
         if !ctx.runtime.ensure_volume(&volume).await? {
             return Ok(Prepared::CannotStart(format!(
                 "CannotCreateContainerError: volume {} does not exist and autoprovision is false",
@@ -27,7 +30,10 @@ pub(super) async fn prepare(
             )));
         }
     }
-    if let Some(network) = task_network(td, &super::identity(task), &ctx.owner) {
+    let networks = cluster_network(td, &identity, &ctx.owner)
+        .into_iter()
+        .chain(task_network(td, &identity, &ctx.owner));
+    for network in networks {
         ctx.runtime.ensure_network(&network).await?;
     }
     let mut files = EnvFiles::new();

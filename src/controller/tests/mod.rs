@@ -545,6 +545,28 @@ async fn a_missing_image_is_pulled_before_the_container_is_created() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_cluster_network_is_ensured_once_before_any_container_of_the_cluster_is_created() {
+    let h = Harness::running("busybox", 2).await;
+    let network = format!("ecsd-default-{}", h.ctx.owner);
+    let calls = h.fake.calls();
+    let ensured = calls
+        .iter()
+        .position(|c| *c == FakeCall::CreateNetwork(network.clone()))
+        .unwrap_or_else(|| panic!("no {network}: {calls:?}"));
+    let first_create = calls
+        .iter()
+        .position(|c| matches!(c, FakeCall::Create(_)))
+        .unwrap();
+    assert!(ensured < first_create, "network before containers: {calls:?}");
+    assert_eq!(
+        h.fake.count(|c| matches!(c, FakeCall::CreateNetwork(_))),
+        1,
+        "the service's tasks share it"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_released_with_the_containers() {
     let h = Harness::new();
     let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
@@ -558,7 +580,14 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
     .unwrap();
     let task = h.run_standalone(&spec).await;
     assert_eq!(h.fake.volumes().len(), 1, "{:?}", h.fake.volumes());
-    assert_eq!(h.fake.networks().len(), 1);
+    let task_network = |h: &Harness| {
+        h.fake
+            .networks()
+            .into_iter()
+            .filter(|n| n.starts_with("ecsd-task-"))
+            .count()
+    };
+    assert_eq!(task_network(&h), 1, "{:?}", h.fake.networks());
     let calls = h.fake.calls();
     let first_create = calls
         .iter()
@@ -580,7 +609,12 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
         h.fake.volumes(),
         h.fake.calls()
     );
-    assert!(h.fake.networks().is_empty());
+    assert_eq!(task_network(&h), 0);
+    assert_eq!(
+        h.fake.networks(),
+        [format!("ecsd-default-{}", h.ctx.owner)],
+        "the cluster network stays for the cluster's other tasks"
+    );
     h.shutdown().await;
 }
 

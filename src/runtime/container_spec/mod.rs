@@ -7,6 +7,7 @@
 //! as its limit; with task `cpu`, every container is capped at `cpu / 1024` cores (`NanoCpus`).
 //! The container's own `cpu` stays a relative weight (CPU shares).
 
+mod discovery;
 mod environment;
 mod health;
 mod limits;
@@ -14,6 +15,7 @@ mod logging;
 mod namespaces;
 mod storage;
 
+pub use discovery::{NetworkAttachment, cluster_network};
 pub use environment::{env_file_paths, parse_env_file};
 pub use health::HealthSpec;
 pub use logging::LogSpec;
@@ -135,6 +137,10 @@ pub struct UlimitSpec {
 pub struct Namespaces {
     /// `host`, `none`, a network name or `container:<name>`; None: the engine's default bridge.
     pub network_mode: Option<String>,
+    /// Names the DNS of the network `network_mode` names answers for this container.
+    pub network_aliases: Vec<String>,
+    /// Further networks to join once created, before the container starts.
+    pub attachments: Vec<NetworkAttachment>,
     /// `host` or `container:<name>`; None: a private namespace.
     pub pid_mode: Option<String>,
     /// `host`, `none`, `shareable` or `container:<name>`; None: the engine's default.
@@ -237,7 +243,7 @@ pub fn container_spec(
         labels: container_labels(def, td, task, owner),
         ports: namespaces::ports(def, td),
         limits: limits::limits(def, td),
-        namespaces: namespaces::namespaces(def, td, family, &task.id),
+        namespaces: namespaces::namespaces(def, td, task, owner),
         mounts: storage::mounts(def, td, &task.id),
         volumes_from: storage::volumes_from(def, family, &task.id),
         security: limits::security(def),

@@ -1,10 +1,13 @@
 //! Networking and shared namespaces. `awsvpc` gives the task a network of its own: the first
 //! container joins it and every other container shares the first one's network namespace, so
 //! the task's ports are published (on ephemeral host ports) by the first container alone.
-//! `pidMode`/`ipcMode: task` share the first container's namespaces the same way.
+//! `pidMode`/`ipcMode: task` share the first container's namespaces the same way. Bridge
+//! containers join their cluster's network, and the awsvpc holder joins it too (see
+//! `discovery`), so tasks of a cluster reach a service by its name.
 
 use super::TaskIdentity;
-use super::{Namespaces, PortSpec, container_name, task_prefix};
+use super::discovery::{NetworkAttachment, cluster_network_name, service_aliases};
+use super::{Namespaces, PortSpec, container_name, family_of, task_prefix};
 use crate::model::{ContainerDefinition, IpcMode, NetworkMode, PidMode, TaskDefinitionSpec};
 use crate::runtime::labels;
 use std::collections::BTreeMap;
@@ -14,7 +17,7 @@ use std::collections::BTreeMap;
 pub struct NetworkSpec {
     /// Network name.
     pub name: String,
-    /// `ecsd.owner` and `ecsd.task`: remove it once the task has stopped.
+    /// `ecsd.owner`, and `ecsd.task` (a task's own) or `ecsd.cluster` (a cluster's).
     pub labels: BTreeMap<String, String>,
 }
 
@@ -59,21 +62,37 @@ pub(super) fn ports(def: &ContainerDefinition, td: &TaskDefinitionSpec) -> Vec<P
     }
 }
 
-/// Network, PID and IPC modes, host name, links, hosts entries and DNS of `def`.
+/// Network, PID and IPC modes, networks, host name, links, hosts entries and DNS of `def`
+/// in `task`, whose cluster network belongs to daemon `owner`.
 pub(super) fn namespaces(
     def: &ContainerDefinition,
     td: &TaskDefinitionSpec,
-    family: &str,
-    task_id: &str,
+    task: &TaskIdentity,
+    owner: &str,
 ) -> Namespaces {
+    let (family, task_id) = (family_of(task), task.id.as_str());
     let holder = is_holder(def, td);
+    let networking = !def.disable_networking.unwrap_or(false);
+    let cluster_network = cluster_network_name(&task.cluster, owner);
+    let aliases = service_aliases(def, td, task);
     // Joining the holder's namespace; None for the holder itself (the others join it).
     let join = td
         .namespace_holder()
         .filter(|_| !holder)
         .map(|h| format!("container:{}", container_name(family, &h.name, task_id)));
     Namespaces {
-        network_mode: network_mode(td, join.clone(), task_id),
+        network_mode: network_mode(td, join.clone(), task_id, networking.then_some(&cluster_network)),
+        network_aliases: match td.network_mode() {
+            NetworkMode::Bridge => aliases.clone(),
+            _ => Vec::new(),
+        },
+        attachments: match td.network_mode() {
+            NetworkMode::Awsvpc if holder && networking => vec![NetworkAttachment {
+                network: cluster_network,
+                aliases,
+            }],
+            _ => Vec::new(),
+        },
         pid_mode: match td.pid_mode {
             None => None,
             Some(PidMode::Host) => Some("host".to_string()),
@@ -95,14 +114,20 @@ pub(super) fn namespaces(
             .collect(),
         dns: def.dns_servers.clone(),
         dns_search: def.dns_search_domains.clone(),
-        network_disabled: def.disable_networking.unwrap_or(false),
+        network_disabled: !networking,
     }
 }
 
-/// `join` is `container:<holder>` for every container but the holder itself.
-fn network_mode(td: &TaskDefinitionSpec, join: Option<String>, task_id: &str) -> Option<String> {
+/// `join` is `container:<holder>` for every container but the holder itself; a bridge
+/// container without networking stays on the engine's default (it has no interface anyway).
+fn network_mode(
+    td: &TaskDefinitionSpec,
+    join: Option<String>,
+    task_id: &str,
+    cluster_network: Option<&String>,
+) -> Option<String> {
     match td.network_mode() {
-        NetworkMode::Bridge => None,
+        NetworkMode::Bridge => cluster_network.cloned(),
         NetworkMode::Host => Some("host".to_string()),
         NetworkMode::None => Some("none".to_string()),
         NetworkMode::Awsvpc => join.or_else(|| Some(task_network_name(task_id))),

@@ -10,6 +10,8 @@ use crate::model::{
 use std::time::Duration;
 
 const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The network of cluster `default` of daemon `owner1`.
+const CLUSTER_NETWORK: &str = "ecsd-default-owner1";
 
 fn task(service: Option<&str>) -> TaskIdentity {
     TaskIdentity {
@@ -36,12 +38,17 @@ fn td(defs: Vec<ContainerDefinition>) -> TaskDefinitionSpec {
     }
 }
 
-/// The spec of container `i` of `td`, without environment files.
+/// The spec of container `i` of `td` in a standalone task, without environment files.
 fn spec_of(td: &TaskDefinitionSpec, i: usize) -> ContainerSpec {
+    spec_in(td, i, None)
+}
+
+/// The spec of container `i` of `td` in a task of `service` (if any).
+fn spec_in(td: &TaskDefinitionSpec, i: usize, service: Option<&str>) -> ContainerSpec {
     container_spec(
         &td.container_definitions[i],
         td,
-        &task(None),
+        &task(service),
         "owner1",
         &BTreeMap::new(),
     )
@@ -360,7 +367,11 @@ fn volumes_from_and_links_use_the_deterministic_names() {
             "ecsd-web-cache-0123456789ab:cache"
         ]
     );
-    assert_eq!(spec.namespaces.network_mode, None, "bridge is the engine default");
+    assert_eq!(
+        spec.namespaces.network_mode.as_deref(),
+        Some(CLUSTER_NETWORK),
+        "links need their targets on the same network"
+    );
 }
 
 #[test]
@@ -398,6 +409,121 @@ fn awsvpc_puts_the_first_container_on_a_task_network_and_the_others_in_its_names
     assert_eq!(task_network(&td(vec![container("web")]), &task(None), "o"), None);
 }
 
+/// The spec of container `i` of `td` in a task of service `api`.
+fn service_spec_of(td: &TaskDefinitionSpec, i: usize) -> ContainerSpec {
+    spec_in(td, i, Some("api"))
+}
+
+#[test]
+fn the_cluster_network_is_named_after_cluster_and_daemon_and_labelled_for_both() {
+    let network = cluster_network(&td(vec![container("web")]), &task(None), "owner1").unwrap();
+    assert_eq!(network.name, CLUSTER_NETWORK);
+    assert_eq!(network.labels[labels::OWNER], "owner1");
+    assert_eq!(network.labels[labels::CLUSTER], "default");
+    assert!(
+        !network.labels.contains_key(labels::TASK),
+        "shared by the cluster's tasks"
+    );
+    let mut other = task(None);
+    other.cluster = "prod".into();
+    assert_eq!(
+        cluster_network(&td(vec![container("web")]), &other, "owner2")
+            .unwrap()
+            .name,
+        "ecsd-prod-owner2"
+    );
+}
+
+#[test]
+fn host_and_none_tasks_join_no_cluster_network_and_answer_no_name() {
+    for mode in [NetworkMode::Host, NetworkMode::None] {
+        let mut spec = td(vec![container("web")]);
+        spec.network_mode = Some(mode);
+        assert_eq!(cluster_network(&spec, &task(Some("api")), "owner1"), None);
+        let web = service_spec_of(&spec, 0);
+        assert!(web.namespaces.network_aliases.is_empty());
+        assert!(web.namespaces.attachments.is_empty());
+    }
+}
+
+#[test]
+fn bridge_service_containers_with_ports_answer_the_service_name_on_the_cluster_network() {
+    let mut web = container("web");
+    web.port_mappings = vec![port(8080, None)];
+    let spec = td(vec![container("log-router"), web]);
+    let (sidecar, web) = (service_spec_of(&spec, 0), service_spec_of(&spec, 1));
+    assert_eq!(web.namespaces.network_mode.as_deref(), Some(CLUSTER_NETWORK));
+    assert_eq!(web.namespaces.network_aliases, ["api"]);
+    assert_eq!(sidecar.namespaces.network_mode.as_deref(), Some(CLUSTER_NETWORK));
+    assert!(
+        sidecar.namespaces.network_aliases.is_empty(),
+        "a container without ports is not handed requests"
+    );
+    assert!(web.namespaces.attachments.is_empty());
+    assert_eq!(
+        web.ports[0].host_port, None,
+        "ports are published exactly as on the default bridge"
+    );
+}
+
+#[test]
+fn without_any_ports_the_first_container_answers_and_standalone_tasks_answer_nothing() {
+    let spec = td(vec![container("worker"), container("sidecar")]);
+    assert_eq!(service_spec_of(&spec, 0).namespaces.network_aliases, ["api"]);
+    assert!(service_spec_of(&spec, 1).namespaces.network_aliases.is_empty());
+    let standalone = spec_of(&spec, 0);
+    assert_eq!(
+        standalone.namespaces.network_mode.as_deref(),
+        Some(CLUSTER_NETWORK)
+    );
+    assert!(standalone.namespaces.network_aliases.is_empty());
+}
+
+#[test]
+fn a_container_without_networking_stays_off_the_cluster_network() {
+    let mut quiet = container("quiet");
+    quiet.disable_networking = Some(true);
+    let spec = service_spec_of(&td(vec![quiet]), 0);
+    assert_eq!(spec.namespaces.network_mode, None);
+    assert!(spec.namespaces.network_aliases.is_empty());
+    assert!(spec.namespaces.network_disabled);
+}
+
+#[test]
+fn the_awsvpc_holder_also_joins_the_cluster_network_with_the_service_name() {
+    let mut web = container("web");
+    web.port_mappings = vec![port(80, None)];
+    let mut spec = td(vec![web, container("side")]);
+    spec.network_mode = Some(NetworkMode::Awsvpc);
+    assert_eq!(
+        cluster_network(&spec, &task(Some("api")), "owner1").unwrap().name,
+        CLUSTER_NETWORK
+    );
+    let (holder, side) = (service_spec_of(&spec, 0), service_spec_of(&spec, 1));
+    assert_eq!(
+        holder.namespaces.network_mode.as_deref(),
+        Some("ecsd-task-0123456789ab")
+    );
+    assert!(
+        holder.namespaces.network_aliases.is_empty(),
+        "not on the task's own network"
+    );
+    assert_eq!(
+        holder.namespaces.attachments,
+        [NetworkAttachment {
+            network: CLUSTER_NETWORK.into(),
+            aliases: vec!["api".into()],
+        }]
+    );
+    assert!(
+        side.namespaces.attachments.is_empty(),
+        "it shares the holder's namespace"
+    );
+    assert!(side.namespaces.network_aliases.is_empty());
+    let standalone = spec_of(&spec, 0);
+    assert_eq!(standalone.namespaces.attachments[0].aliases, Vec::<String>::new());
+}
+
 #[test]
 fn pid_and_ipc_task_modes_share_the_first_containers_namespaces() {
     let mut spec = td(vec![container("web"), container("sidecar")]);
@@ -410,7 +536,8 @@ fn pid_and_ipc_task_modes_share_the_first_containers_namespaces() {
     assert_eq!(second.namespaces.pid_mode.as_deref(), holder);
     assert_eq!(second.namespaces.ipc_mode.as_deref(), holder);
     assert_eq!(
-        second.namespaces.network_mode, None,
+        second.namespaces.network_mode.as_deref(),
+        Some(CLUSTER_NETWORK),
         "bridge networking stays per container"
     );
     spec.pid_mode = Some(PidMode::Host);

@@ -2,8 +2,9 @@
 
 use super::super::{ContainerSpec, HealthSpec, MountSpec};
 use bollard::models::{
-    ContainerCreateBody, DeviceMapping, HealthConfig, HostConfig, HostConfigLogConfig, Mount, MountType,
-    PortBinding, PortMap, ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig, HostConfigLogConfig,
+    Mount, MountType, NetworkingConfig, PortBinding, PortMap, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -27,6 +28,25 @@ pub(super) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         stop_timeout: spec.stop_timeout_secs.and_then(|s| i64::try_from(s).ok()),
         healthcheck: Some(healthcheck(&spec.health)),
         host_config: Some(host_config(spec, port_bindings)),
+        networking_config: networking_config(spec),
+        ..Default::default()
+    }
+}
+
+/// The aliases on the network the container is created on. API 1.41 takes one endpoint at
+/// create time: further networks are joined afterwards (`endpoint`).
+fn networking_config(spec: &ContainerSpec) -> Option<NetworkingConfig> {
+    let network = spec.namespaces.network_mode.as_ref()?;
+    let aliases = &spec.namespaces.network_aliases;
+    (!aliases.is_empty()).then(|| NetworkingConfig {
+        endpoints_config: Some(HashMap::from([(network.clone(), endpoint(aliases))])),
+    })
+}
+
+/// An endpoint on a network with these DNS aliases.
+pub(super) fn endpoint(aliases: &[String]) -> EndpointSettings {
+    EndpointSettings {
+        aliases: non_empty(aliases.to_vec()),
         ..Default::default()
     }
 }

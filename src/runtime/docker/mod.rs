@@ -11,7 +11,7 @@ use super::*;
 use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
-use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
+use bollard::models::{NetworkConnectRequest, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, EventsOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
@@ -22,6 +22,7 @@ use create::create_body;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Seconds bollard waits for a response; above any stop timeout ecsd uses.
 const REQUEST_TIMEOUT_SECS: u64 = 300;
@@ -34,6 +35,8 @@ pub struct DockerRuntime {
     endpoint: String,
     client: Docker,
     events_client: Docker,
+    /// One network create at a time (see `ensure_network`).
+    network_creation: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl DockerRuntime {
@@ -61,12 +64,31 @@ impl DockerRuntime {
             endpoint,
             client,
             events_client,
+            network_creation: Arc::default(),
         })
     }
 
     /// The endpoint this runtime talks to.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// Joins the networks the container needs beyond the one it was created on. A failure
+    /// removes the container again, so that the caller's retry creates it whole rather than
+    /// adopting a container missing a network.
+    async fn attach(&self, spec: &ContainerSpec, id: String) -> Result<String, RuntimeError> {
+        for attachment in &spec.namespaces.attachments {
+            let request = NetworkConnectRequest {
+                container: id.clone(),
+                endpoint_config: Some(create::endpoint(&attachment.aliases)),
+            };
+            if let Err(e) = self.client.connect_network(&attachment.network, request).await {
+                let err = self.engine_error("connect network", &attachment.network, e);
+                self.remove(&id).await?;
+                return Err(err);
+            }
+        }
+        Ok(id)
     }
 
     fn engine_error(&self, op: &'static str, id: &str, err: BollardError) -> RuntimeError {
@@ -199,7 +221,7 @@ impl ContainerRuntime for DockerRuntime {
             .create_container(Some(options), create_body(spec))
             .await
         {
-            Ok(created) => Ok(created.id),
+            Ok(created) => self.attach(spec, created.id).await,
             // Docker answers 409; Podman answers 500 "… that name is already in use".
             Err(BollardError::DockerResponseServerError { status_code, message })
                 if status_code == 409 || message.contains("already in use") =>
@@ -414,7 +436,16 @@ impl ContainerRuntime for DockerRuntime {
         }
     }
 
+    /// Docker before API 1.44 creates a second network of the same name unless asked to
+    /// `CheckDuplicate`, which bollard's request type cannot carry, and then refuses to attach
+    /// containers to the ambiguous name: so look first, and let one create run at a time.
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
+        let _one_at_a_time = self.network_creation.lock().await;
+        match self.client.inspect_network(&spec.name, None).await {
+            Ok(_) => return Ok(()),
+            Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => {}
+            Err(e) => return Err(self.engine_error("inspect network", &spec.name, e)),
+        }
         let request = NetworkCreateRequest {
             name: spec.name.clone(),
             driver: Some("bridge".into()),

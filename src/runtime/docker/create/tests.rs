@@ -167,7 +167,12 @@ fn a_full_container_maps_every_field_into_the_create_body() {
     let log = host.log_config.unwrap();
     assert_eq!(log.typ.as_deref(), Some("local"));
     assert_eq!(log.config.unwrap()["max-size"], "10m");
-    assert_eq!(host.network_mode, None, "bridge is the engine default");
+    assert_eq!(
+        host.network_mode.as_deref(),
+        Some("ecsd-default-owner1"),
+        "bridge containers are on their cluster's network"
+    );
+    assert_eq!(body.networking_config, None, "a standalone task answers no name");
     assert_eq!(host.extra_hosts, Some(vec!["db:10.0.0.2".to_string()]));
     let device = &host.devices.unwrap()[0];
     assert_eq!(device.path_on_host.as_deref(), Some("/dev/fuse"));
@@ -199,4 +204,22 @@ fn namespace_modes_reach_the_host_config() {
         Some(vec!["ecsd-web-data-0123456789ab:ro".to_string()])
     );
     assert_eq!(host.links, Some(vec!["ecsd-web-db-0123456789ab:db".to_string()]));
+}
+
+#[test]
+fn service_aliases_go_on_the_create_endpoint_and_only_there() {
+    let mut spec = ContainerSpec::default();
+    spec.namespaces.network_mode = Some("ecsd-default-owner1".into());
+    spec.namespaces.network_aliases = vec!["api".into()];
+    let endpoints = create_body(&spec)
+        .networking_config
+        .and_then(|n| n.endpoints_config)
+        .unwrap();
+    assert_eq!(endpoints.len(), 1, "API 1.41 takes one endpoint at create time");
+    assert_eq!(
+        endpoints["ecsd-default-owner1"].aliases,
+        Some(vec!["api".to_string()])
+    );
+    spec.namespaces.network_aliases.clear();
+    assert_eq!(create_body(&spec).networking_config, None);
 }
