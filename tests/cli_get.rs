@@ -78,3 +78,31 @@ fn get_watch_prints_a_line_when_an_object_changes() {
     let line = changed.expect("a line with desired count 3");
     assert!(line.starts_with("web "), "{line}");
 }
+
+#[test]
+fn describe_shows_times_as_rfc3339_not_epoch_seconds() {
+    let d = Daemon::start(Engine::Docker);
+    d.apply(&manifest(&d, "a.yaml", &labelled("web", "web", 0)));
+    let td = d.ok(&["describe", "td", "web"]);
+    let line = td
+        .lines()
+        .find(|l| l.starts_with("registeredAt:"))
+        .expect("registeredAt");
+    let value = line.trim_start_matches("registeredAt:").trim().trim_matches('\'');
+    assert!(
+        value.len() == 20 && value.ends_with('Z') && value.contains('T'),
+        "{line}"
+    );
+    let run = d.ok(&["run-task", "web"]);
+    let id = run
+        .split_whitespace()
+        .find(|w| w.len() == 32)
+        .expect("task id")
+        .to_string();
+    let task = d.ok(&["describe", "task", &id]);
+    let created = task.lines().find(|l| l.starts_with("Created:")).expect("Created");
+    assert!(
+        created.contains(" ago (") && created.trim_end().ends_with("Z)"),
+        "{created}"
+    );
+}

@@ -1,7 +1,7 @@
 //! `ecsd describe KIND NAME`: one object in detail, for a person.
 
 use super::get::object_path;
-use super::output::{age, or_dash, ports, short_arn, task_id, wire};
+use super::output::{age, humanize_times, or_dash, ports, short_arn, task_id, timestamp, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
 use crate::api::shapes::{Items, Service, TargetGroupShape, Task};
@@ -26,12 +26,13 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
         anyhow::bail!("describe needs a NAME");
     };
     let path = object_path(kind, Some(&name), args.cluster.as_deref());
-    let object = client.get_json(&path).await?;
+    let mut object = client.get_json(&path).await?;
     match kind {
         CliKind::Service => service(client, &parse(&path, object)?).await?,
         CliKind::Task => task(&parse(&path, object)?),
         CliKind::TargetGroup => target_group(&parse(&path, object)?)?,
         CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
+            humanize_times(&mut object);
             print!("{}", serde_yaml_ng::to_string(&object)?)
         }
     }
@@ -156,7 +157,7 @@ fn task(t: &Task) {
         ("Stopped", t.stopped_at),
     ] {
         if let Some(at) = at {
-            field(label, format!("{} ago ({at:.3})", age(at)));
+            field(label, format!("{} ago ({})", age(at), timestamp(at)));
         }
     }
     println!("Containers:");

@@ -98,3 +98,56 @@ pub fn wire(value: &impl serde::Serialize) -> String {
         Err(_) => "-".into(),
     }
 }
+
+/// An epoch-seconds timestamp as RFC 3339 in UTC (`2026-11-30T07:24:10Z`).
+pub fn timestamp(secs: f64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(secs.max(0.0));
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// ECS timestamp members (epoch seconds on the wire) that `describe` shows as RFC 3339.
+const TIMESTAMP_MEMBERS: [&str; 9] = [
+    "createdAt",
+    "updatedAt",
+    "registeredAt",
+    "deregisteredAt",
+    "deleteRequestedAt",
+    "startedAt",
+    "stoppingAt",
+    "stoppedAt",
+    "pullStartedAt",
+];
+
+/// The document with every timestamp member, at any depth, as RFC 3339 text.
+pub fn humanize_times(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members.iter_mut() {
+                match member.as_f64() {
+                    Some(secs) if TIMESTAMP_MEMBERS.contains(&key.as_str()) => {
+                        *member = Value::String(timestamp(secs));
+                    }
+                    _ => humanize_times(member),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(humanize_times),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_rfc3339_at_any_depth() {
+        assert_eq!(timestamp(0.0), "1970-01-01T00:00:00Z");
+        let mut doc = serde_json::json!({"registeredAt": 1_764_487_450.5, "revision": 3,
+            "items": [{"createdAt": 86_400.0, "name": "x"}]});
+        humanize_times(&mut doc);
+        assert_eq!(doc["registeredAt"], "2025-11-30T07:24:10Z");
+        assert_eq!(doc["items"][0]["createdAt"], "1970-01-02T00:00:00Z");
+        assert_eq!(doc["revision"], 3);
+    }
+}
