@@ -1,10 +1,11 @@
 //! `cargo bench --bench ecsd`: how fast ecsd converges and reacts, and what it costs, measured
 //! against the engine itself (and Docker Swarm) in the same run; and its load balancer
-//! against HAProxy and direct requests (`lb`).
+//! against HAProxy and direct requests (`lb`); and the placement engine's decisions for
+//! 10,000 tasks over 100 fake instances (`placement`).
 //!
 //! Starts the real daemon binary in temp dirs against the local Docker engine, drives it with
 //! its CLI and API, runs the direct-engine baselines through bollard, prints a table and the
-//! verdicts on issues 7 and 13's targets, and writes `target/bench/results.json`. Everything
+//! verdicts on issues 7, 13 and 15's targets, and writes `target/bench/results.json`. Everything
 //! it creates (daemons, containers, the swarm, HAProxy) is removed again, also on failure or
 //! Ctrl-C.
 //! Flags: see `options::USAGE`; `scripts/bench` runs it after `scripts/setup-engine`.
@@ -33,6 +34,8 @@ mod manifests;
 mod options;
 #[path = "ecsd/peer.rs"]
 mod peer;
+#[path = "ecsd/placement.rs"]
+mod placement;
 #[path = "ecsd/poll.rs"]
 mod poll;
 #[path = "ecsd/reaction.rs"]
@@ -164,6 +167,7 @@ async fn run_scenario(
         Scenario::Api => api::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,
         Scenario::Peer => peer::run(bench, out).await,
         Scenario::Lb => lb::run(bench, out).await,
+        Scenario::Placement => placement::run(bench, out),
     }
 }
 

@@ -7,7 +7,8 @@
 //! (`PROPTEST_CASES=100000 cargo nextest run --lib fuzz`).
 
 use crate::api::ApiState;
-use crate::api::ecs::{self, filter, sigv4};
+use crate::api::ecs::{self, sigv4};
+use crate::model::query;
 use crate::store::{Catalog, MemoryStore};
 use axum::http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
@@ -305,8 +306,8 @@ fn load(text: &str) {
 
 /// Parses `text` as a cluster query and, when it parses, evaluates it.
 fn query(text: &str) {
-    if let Ok(parsed) = filter::parse(text) {
-        parsed.matches(&Default::default());
+    if let Ok(parsed) = query::parse(text) {
+        parsed.matches(&crate::placement::Instance::default());
     }
 }
 

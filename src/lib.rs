@@ -24,6 +24,10 @@
 //!   periodic resync) debounces, the folder is scanned and every file parsed; a file that does
 //!   not parse, or is empty, keeps its last good version; the rest is applied as one batch
 //!   (`apply`), and only a complete, successful scan prunes what the folder no longer declares.
+//! - `placement/`: ECS's task placement engine as pure functions: fit (CPU, memory, host
+//!   ports), constraints (`distinctInstance`, `memberOf` with the cluster query language in
+//!   `model::query`), strategies as tie-breakers (binpack, spread, random), a seeded choice;
+//!   scale-in choices and DAEMON targets; ECS's reasons when nothing fits.
 //! - `ops/`: every user-visible operation and its rules (run, stop, scale, update, undo,
 //!   delete), called by both doors, with typed errors each door maps in one `match`.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
@@ -47,6 +51,7 @@ mod fuzz;
 pub mod lb;
 pub mod model;
 pub mod ops;
+pub mod placement;
 pub mod runtime;
 pub mod store;
 pub mod watch;

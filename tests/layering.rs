@@ -75,12 +75,24 @@ fn the_store_imports_nothing_from_the_layers_above_it() {
 #[test]
 fn the_model_and_the_clock_import_nothing_but_each_other() {
     let mut forbidden = ABOVE_THE_LEAVES.to_vec();
-    forbidden.extend(["store", "runtime"]);
+    forbidden.extend(["store", "runtime", "placement"]);
     let mut found = upward_imports("model", &forbidden);
     found.extend(upward_imports("clock.rs", &forbidden));
     assert!(
         found.is_empty(),
         "model/ and clock must stay pure vocabulary:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn placement_imports_nothing_but_the_model() {
+    let mut forbidden = ABOVE_THE_LEAVES.to_vec();
+    forbidden.extend(["store", "runtime"]);
+    let found = upward_imports("placement", &forbidden);
+    assert!(
+        found.is_empty(),
+        "placement/ must stay pure decisions over the model:\n{}",
         found.join("\n")
     );
 }

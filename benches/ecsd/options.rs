@@ -23,11 +23,13 @@ pub enum Scenario {
     Peer,
     /// Requests through ecsd's balancer against HAProxy and direct to a backend.
     Lb,
+    /// Placement decisions for 10,000 tasks over 100 fake container instances.
+    Placement,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::ScaleUp,
         Scenario::Rolling,
         Scenario::Reaction,
@@ -36,6 +38,7 @@ impl Scenario {
         Scenario::Footprint,
         Scenario::Adoption,
         Scenario::Api,
+        Scenario::Placement,
         Scenario::Lb,
         Scenario::Peer,
     ];
@@ -51,6 +54,7 @@ impl Scenario {
             Scenario::Api => "api",
             Scenario::Peer => "peer",
             Scenario::Lb => "lb",
+            Scenario::Placement => "placement",
         }
     }
 
@@ -80,12 +84,14 @@ pub struct BenchOptions {
 }
 
 /// The `--help` text.
-pub const USAGE: &str = "usage: cargo bench --bench ecsd -- [--n N] [--trials T] [--smoke] [--only SCENARIO[,SCENARIO…]]
+pub const USAGE: &str =
+    "usage: cargo bench --bench ecsd -- [--n N] [--trials T] [--smoke] [--only SCENARIO[,SCENARIO…]]
   --n N          tasks of the scale-up and peer scenarios (default 30; --smoke: 3)
   --trials T     repetitions of each timed figure (default 5; --smoke: 1)
   --smoke        tiny sizes, no swarm: n=3, trials=1, 5 s idle window, 5-task fleet, 50-task store,
-                 1 s wrk runs with 4 connections
-  --only S       run only these scenarios: scale-up, rolling-deploy, reaction, adoption, footprint, api, lb, peer";
+                 1 s wrk runs with 4 connections, 1,000 placements over 10 instances
+  --only S       run only these scenarios: scale-up, rolling-deploy, reaction, adoption, footprint, api,
+                 placement, lb, peer";
 
 impl BenchOptions {
     /// Parses the arguments after `--` (cargo's own `--bench` is ignored).

@@ -12,6 +12,8 @@ pub mod limits;
 mod load;
 pub mod load_balancing;
 mod manifest;
+mod placement;
+pub mod query;
 mod service;
 mod task;
 mod task_definition;
@@ -33,12 +35,16 @@ pub use load::{
     manifest_files, parse_text,
 };
 pub use manifest::{API_VERSION, Document, Kind, Manifest, Metadata};
+pub use placement::{
+    MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_STRATEGIES, PlacementConstraint, PlacementConstraintType,
+    PlacementStrategy, PlacementStrategyType, validate_placement_constraints, validate_placement_strategy,
+    validate_task_definition_constraints,
+};
 pub use service::{
     AssignPublicIp, AvailabilityZoneRebalancing, AwsVpcConfiguration, CircuitBreaker,
     DeploymentConfiguration, DeploymentController, DeploymentControllerType, MAX_SERVICE_LOAD_BALANCERS,
-    NetworkConfiguration, PlacementStrategy, PlacementStrategyType, SchedulingStrategy, ServiceLoadBalancer,
-    ServiceSpec, TaskDefinitionRef, validate_network_configuration, validate_placement_strategy,
-    validate_service,
+    NetworkConfiguration, SchedulingStrategy, ServiceLoadBalancer, ServiceSpec, TaskDefinitionRef,
+    validate_network_configuration, validate_service,
 };
 pub use task::{
     DesiredStatus, ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus,

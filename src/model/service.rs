@@ -1,6 +1,7 @@
 //! The Service spec: ECS `CreateService` fields, with the ones ecsd runs today.
 
 use super::launch::{LaunchType, PropagateTags};
+use super::placement::{PlacementStrategy, validate_placement_strategy};
 use super::unsupported::NotSupported;
 use super::validation::FieldError;
 use serde::{Deserialize, Serialize};
@@ -134,30 +135,6 @@ pub enum AvailabilityZoneRebalancing {
     Disabled,
 }
 
-/// ECS `PlacementStrategy`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlacementStrategy {
-    /// `random`, `spread` or `binpack`.
-    #[serde(rename = "type")]
-    pub kind: PlacementStrategyType,
-    /// `spread`: `instanceId`, `host` or `attribute:NAME`; `binpack`: `cpu` or `memory`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-/// ECS placement strategy types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PlacementStrategyType {
-    /// Any instance.
-    Random,
-    /// Evenly over the values of `field`.
-    Spread,
-    /// As few instances as possible, by `field`.
-    Binpack,
-}
-
 /// ECS `NetworkConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -190,9 +167,6 @@ pub enum AssignPublicIp {
     Disabled,
 }
 
-/// At most this many placement strategy rules (ECS).
-pub const MAX_PLACEMENT_STRATEGIES: usize = 5;
-
 /// Checks placement strategies, network configuration, controller and platform version.
 fn validate_launch(spec: &ServiceSpec) -> Vec<FieldError> {
     let mut errors = validate_placement_strategy(&spec.placement_strategy, "spec.placementStrategy");
@@ -215,37 +189,6 @@ fn validate_launch(spec: &ServiceSpec) -> Vec<FieldError> {
             "spec.platformVersion",
             "The platform version must be null when specifying an EC2 launch type.",
         ));
-    }
-    errors
-}
-
-/// Checks ECS placement strategy rules (also RunTask's).
-pub fn validate_placement_strategy(rules: &[PlacementStrategy], at: &str) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if rules.len() > MAX_PLACEMENT_STRATEGIES {
-        errors.push(FieldError::new(
-            at,
-            format!("expected at most {MAX_PLACEMENT_STRATEGIES} rules"),
-        ));
-    }
-    for (i, rule) in rules.iter().enumerate() {
-        let field = rule.field.as_deref();
-        let ok = match rule.kind {
-            PlacementStrategyType::Random => field.is_none(),
-            PlacementStrategyType::Binpack => matches!(field, Some("cpu" | "memory" | "CPU" | "MEMORY")),
-            PlacementStrategyType::Spread => field.is_some_and(|f| {
-                matches!(f, "instanceId" | "host")
-                    || f.strip_prefix("attribute:").is_some_and(|a| !a.is_empty())
-            }),
-        };
-        if !ok {
-            let want = match rule.kind {
-                PlacementStrategyType::Random => "random takes no field",
-                PlacementStrategyType::Binpack => "binpack needs field cpu or memory",
-                PlacementStrategyType::Spread => "spread needs field instanceId, host or attribute:NAME",
-            };
-            errors.push(FieldError::new(format!("{at}[{i}].field"), want));
-        }
     }
     errors
 }

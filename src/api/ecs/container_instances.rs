@@ -3,10 +3,11 @@
 
 use super::clusters::task_counts;
 use super::machine::{self, Capacity};
-use super::{EcsError, existing_cluster, filter, input, missing, page, short_name};
+use super::{EcsError, existing_cluster, input, missing, page, short_name};
 use crate::api::ApiState;
 use crate::api::shapes::{self, ArnScope};
-use crate::model::{TaskDefinitionRef, TaskState};
+use crate::model::{TaskDefinitionRef, TaskState, query};
+use crate::placement::{self, Resources};
 use crate::store::{ContainerInstanceRecord, InstanceStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -79,8 +80,9 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         .as_deref()
         .is_none_or(|wanted| wanted == status_name(record.status));
     if let Some(expression) = req.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        let parsed = filter::parse(expression).map_err(|e| EcsError::InvalidParameter(e.to_string()))?;
-        matches &= parsed.matches(&all_attributes(&record));
+        let parsed =
+            query::parse(expression).map_err(|e| EcsError::InvalidParameter(format!("filter {e}")))?;
+        matches &= parsed.matches(&instance(s, &cluster, &record)?);
     }
     let arns = if matches {
         vec![instance_arn(
@@ -171,15 +173,22 @@ fn each_instance(
 /// ECS `ContainerInstance` for the machine in `cluster`.
 fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsError> {
     let record = s.catalog.container_instance(cluster)?;
-    let id = s.catalog.container_instance_id()?;
-    let registered = machine::registered();
-    let (used, tcp, udp) = in_use(s)?;
+    let machine = instance(s, cluster, &record)?;
     let remaining = Capacity {
-        cpu: registered.cpu.saturating_sub(used.cpu),
-        memory: registered.memory.saturating_sub(used.memory),
+        cpu: machine.remaining_cpu(),
+        memory: machine.remaining_memory(),
     };
-    let (running, pending) = task_counts(s, cluster)?;
-    let attributes: Vec<Value> = all_attributes(&record)
+    let (tcp, udp) = (
+        Vec::from_iter(machine.used.ports_tcp.iter().copied()),
+        Vec::from_iter(machine.used.ports_udp.iter().copied()),
+    );
+    let registered = Capacity {
+        cpu: machine.registered.cpu,
+        memory: machine.registered.memory,
+    };
+    let (_, pending) = task_counts(s, cluster)?;
+    let attributes: Vec<Value> = machine
+        .attributes
         .iter()
         .map(|(name, value)| match value {
             Some(value) => json!({"name": name, "value": value}),
@@ -187,14 +196,14 @@ fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsE
         })
         .collect();
     let mut shape = json!({
-        "containerInstanceArn": instance_arn(&s.scope, cluster, &id),
+        "containerInstanceArn": instance_arn(&s.scope, cluster, &machine.id),
         "version": record.version + 1,
         "versionInfo": {"agentVersion": env!("CARGO_PKG_VERSION"), "agentHash": "ecsd"},
         "registeredResources": machine::resources(registered, &[], &[]),
         "remainingResources": machine::resources(remaining, &tcp, &udp),
         "status": status_name(record.status),
         "agentConnected": true,
-        "runningTasksCount": running,
+        "runningTasksCount": machine.running_tasks_count,
         "pendingTasksCount": pending,
         "attributes": attributes,
     });
@@ -210,19 +219,53 @@ fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsE
     Ok(shape)
 }
 
-/// What the tasks not yet STOPPED reserve on the machine (in every cluster: it is one
-/// machine), and the host ports they bind.
-fn in_use(s: &ApiState) -> Result<(Capacity, Vec<u16>, Vec<u16>), EcsError> {
-    let taken = taken(s, false)?;
-    Ok((taken.reserved, taken.tcp, taken.udp))
+/// The machine as placement and the cluster query language see it in `cluster`: what it
+/// offers, what tasks not yet STOPPED take of it (in every cluster: it is one machine), and
+/// the cluster's tasks on it by group.
+pub(super) fn instance(
+    s: &ApiState,
+    cluster: &str,
+    record: &ContainerInstanceRecord,
+) -> Result<placement::Instance, EcsError> {
+    let registered = machine::registered();
+    let (running, _) = task_counts(s, cluster)?;
+    let statuses = s.catalog.task_statuses()?;
+    let mut task_groups = BTreeMap::new();
+    for task in s.catalog.tasks()?.iter().filter(|t| t.cluster == cluster) {
+        let stopped = statuses
+            .get(&task.id)
+            .is_some_and(|st| st.last_status == TaskState::Stopped);
+        if !stopped {
+            *task_groups.entry(task.group.clone()).or_insert(0) += 1;
+        }
+    }
+    Ok(placement::Instance {
+        id: s.catalog.container_instance_id()?,
+        attributes: all_attributes(record),
+        registered: Resources {
+            cpu: registered.cpu,
+            memory: registered.memory,
+            ..Resources::default()
+        },
+        used: used(s, false)?,
+        status: match record.status {
+            InstanceStatus::Active => placement::InstanceStatus::Active,
+            InstanceStatus::Draining => placement::InstanceStatus::Draining,
+        },
+        connected: true,
+        registered_at: s.catalog.cluster(cluster)?.map_or(0, |c| c.created_at),
+        running_tasks_count: running as u64,
+        agent_version: env!("CARGO_PKG_VERSION").to_string(),
+        task_groups,
+    })
 }
 
 /// What tasks not yet STOPPED take on the machine: their reservations and the host ports
 /// they bind; with `claimed`, also the fixed host ports of tasks not bound yet (a task
 /// placed now must not need them).
-pub(super) fn taken(s: &ApiState, claimed: bool) -> Result<machine::Taken, EcsError> {
+pub(super) fn used(s: &ApiState, claimed: bool) -> Result<Resources, EcsError> {
     let statuses = s.catalog.task_statuses()?;
-    let mut taken = machine::Taken::default();
+    let mut used = Resources::default();
     let mut live = Vec::new();
     for task in s.catalog.tasks()? {
         let status = statuses.get(&task.id).cloned().unwrap_or_default();
@@ -239,25 +282,21 @@ pub(super) fn taken(s: &ApiState, claimed: bool) -> Result<machine::Taken, EcsEr
                 Some(o) => crate::model::apply_overrides(&td.spec, o),
                 None => td.spec,
             };
-            let reserved = machine::reservation(&spec);
-            taken.reserved.cpu += reserved.cpu;
-            taken.reserved.memory += reserved.memory;
+            let (cpu, memory) = placement::reservation(&spec);
+            used.cpu += cpu;
+            used.memory += memory;
             if claimed {
-                let (tcp, udp) = machine::fixed_ports(&spec);
-                taken.tcp.extend(tcp);
-                taken.udp.extend(udp);
+                let (tcp, udp) = placement::fixed_ports(&spec);
+                used.ports_tcp.extend(tcp);
+                used.ports_udp.extend(udp);
             }
         }
         live.push(status);
     }
     let (tcp, udp) = machine::ports_in_use(live.iter());
-    taken.tcp.extend(tcp);
-    taken.udp.extend(udp);
-    for ports in [&mut taken.tcp, &mut taken.udp] {
-        ports.sort_unstable();
-        ports.dedup();
-    }
-    Ok(taken)
+    used.ports_tcp.extend(tcp);
+    used.ports_udp.extend(udp);
+    Ok(used)
 }
 
 #[derive(Deserialize)]

@@ -134,7 +134,7 @@ fn tags_given_at_creation_or_later_come_back_only_when_included() {
 }
 
 #[test]
-fn the_machine_is_one_container_instance_found_by_attribute_filters() {
+fn the_machine_is_one_container_instance_found_by_cluster_query_filters() {
     let s = state();
     let id = instance_id(&s);
     let list = |filter: &str| {
@@ -152,13 +152,20 @@ fn the_machine_is_one_container_instance_found_by_attribute_filters() {
         1
     );
     assert_eq!(list("attribute:stack in [dev, test]"), 0);
-    assert_eq!(
-        code(
-            &s,
-            "ListContainerInstances",
-            json!({"filter": "runningTasksCount > 1"})
-        ),
-        "InvalidParameterException"
+    assert_eq!(list("runningTasksCount > 1"), 0);
+    assert_eq!(list("runningTasksCount == 0 and agentConnected == true"), 1);
+    assert_eq!(list(&format!("ec2InstanceId == {id}")), 1);
+    assert_eq!(list("registeredAt > 2999-01-01"), 0);
+    let refused = dispatch(
+        &s,
+        "ListContainerInstances",
+        json!({"filter": "attribute:a =~ x"}),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("filter \"attribute:a =~ x\": operator"),
+        "{refused}"
     );
     let listed = call(
         &s,

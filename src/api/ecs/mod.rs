@@ -4,8 +4,8 @@
 //!
 //! `dispatch` maps operation names to one function per operation, grouped by resource in
 //! `clusters`, `task_definitions`, `tasks`, `services`, `container_instances`, `attributes`
-//! and `tags`; `filter` is the cluster query language and `machine` sizes the one container
-//! instance; every failure is an `EcsError`. `auth` decides who may call (loopback without
+//! and `tags`; `machine` sizes the one container instance (the cluster query language of
+//! ListContainerInstances' `filter` is `crate::model::query`); every failure is an `EcsError`. `auth` decides who may call (loopback without
 //! credentials, SigV4 by the configured key pair otherwise) and `sigv4` verifies signatures.
 
 mod account_settings;
@@ -20,7 +20,6 @@ mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 mod errors;
-pub(crate) mod filter;
 mod idempotency;
 mod machine;
 #[cfg(test)]

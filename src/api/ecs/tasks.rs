@@ -13,6 +13,7 @@ use crate::model::{
 };
 use crate::ops::tasks::RunTasks;
 use crate::ops::{self, OpsError};
+use crate::placement;
 use crate::store::{TaskLaunch, TaskRecord, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -243,7 +244,8 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
 
 /// How many of `count` tasks fit on the machine now (CPU, memory, host ports), and ECS's
 /// reason for each that does not. A reference that does not resolve fits trivially: the
-/// run itself then names what is wrong.
+/// run itself then names what is wrong. The machine counts as ACTIVE here: the run refuses
+/// a DRAINING instance with its own failure.
 fn fit(s: &ApiState, req: &RunInput, count: u32) -> Result<(u32, Vec<&'static str>), EcsError> {
     let Ok(td) = ops::task_definitions::resolve(&s.catalog, &req.task_definition) else {
         return Ok((count, Vec::new()));
@@ -252,15 +254,25 @@ fn fit(s: &ApiState, req: &RunInput, count: u32) -> Result<(u32, Vec<&'static st
         Some(o) => crate::model::apply_overrides(&td.spec, o),
         None => td.spec,
     };
-    let taken = super::container_instances::taken(s, true)?;
     let offered = machine::registered();
-    Ok(machine::fit(
-        offered,
-        &taken,
-        machine::reservation(&spec),
-        &machine::fixed_ports(&spec),
-        count,
-    ))
+    let machine = placement::Instance {
+        registered: placement::Resources {
+            cpu: offered.cpu,
+            memory: offered.memory,
+            ..Default::default()
+        },
+        used: super::container_instances::used(s, true)?,
+        connected: true,
+        ..Default::default()
+    };
+    let demand = placement::Demand::of(&spec, "");
+    let placement = placement::place(&[machine], &demand, &[], &[], count, 0);
+    let refused = placement
+        .unplaced
+        .iter()
+        .filter_map(|u| u.closest().map(|(_, rejection)| rejection.ecs_reason()))
+        .collect();
+    Ok((placement.placed.len() as u32, refused))
 }
 
 #[derive(Deserialize)]
