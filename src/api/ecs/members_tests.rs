@@ -402,3 +402,62 @@ fn delete_task_definitions_reports_a_bad_id_per_item_and_family_prefix_is_the_fa
         .collect();
     assert_eq!(reasons, ["INVALID", "MISSING"]);
 }
+
+#[test]
+fn run_task_honours_member_of_and_distinct_instance_on_the_one_container_instance() {
+    let s = state();
+    let linux = json!({"family": "lx", "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.os-type == linux"}],
+        "containerDefinitions": [{"name": "a", "image": "busybox", "memory": 8}]});
+    call(&s, "RegisterTaskDefinition", linux);
+    let td = call(&s, "DescribeTaskDefinition", json!({"taskDefinition": "lx"}));
+    assert_eq!(
+        td["taskDefinition"]["placementConstraints"][0]["type"],
+        "memberOf"
+    );
+    assert_eq!(
+        call(&s, "RunTask", json!({"taskDefinition": "lx"}))["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let blue = json!({"taskDefinition": "web", "placementConstraints": [{"type": "memberOf", "expression": "attribute:stack == blue"}]});
+    let run = call(&s, "RunTask", blue.clone());
+    assert_eq!(run["tasks"], json!([]));
+    assert!(
+        run["failures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("MemberOf"),
+        "{run}"
+    );
+    let id = s.catalog.container_instance_id().unwrap();
+    call(
+        &s,
+        "PutAttributes",
+        json!({"attributes": [{"name": "stack", "value": "blue", "targetId": id}]}),
+    );
+    assert_eq!(call(&s, "RunTask", blue)["tasks"].as_array().unwrap().len(), 1);
+    let distinct = json!({"taskDefinition": "web", "count": 2, "group": "once",
+        "placementConstraints": [{"type": "distinctInstance"}]});
+    let run = call(&s, "RunTask", distinct);
+    assert_eq!(
+        run["tasks"].as_array().unwrap().len(),
+        1,
+        "one instance, one task of the group"
+    );
+    assert!(
+        run["failures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("DistinctInstance"),
+        "{run}"
+    );
+    let err = refused(
+        &s,
+        "RegisterTaskDefinition",
+        json!({"family": "d", "placementConstraints": [{"type": "distinctInstance"}],
+               "containerDefinitions": [{"name": "a", "image": "busybox", "memory": 8}]}),
+    );
+    assert!(err.contains("distinctInstance"), "{err}");
+}

@@ -2,13 +2,13 @@
 
 use super::container_instances::instance_arn;
 use super::idempotency::Seen;
-use super::machine;
+
 use super::{EcsError, existing_cluster, input, missing, page, readable_cluster, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes;
 use crate::model::{
-    DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode, NotSupported, PlacementStrategy,
-    PropagateTags, TaskDefinitionRef, TaskOverride, validate_network_configuration,
+    DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode, NotSupported, PlacementConstraint,
+    PlacementStrategy, PropagateTags, TaskDefinitionRef, TaskOverride, validate_network_configuration,
     validate_placement_strategy,
 };
 use crate::ops::tasks::RunTasks;
@@ -43,8 +43,8 @@ struct RunInput {
     client_token: Option<String>,
     #[serde(default, rename = "capacityProviderStrategy", skip_serializing)]
     _capacity_provider_strategy: NotSupported,
-    #[serde(default, rename = "placementConstraints", skip_serializing)]
-    _placement_constraints: NotSupported,
+    #[serde(default)]
+    placement_constraints: Vec<PlacementConstraint>,
     #[serde(default, rename = "referenceId", skip_serializing)]
     _reference_id: NotSupported,
     #[serde(default, rename = "volumeConfigurations", skip_serializing)]
@@ -161,7 +161,7 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         propagate_tags: req.propagate_tags,
         client_token: None,
         _capacity_provider_strategy: NotSupported,
-        _placement_constraints: NotSupported,
+        placement_constraints: Vec::new(),
         _reference_id: NotSupported,
         _volume_configurations: NotSupported,
     };
@@ -201,10 +201,15 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
     if let Some(problem) = validate_placement_strategy(&req.placement_strategy, "placementStrategy").first() {
         return Err(EcsError::InvalidParameter(problem.to_string()));
     }
+    let constraints =
+        crate::model::validate_placement_constraints(&req.placement_constraints, "placementConstraints");
+    if let Some(problem) = constraints.first() {
+        return Err(EcsError::InvalidParameter(problem.to_string()));
+    }
     crate::model::limits::check_run_task_count(count)
         .map_err(|why| EcsError::InvalidParameter(format!("count: {why}")))?;
     check_network(s, req)?;
-    let (placed, refused) = fit(s, req, count)?;
+    let (placed, refused) = fit(s, cluster, req, count)?;
     let instance = instance_arn(&s.scope, cluster, &s.catalog.container_instance_id()?);
     let failures: Vec<Value> = refused
         .iter()
@@ -246,7 +251,12 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
 /// reason for each that does not. A reference that does not resolve fits trivially: the
 /// run itself then names what is wrong. The machine counts as ACTIVE here: the run refuses
 /// a DRAINING instance with its own failure.
-fn fit(s: &ApiState, req: &RunInput, count: u32) -> Result<(u32, Vec<&'static str>), EcsError> {
+fn fit(
+    s: &ApiState,
+    cluster: &str,
+    req: &RunInput,
+    count: u32,
+) -> Result<(u32, Vec<&'static str>), EcsError> {
     let Ok(td) = ops::task_definitions::resolve(&s.catalog, &req.task_definition) else {
         return Ok((count, Vec::new()));
     };
@@ -254,19 +264,32 @@ fn fit(s: &ApiState, req: &RunInput, count: u32) -> Result<(u32, Vec<&'static st
         Some(o) => crate::model::apply_overrides(&td.spec, o),
         None => td.spec,
     };
-    let offered = machine::registered();
+    let record = s.catalog.container_instance(cluster)?;
     let machine = placement::Instance {
-        registered: placement::Resources {
-            cpu: offered.cpu,
-            memory: offered.memory,
-            ..Default::default()
-        },
         used: super::container_instances::used(s, true)?,
-        connected: true,
-        ..Default::default()
+        ..super::container_instances::instance(s, cluster, &record)?
     };
-    let demand = placement::Demand::of(&spec, "");
-    let placement = placement::place(&[machine], &demand, &[], &[], count, 0);
+    let rules: Vec<PlacementConstraint> = spec
+        .placement_constraints
+        .iter()
+        .chain(&req.placement_constraints)
+        .cloned()
+        .collect();
+    let constraints = placement::Constraint::compile_all(&rules)
+        .map_err(|e| EcsError::InvalidParameter(format!("placementConstraints: {e}")))?;
+    let group = req
+        .group
+        .clone()
+        .unwrap_or_else(|| format!("family:{}", td.family));
+    let demand = placement::Demand::of(&spec, group);
+    let placement = placement::place(
+        &[machine],
+        &demand,
+        &constraints,
+        &req.placement_strategy,
+        count,
+        0,
+    );
     let refused = placement
         .unplaced
         .iter()

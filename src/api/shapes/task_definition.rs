@@ -131,7 +131,14 @@ pub fn task_definition(scope: &ArnScope, td: &TaskDefinitionRecord) -> TaskDefin
         revision: td.revision,
         volumes: spec.volumes.clone(),
         status: td.status,
-        placement_constraints: Vec::new(),
+        placement_constraints: spec
+            .placement_constraints
+            .iter()
+            .map(|c| TaskDefinitionPlacementConstraint {
+                kind: "memberOf".into(),
+                expression: c.expression.clone(),
+            })
+            .collect(),
         compatibilities: spec.compatibilities(),
         requires_compatibilities: spec.requires_compatibilities.clone(),
         cpu: spec.cpu,

@@ -48,9 +48,10 @@ pub struct TaskDefinitionSpec {
     /// Volumes the containers mount by name: host bind mounts or engine-managed volumes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub placement_constraints: NotSupported,
+    /// `memberOf` constraints every task of this definition must satisfy (RunTask and
+    /// StartTask; services refuse placement constraints for now).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<crate::model::PlacementConstraint>,
     /// CPU units for the whole task (`"256"`, `"0.25 vCPU"`), enforced on every container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<CpuUnits>,

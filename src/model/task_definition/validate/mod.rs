@@ -26,6 +26,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Vec<FieldError> {
     storage::check(spec, &mut errors);
     resources::check(spec, &mut errors);
     check_platform(spec, &mut errors);
+    errors.extend(crate::model::validate_task_definition_constraints(
+        &spec.placement_constraints,
+        "spec.placementConstraints",
+    ));
     errors
 }
 
