@@ -171,7 +171,7 @@ on_both_engines! {
             (
                 "unknown field",
                 good.replace(image_line, &format!("{image_line}\n{indent}imagee: x")),
-                "spec.containerDefinitions[0]: unknown field `imagee`",
+                "spec.containerDefinitions[0].imagee: unknown field `imagee`: did you mean `image`?",
             ),
             (
                 "missing image",

@@ -157,7 +157,7 @@ impl CliKind {
             "loadbalancer" | "loadbalancers" | "lb" | "lbs" => CliKind::LoadBalancer,
             other => anyhow::bail!(
                 "unknown kind {other:?}{}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) or loadbalancers (lb)",
-                suggest(other, &KIND_WORDS)
+                crate::model::closest(other, &KIND_WORDS)
                     .map(|k| format!(" (did you mean {k}?)"))
                     .unwrap_or_default()
             ),
@@ -211,34 +211,6 @@ const KIND_WORDS: [&str; 6] = [
     "targetgroups",
     "loadbalancers",
 ];
-
-/// The closest of `candidates` to `given` when it is close enough to be a typo (an edit
-/// distance of at most a third of its length, and at most 3).
-pub fn suggest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let limit = (given.len() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .map(|c| (edit_distance(given, c), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance between two words.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(previous + 1).min(row[j] + 1);
-        }
-    }
-    row[b.len()]
-}
 
 /// Splits `KIND/NAME` or `KIND NAME` arguments.
 pub fn kind_and_name(kind: &str, name: Option<&str>) -> anyhow::Result<(CliKind, Option<String>)> {

@@ -15,6 +15,7 @@ mod manifest;
 mod placement;
 pub mod query;
 mod service;
+mod suggest;
 mod task;
 mod task_definition;
 mod task_overrides;
@@ -46,6 +47,7 @@ pub use service::{
     NetworkConfiguration, SchedulingStrategy, ServiceLoadBalancer, ServiceSpec, TaskDefinitionRef,
     validate_network_configuration, validate_service,
 };
+pub use suggest::{closest, edit_distance};
 pub use task::{
     DesiredStatus, ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus,
     NetworkBinding, StopCode, TaskState, UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,

@@ -340,7 +340,10 @@ fn parse_document(file: &str, line: usize, doc: &str) -> Result<Option<Manifest>
     } else {
         Err(problems
             .into_iter()
-            .map(|p| located(Some(p.path), p.message, None))
+            .map(|p| {
+                let at = locate::locate(doc, &p.path).map(|(l, c)| (line + l - 1, c));
+                located(Some(p.path), p.message, at)
+            })
             .collect())
     }
 }
@@ -353,16 +356,26 @@ fn parse_envelope(
     line: usize,
     located: Locate,
 ) -> Result<Manifest, Vec<ManifestError>> {
-    let kind = kind
-        .and_then(Value::as_str)
-        .and_then(Kind::parse)
-        .ok_or_else(|| {
-            vec![located(
-                Some("kind".into()),
-                "expected one of Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer".into(),
-                None,
-            )]
-        })?;
+    let given = kind.and_then(Value::as_str);
+    let kind = given.and_then(Kind::parse).ok_or_else(|| {
+        const KINDS: [&str; 5] = [
+            "Cluster",
+            "TaskDefinition",
+            "Service",
+            "TargetGroup",
+            "LoadBalancer",
+        ];
+        let hint = given
+            .and_then(|g| crate::model::closest(g, &KINDS))
+            .map(|k| format!("did you mean {k}? "))
+            .unwrap_or_default();
+        let at = locate::locate(doc, "kind").map(|(l, c)| (line + l - 1, c));
+        vec![located(
+            Some("kind".into()),
+            format!("{hint}expected one of {}", KINDS.join(", ")),
+            at,
+        )]
+    })?;
     Ok(match kind {
         Kind::Cluster => Manifest::Cluster(typed::<Document<ClusterSpec>>(doc, line, located)?),
         Kind::TaskDefinition => Manifest::TaskDefinition(typed(doc, line, located)?),
@@ -388,12 +401,39 @@ fn typed<T: DeserializeOwned>(doc: &str, line: usize, located: Locate) -> Result
         let inner = e.inner();
         let at = inner.location().map(|l| (line + l.line() - 1, l.column()));
         let mut message = strip_location(&inner.to_string());
-        if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
+        // serde_yaml names the enclosing path itself; ecsd prints the path once.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && (path == prefix || path.starts_with(prefix) || prefix == ".")
+        {
             message = rest.to_string();
         }
+        message = suggest_known(&message);
         let path = (path != ".").then_some(path);
         vec![located(path, message, at)]
     })
+}
+
+/// serde's "unknown field `comand`, expected one of `a`, `b`, …" (or "unknown variant")
+/// with a "did you mean" when one of the expected names is close, instead of the whole list.
+fn suggest_known(message: &str) -> String {
+    let Some((head, list)) = message
+        .split_once(", expected one of ")
+        .or_else(|| message.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let Some(given) = head.split('`').nth(1) else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    match crate::model::closest(given, &known) {
+        Some(k) => format!("{head}: did you mean `{k}`?"),
+        None if known.len() > 12 => format!(
+            "{head} ({} names are known; see the README's manifest reference)",
+            known.len()
+        ),
+        None => message.to_string(),
+    }
 }
 
 /// serde_yaml appends " at line L column C"; ecsd prints the location itself.
@@ -404,5 +444,6 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+mod locate;
 #[cfg(test)]
 mod tests;

@@ -94,10 +94,10 @@ fn an_ecs_field_not_implemented_yet_says_so_by_name() {
 }
 
 #[test]
-fn semantic_errors_carry_the_field_path_and_the_document_line() {
+fn semantic_errors_carry_the_field_path_and_the_line_and_column_of_the_field() {
     let text = GOOD.replace("  taskDefinition: web", "  taskDefinition: \"web:0\"");
     let msg = one_error(&text);
-    assert!(msg.starts_with("web.yaml:12: spec.taskDefinition:"), "{msg}");
+    assert!(msg.starts_with("web.yaml:17:3: spec.taskDefinition:"), "{msg}");
 }
 
 #[test]
@@ -169,7 +169,10 @@ fn with_command_of(length: usize) -> String {
 fn a_task_definition_over_64_kib_as_json_is_refused_with_its_size() {
     assert!(parse(&with_command_of(60 * 1024)).is_ok());
     let err = one_error(&with_command_of(1_900_000));
-    assert!(err.contains("web.yaml:1: spec: the task definition is"), "{err}");
+    assert!(
+        err.contains("web.yaml:5:1: spec: the task definition is"),
+        "{err}"
+    );
     assert!(err.contains("at most 65536"), "{err}");
 }
 
@@ -254,4 +257,27 @@ fn a_manifest_file_over_the_size_limit_is_refused_before_parsing() {
         errors[0].to_string().starts_with("<stdin>: larger than"),
         "{errors:?}"
     );
+}
+
+#[test]
+fn five_typical_mistakes_point_at_their_own_line_with_a_suggestion_where_one_fits() {
+    let cases = [
+        (GOOD.replace("      image: busybox", "      imgae: busybox"), "web.yaml:8:7: spec.containerDefinitions[0].imgae: unknown field `imgae`: did you mean `image`?"),
+        (GOOD.replace("kind: Service", "kind: Servise"), "web.yaml:13:1: kind: did you mean Service?"),
+        (GOOD.replace("  desiredCount: 2", "  desiredCount: two"), "web.yaml:18:17: spec.desiredCount: invalid type"),
+        (GOOD.replace("  desiredCount: 2", "  desiredCount: 2\n  schedulingStrategy: REPLICAS"), "web.yaml:19:23: spec.schedulingStrategy: unknown variant `REPLICAS`: did you mean `REPLICA`?"),
+        (
+            GOOD.replace("        - containerPort: 80", "        - containerPort: 80\n      dependsOn:\n        - {containerName: db, condition: START}"),
+            "web.yaml:12:12: spec.containerDefinitions[0].dependsOn[0].containerName: unknown container",
+        ),
+    ];
+    for (text, want) in cases {
+        let msg = one_error(&text);
+        assert!(msg.starts_with(want), "want {want}\ngot  {msg}");
+        assert_eq!(
+            msg.matches("spec.").count().min(1),
+            usize::from(want.contains("spec.")),
+            "the path once: {msg}"
+        );
+    }
 }
