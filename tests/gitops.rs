@@ -179,7 +179,10 @@ on_both_engines! {
         d.spawn();
         d.wait_until("web runs", 60, |d| running(d).get("web").is_some_and(|t| t.len() == 1));
         std::fs::remove_file(d.deploy_dir().join("web.yaml")).unwrap();
-        d.wait_until("status says nothing was pruned", 30, |d| d.ok(&["sync", "status"]).contains("nothing pruned"));
+        d.wait_until("status says nothing was pruned", 30, |d| {
+            let (code, status) = d.exit_and_stdout(&["sync", "status"]);
+            status.contains("nothing pruned") && code == 1
+        });
         assert_eq!(services(d), vec!["web"]);
         assert!(running(d).get("web").is_some_and(|t| t.len() == 1));
     }

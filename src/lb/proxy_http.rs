@@ -26,6 +26,11 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Request bodies up to this size are buffered so an idempotent request can be retried.
 const REPLAYABLE_BODY: u64 = 64 * 1024;
 
+/// Responses to a replayable request with a `Content-Length` up to this size are read whole
+/// before the client gets them, so a target that dies mid-body (a killed container) is
+/// retried on another instead of handing the client a truncated body.
+const BUFFERED_RESPONSE: u64 = 256 * 1024;
+
 /// What every connection of one HTTP listener shares.
 #[derive(Clone)]
 pub(crate) struct HttpListener {
@@ -144,13 +149,13 @@ async fn replayable_body(method: &Method, body: Incoming) -> Option<RequestBody>
 }
 
 /// Sends the request to a target of `group`; when a replayable request's connection fails
-/// before any response, once more to another target.
+/// before or during a small response, once more to another target.
 async fn forward(
     listener: &HttpListener,
     group: &Arc<Group>,
     parts: hyper::http::request::Parts,
     body: RequestBody,
-) -> Result<(Response<Incoming>, ActiveGuard), StatusCode> {
+) -> Result<(Response<ProxyBody>, ActiveGuard), StatusCode> {
     let first = group
         .acquire(None, Activity::Request)
         .ok_or(StatusCode::SERVICE_UNAVAILABLE)?;
@@ -159,11 +164,19 @@ async fn forward(
         RequestBody::Replayable(bytes) => (Some(bytes.clone()), full(bytes)),
         RequestBody::Streamed(incoming) => (None, incoming.boxed()),
     };
-    match send(listener, first, &parts, body).await {
-        Ok(response) => Ok(response),
-        // A refused connect, or a connection that closed before the response began (a
-        // killed container's pooled connection): safe to send an idempotent request again.
-        Err(SendError::Connect | SendError::Upstream) => {
+    let failure = match send(listener, first, &parts, body).await {
+        Ok((response, guard)) if replay.is_some() => match read_small(response).await {
+            Some(response) => return Ok((response, guard)),
+            None => SendError::Upstream,
+        },
+        Ok((response, guard)) => return Ok((response.map(BodyExt::boxed), guard)),
+        Err(e) => e,
+    };
+    match failure {
+        // A refused connect, a connection that closed before the response began (a killed
+        // container's pooled connection) or in the middle of a small body: safe to send an
+        // idempotent request again.
+        SendError::Connect | SendError::Upstream => {
             let bytes = replay.ok_or(StatusCode::BAD_GATEWAY)?;
             let second = group
                 .acquire(Some(&failed), Activity::Request)
@@ -171,9 +184,29 @@ async fn forward(
             tracing::debug!(target_group = %group.name, failed = %failed.addr, retry = %second.target().addr, "connect failed; retrying");
             send(listener, second, &parts, full(bytes))
                 .await
+                .map(|(response, guard)| (response.map(BodyExt::boxed), guard))
                 .map_err(SendError::status)
         }
-        Err(SendError::Timeout) => Err(StatusCode::GATEWAY_TIMEOUT),
+        SendError::Timeout => Err(StatusCode::GATEWAY_TIMEOUT),
+    }
+}
+
+/// The response with its body read whole when it declares a small `Content-Length`
+/// (`None` when the target failed before the body ended); other responses stream.
+async fn read_small(response: Response<Incoming>) -> Option<Response<ProxyBody>> {
+    let length = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let small = length.is_some_and(|n| n <= BUFFERED_RESPONSE);
+    if !small || response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        return Some(response.map(BodyExt::boxed));
+    }
+    let (parts, body) = response.into_parts();
+    match tokio::time::timeout(RESPONSE_TIMEOUT, body.collect()).await {
+        Ok(Ok(collected)) => Some(Response::from_parts(parts, full(collected.to_bytes()))),
+        _ => None,
     }
 }
 

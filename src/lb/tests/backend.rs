@@ -116,6 +116,38 @@ async fn answer(
     }
 }
 
+/// An HTTP server that answers `/health` whole and every other request with a
+/// `Content-Length` it never finishes (as a target killed mid-response), then closes.
+pub async fn truncating() -> Backend {
+    let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend = Backend {
+        addr: socket.local_addr().unwrap(),
+        health: Arc::new(AtomicU16::new(200)),
+        stop: CancellationToken::new(),
+    };
+    let stop = backend.stop.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = tokio::select! {
+                () = stop.cancelled() => return,
+                accepted = socket.accept() => accepted.unwrap(),
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let answer: &[u8] = if request.starts_with("GET /health") {
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                } else {
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"
+                };
+                let _ = stream.write_all(answer).await;
+            });
+        }
+    });
+    backend
+}
+
 /// A TCP server echoing each connection until the client half-closes, then closing.
 pub async fn tcp_echo() -> Backend {
     let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();

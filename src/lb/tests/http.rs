@@ -157,6 +157,25 @@ async fn a_get_whose_target_refuses_is_retried_on_the_other_target() {
     );
 }
 
+#[tokio::test]
+async fn a_get_whose_target_dies_in_the_middle_of_a_small_body_is_retried_on_the_other_target() {
+    let (alive, cut) = (backend::http("alive").await, backend::truncating().await);
+    let (lb, addr) = start(&config(HTTP_LISTENER, &[("web", slow_checks())])).await;
+    for (id, backend) in [("alive", &alive), ("cut", &cut)] {
+        lb.register("web", target(id, backend.addr)).unwrap();
+        wait_state(&lb, "web", id, TargetState::Healthy).await;
+    }
+    let (keep_alive, fresh) = (client(true), client(false));
+    for i in 0..20 {
+        let client = if i % 2 == 0 { &keep_alive } else { &fresh };
+        assert_eq!(
+            get(client, addr, "/").await.unwrap(),
+            (200, "alive".into()),
+            "request {i}"
+        );
+    }
+}
+
 /// Checks every 60 s: the first check (at registration) is the only one during a test.
 fn slow_checks() -> TargetGroupSettings {
     TargetGroupSettings {
