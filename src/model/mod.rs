@@ -14,6 +14,7 @@ pub mod load_balancing;
 mod manifest;
 mod placement;
 pub mod query;
+pub mod schedule;
 mod service;
 mod task;
 mod task_definition;
