@@ -359,7 +359,8 @@ fn parse_envelope(
         .ok_or_else(|| {
             vec![located(
                 Some("kind".into()),
-                "expected one of Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer".into(),
+                "expected one of Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer, ScheduledTask"
+                    .into(),
                 None,
             )]
         })?;
@@ -369,6 +370,7 @@ fn parse_envelope(
         Kind::Service => Manifest::Service(typed(doc, line, located)?),
         Kind::TargetGroup => Manifest::TargetGroup(typed(doc, line, located)?),
         Kind::LoadBalancer => Manifest::LoadBalancer(typed(doc, line, located)?),
+        Kind::ScheduledTask => Manifest::ScheduledTask(typed(doc, line, located)?),
     })
 }
 
