@@ -18,7 +18,10 @@ pub fn prune_absent(
     ownership::prune(catalog, root, keep, dry_run)
 }
 
-use crate::model::{DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef, TaskDefinitionSpec, launch_problems};
+use crate::model::{
+    DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef, TaskDefinitionSpec, launch_problems,
+    validate_overrides,
+};
 use crate::store::{ApplyOutcome, Catalog, Origin, StoreError, TaskDefinitionRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -82,7 +85,7 @@ pub struct ApplyOptions {
 /// The identity an owner record is kept under (`Service/default/web`, `TaskDefinition/web`).
 pub fn object_key(m: &Manifest) -> String {
     match m {
-        Manifest::Service(d) => format!("Service/{}/{}", m.cluster(), d.metadata.name),
+        _ if m.kind().in_cluster() => format!("{}/{}/{}", m.kind(), m.cluster(), m.metadata().name),
         _ => format!("{}/{}", m.kind(), m.metadata().name),
     }
 }
@@ -190,7 +193,11 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
         }
     }
     for m in manifests.iter() {
-        let Manifest::Service(doc) = m else { continue };
+        let task_definition = match m {
+            Manifest::Service(d) => &d.spec.task_definition,
+            Manifest::ScheduledTask(d) => &d.spec.task_definition,
+            _ => continue,
+        };
         let cluster = m.cluster();
         if cluster != DEFAULT_CLUSTER
             && !batch_clusters.contains(cluster)
@@ -201,7 +208,7 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
                 m.describe()
             ));
         }
-        if let Ok(r) = TaskDefinitionRef::parse(&doc.spec.task_definition) {
+        if let Ok(r) = TaskDefinitionRef::parse(task_definition) {
             let known = match r.revision {
                 Some(rev) => catalog.task_definition(&r.family, rev)?.is_some(),
                 None => {
@@ -213,11 +220,11 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
                 problems.push(format!(
                     "{}: spec.taskDefinition: task definition {} not found (apply it first or in the same batch)",
                     m.describe(),
-                    doc.spec.task_definition
+                    task_definition
                 ));
             }
             if let Some(td) = definition_of(catalog, manifests, &r)? {
-                for why in launch_problems(&doc.spec, &td) {
+                for why in definition_problems(m, &td) {
                     problems.push(format!("{}: {why}", m.describe()));
                 }
             }
@@ -227,6 +234,25 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
         Ok(())
     } else {
         Err(ApplyError::Invalid(problems))
+    }
+}
+
+/// What is wrong with `m` given the task definition it names.
+fn definition_problems(m: &Manifest, td: &TaskDefinitionSpec) -> Vec<String> {
+    match m {
+        Manifest::Service(d) => launch_problems(&d.spec, td),
+        Manifest::ScheduledTask(d) => d
+            .spec
+            .overrides
+            .as_ref()
+            .map(|o| {
+                validate_overrides(o, td)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
@@ -309,6 +335,11 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
             catalog.apply_load_balancer(&d.metadata.name, &d.spec, &d.metadata.labels)?,
             None,
         ),
+        Manifest::ScheduledTask(d) => result(
+            m,
+            catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?,
+            None,
+        ),
     };
     applied.changes = changes;
     catalog.set_owner(&object_key(m), &doc.origin)?;
@@ -353,6 +384,9 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
         Manifest::LoadBalancer(d) => catalog
             .load_balancer(&d.metadata.name)?
             .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
+        Manifest::ScheduledTask(d) => catalog
+            .scheduled_task(m.cluster(), &d.metadata.name)?
+            .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
     };
     let wanted = match m {
         Manifest::Cluster(d) => serde_json::json!({
@@ -369,6 +403,9 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
         Manifest::LoadBalancer(d) => {
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
+        }
+        Manifest::ScheduledTask(d) => {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
     };

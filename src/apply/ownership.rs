@@ -38,6 +38,7 @@ fn exists(catalog: &Catalog, key: &str) -> Result<bool, ApplyError> {
         ["Service", cluster, name] => catalog.service(cluster, name)?.is_some(),
         ["TargetGroup", name] => catalog.target_group(name)?.is_some(),
         ["LoadBalancer", name] => catalog.load_balancer(name)?.is_some(),
+        ["ScheduledTask", cluster, name] => catalog.scheduled_task(cluster, name)?.is_some(),
         _ => false,
     })
 }
@@ -57,7 +58,7 @@ pub fn prune(
         .filter(|(key, origin)| origin.root == root && !keep.contains(key))
         .collect();
     let rank = |key: &str| match key.split('/').next() {
-        Some("Service") => 0,
+        Some("ScheduledTask" | "Service") => 0,
         Some("LoadBalancer") => 1,
         Some("TargetGroup") => 2,
         Some("TaskDefinition") => 3,
@@ -91,6 +92,12 @@ pub fn prune(
                     catalog.delete_cluster(name)?;
                 }
                 (Kind::Cluster, name.to_string())
+            }
+            ["ScheduledTask", cluster, name] => {
+                if !dry_run {
+                    catalog.delete_scheduled_task(cluster, name)?;
+                }
+                (Kind::ScheduledTask, format!("{cluster}/{name}"))
             }
             ["LoadBalancer", name] => {
                 if !dry_run {

@@ -73,6 +73,12 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
                 let _: Deleted = client.delete(&format!("/v1/loadbalancers/{name}{force}")).await?;
                 println!("loadbalancer/{name} deleted (its listeners closed)");
             }
+            CliKind::ScheduledTask => {
+                let _: Deleted = client
+                    .delete(&format!("/v1/scheduledtasks/{cluster}/{name}{force}"))
+                    .await?;
+                println!("scheduledtask/{name} deleted (runs already started keep running)");
+            }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),
         }
     }
@@ -86,6 +92,7 @@ fn target(m: &Manifest) -> (CliKind, String, String) {
         Manifest::Service(_) => CliKind::Service,
         Manifest::TargetGroup(_) => CliKind::TargetGroup,
         Manifest::LoadBalancer(_) => CliKind::LoadBalancer,
+        Manifest::ScheduledTask(_) => CliKind::ScheduledTask,
     };
     (kind, m.cluster().to_string(), m.metadata().name.clone())
 }

@@ -4,7 +4,7 @@ use super::get::object_path;
 use super::output::{age, humanize_times, or_dash, ports, short_arn, task_id, timestamp, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
-use crate::api::shapes::{Items, Service, TargetGroupShape, Task};
+use crate::api::shapes::{Items, ScheduledTaskShape, Service, TargetGroupShape, Task};
 use clap::Args;
 
 /// Flags of `ecsd describe`.
@@ -31,12 +31,52 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
         CliKind::Service => service(client, &parse(&path, object)?).await?,
         CliKind::Task => task(&parse(&path, object)?),
         CliKind::TargetGroup => target_group(&parse(&path, object)?)?,
+        CliKind::ScheduledTask => scheduled_task(&parse(&path, object)?),
         CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
             humanize_times(&mut object);
             print!("{}", serde_yaml_ng::to_string(&object)?)
         }
     }
     Ok(())
+}
+
+fn scheduled_task(st: &ScheduledTaskShape) {
+    field("Name", &st.name);
+    field("Cluster", &st.cluster);
+    field("Schedule", &st.spec.schedule_expression);
+    field("Time zone", st.spec.timezone());
+    field("State", wire(&st.spec.state));
+    field("Task definition", &st.spec.task_definition);
+    field("Tasks per run", st.spec.task_count());
+    field("Concurrency", wire(&st.spec.concurrency_policy));
+    field(
+        "Deadline",
+        or_dash(st.spec.starting_deadline_seconds.map(|s| format!("{}s", s.0))),
+    );
+    field("Active tasks", st.active_tasks);
+    field("Age", age(st.created_at));
+    println!("Next runs:");
+    if st.next_runs.is_empty() {
+        println!("  (none)");
+    }
+    for at in &st.next_runs {
+        println!("  {}", timestamp(*at));
+    }
+    println!("Runs:");
+    if st.runs.is_empty() {
+        println!("  (none yet)");
+    }
+    for r in st.runs.iter().rev() {
+        let codes: Vec<String> = r.exit_codes.iter().map(|c| or_dash(c.as_ref())).collect();
+        println!(
+            "  {}  {:<9}  tasks {}  exit {}  {}",
+            timestamp(r.scheduled_at),
+            wire(&r.outcome),
+            or_dash((!r.task_ids.is_empty()).then(|| r.task_ids.join(","))),
+            or_dash((!codes.is_empty()).then(|| codes.join(","))),
+            r.message.as_deref().unwrap_or_default()
+        );
+    }
 }
 
 fn field(label: &str, value: impl std::fmt::Display) {

@@ -1,10 +1,10 @@
 //! `ecsd get KIND [NAME]`: list objects as a table, or print ECS JSON/YAML.
 
-use super::output::{Format, age, or_dash, ports, print_document, short_arn, task_id, wire};
+use super::output::{Format, age, or_dash, ports, print_document, short_arn, task_id, timestamp, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
 use crate::api::shapes::{
-    Cluster, Items, LoadBalancerShape, Service, TargetGroupShape, Task, TaskDefinition,
+    Cluster, Items, LoadBalancerShape, ScheduledTaskShape, Service, TargetGroupShape, Task, TaskDefinition,
 };
 use clap::Args;
 use serde::de::DeserializeOwned;
@@ -56,6 +56,8 @@ pub fn object_path(kind: CliKind, name: Option<&str>, cluster: Option<&str>) -> 
         (CliKind::TargetGroup, None) => "/v1/targetgroups".into(),
         (CliKind::LoadBalancer, Some(n)) => format!("/v1/loadbalancers/{n}"),
         (CliKind::LoadBalancer, None) => "/v1/loadbalancers".into(),
+        (CliKind::ScheduledTask, Some(n)) => format!("/v1/scheduledtasks/{cluster}/{n}"),
+        (CliKind::ScheduledTask, None) => "/v1/scheduledtasks".into(),
     }
 }
 
@@ -126,6 +128,7 @@ async fn print_manifests(client: &ApiClient, kind: CliKind, listing: &Listing) -
         CliKind::Service => "Service",
         CliKind::TargetGroup => "TargetGroup",
         CliKind::LoadBalancer => "LoadBalancer",
+        CliKind::ScheduledTask => "ScheduledTask",
         CliKind::Task => anyhow::bail!(
             "tasks are not declared by manifests: use -o yaml, or get the service or task definition"
         ),
@@ -246,6 +249,7 @@ fn document_name(kind: CliKind, item: &Value) -> String {
         CliKind::Task => text("taskArn").rsplit('/').next().unwrap_or_default().to_string(),
         CliKind::TargetGroup => text("targetGroupName"),
         CliKind::LoadBalancer => text("loadBalancerName"),
+        CliKind::ScheduledTask => text("name"),
     }
 }
 
@@ -331,6 +335,7 @@ fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> an
         CliKind::Task => tasks(&objects(path, reply, one)?, wide),
         CliKind::TargetGroup => target_groups(&objects(path, reply, one)?),
         CliKind::LoadBalancer => load_balancers(&objects(path, reply, one)?),
+        CliKind::ScheduledTask => scheduled_tasks(&objects(path, reply, one)?),
     }
     .sorted())
 }
@@ -409,6 +414,37 @@ fn load_balancers(items: &[LoadBalancerShape]) -> Listing {
         .collect();
     Listing {
         headers: vec!["NAME", "LISTENING", "AGE"],
+        rows,
+    }
+}
+
+fn scheduled_tasks(items: &[ScheduledTaskShape]) -> Listing {
+    let rows = items
+        .iter()
+        .map(|st| Row {
+            cluster: Some(st.cluster.clone()),
+            name: st.name.clone(),
+            created: st.created_at,
+            labels: Some(st.labels.clone()),
+            cells: vec![
+                st.name.clone(),
+                st.spec.schedule_expression.clone(),
+                st.spec.timezone().to_string(),
+                wire(&st.spec.state),
+                or_dash(
+                    st.runs
+                        .last()
+                        .map(|r| format!("{} ({} ago)", wire(&r.outcome), age(r.scheduled_at))),
+                ),
+                or_dash(st.next_runs.first().map(|at| timestamp(*at))),
+                st.active_tasks.to_string(),
+            ],
+        })
+        .collect();
+    Listing {
+        headers: vec![
+            "NAME", "SCHEDULE", "TZ", "STATE", "LAST RUN", "NEXT RUN", "ACTIVE",
+        ],
         rows,
     }
 }

@@ -143,6 +143,8 @@ pub enum CliKind {
     TargetGroup,
     /// loadbalancers, lb
     LoadBalancer,
+    /// scheduledtasks, st
+    ScheduledTask,
 }
 
 impl CliKind {
@@ -155,8 +157,9 @@ impl CliKind {
             "task" | "tasks" => CliKind::Task,
             "targetgroup" | "targetgroups" | "tg" | "tgs" => CliKind::TargetGroup,
             "loadbalancer" | "loadbalancers" | "lb" | "lbs" => CliKind::LoadBalancer,
+            "scheduledtask" | "scheduledtasks" | "st" | "schedule" | "schedules" => CliKind::ScheduledTask,
             other => anyhow::bail!(
-                "unknown kind {other:?}{}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) or loadbalancers (lb)",
+                "unknown kind {other:?}{}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) loadbalancers (lb) or scheduledtasks (st)",
                 crate::model::closest(other, &KIND_WORDS)
                     .map(|k| format!(" (did you mean {k}?)"))
                     .unwrap_or_default()
@@ -173,6 +176,7 @@ impl CliKind {
             CliKind::Task => "task",
             CliKind::TargetGroup => "targetgroup",
             CliKind::LoadBalancer => "loadbalancer",
+            CliKind::ScheduledTask => "scheduledtask",
         }
     }
 
@@ -185,6 +189,7 @@ impl CliKind {
             CliKind::Task => "tasks",
             CliKind::TargetGroup => "target groups",
             CliKind::LoadBalancer => "load balancers",
+            CliKind::ScheduledTask => "scheduled tasks",
         }
     }
 }
@@ -203,13 +208,14 @@ pub fn force_query(force: bool) -> &'static str {
 }
 
 /// Kind names a user may mean.
-const KIND_WORDS: [&str; 6] = [
+const KIND_WORDS: [&str; 7] = [
     "clusters",
     "taskdefinitions",
     "services",
     "tasks",
     "targetgroups",
     "loadbalancers",
+    "scheduledtasks",
 ];
 
 /// Splits `KIND/NAME` or `KIND NAME` arguments.

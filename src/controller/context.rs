@@ -23,6 +23,13 @@ pub enum ObjectKey {
     Task(String),
     /// The load balancers and target groups, as one config.
     LoadBalancing,
+    /// A scheduled task, by cluster and name.
+    ScheduledTask {
+        /// Cluster name.
+        cluster: String,
+        /// Schedule name.
+        name: String,
+    },
 }
 
 impl ObjectKey {
@@ -40,6 +47,7 @@ impl ObjectKey {
             ObjectKey::Service { .. } => "service",
             ObjectKey::Task(_) => "task",
             ObjectKey::LoadBalancing => "loadbalancing",
+            ObjectKey::ScheduledTask { .. } => "scheduledtask",
         }
     }
 }
@@ -47,7 +55,9 @@ impl ObjectKey {
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ObjectKey::Service { cluster, name } => write!(f, "{cluster}/{name}"),
+            ObjectKey::Service { cluster, name } | ObjectKey::ScheduledTask { cluster, name } => {
+                write!(f, "{cluster}/{name}")
+            }
             ObjectKey::Task(id) => f.write_str(id),
             ObjectKey::LoadBalancing => f.write_str("load balancers"),
         }

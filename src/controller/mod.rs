@@ -13,6 +13,8 @@ mod queue;
 mod restart_backoff;
 mod resync;
 mod retention;
+pub mod schedule_plan;
+mod scheduled_task;
 mod service;
 mod task;
 
@@ -25,6 +27,7 @@ pub use queue::{Action, Reason, WorkQueue};
 pub use restart_backoff::{CRASH_LOOP, restart_delay};
 pub use resync::{Adoption, adopt_orphans, resync_all};
 pub use retention::{KEEP_STOPPED_CONTAINERS, RetentionPlan, plan_retention};
+pub use scheduled_task::started_by as schedule_started_by;
 pub use service::reconcile_service;
 pub use task::{reconcile_task, release_task_resources};
 
@@ -58,6 +61,11 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Res
         ObjectKey::Task(id) => reconcile_task(&ctx, id).instrument(span.clone()).await,
         ObjectKey::LoadBalancing => {
             load_balancing::reconcile_load_balancing(&ctx)
+                .instrument(span.clone())
+                .await
+        }
+        ObjectKey::ScheduledTask { cluster, name } => {
+            scheduled_task::reconcile_scheduled_task(&ctx, cluster, name)
                 .instrument(span.clone())
                 .await
         }
@@ -128,6 +136,7 @@ fn enqueue_change(ctx: &Context, change: Change) {
         Change::Service { cluster, name } => ctx.queue.add(ObjectKey::Service { cluster, name }),
         // A new revision may be what a service tracks; services are few, so look at all.
         Change::LoadBalancing => ctx.queue.add(ObjectKey::LoadBalancing),
+        Change::ScheduledTask { cluster, name } => ctx.queue.add(ObjectKey::ScheduledTask { cluster, name }),
         Change::TaskDefinition(_) | Change::Cluster(_) => match ctx.catalog.services(None) {
             Ok(services) => {
                 for s in services {

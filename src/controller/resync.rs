@@ -30,6 +30,12 @@ pub async fn resync_all(ctx: &Context) -> Result<(), ControllerError> {
     }
     enforce_retention(ctx, &with_containers).await?;
     ctx.queue.add_resync(ObjectKey::LoadBalancing);
+    for schedule in ctx.catalog.scheduled_tasks(None)? {
+        ctx.queue.add_resync(ObjectKey::ScheduledTask {
+            cluster: schedule.cluster,
+            name: schedule.name,
+        });
+    }
     for service in ctx.catalog.services(None)? {
         ctx.queue
             .add_resync(ObjectKey::service(&service.cluster, &service.name));

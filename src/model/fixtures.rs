@@ -5,8 +5,8 @@
 
 use super::load_balancing::{Action, ActionType, LbProtocol, Listener, LoadBalancerSpec, TargetGroupSpec};
 use super::{
-    API_VERSION, ContainerDefinition, Document, HealthCheck, Kind, Manifest, Metadata, SchedulingStrategy,
-    Seconds, ServiceSpec, TaskDefinitionSpec,
+    API_VERSION, ContainerDefinition, Document, HealthCheck, Kind, Manifest, Metadata, ScheduledTaskSpec,
+    SchedulingStrategy, Seconds, ServiceSpec, TaskDefinitionSpec,
 };
 use serde::Serialize;
 use std::net::IpAddr;
@@ -143,6 +143,11 @@ impl Manifests {
         self.add(Kind::LoadBalancer, name, spec, Manifest::LoadBalancer)
     }
 
+    /// Adds a `ScheduledTask` `name` in the default cluster.
+    pub fn scheduled_task(self, name: &str, spec: ScheduledTaskSpec) -> Self {
+        self.add(Kind::ScheduledTask, name, spec, Manifest::ScheduledTask)
+    }
+
     /// Sets labels (tags) on the document added last.
     pub fn labels(mut self, pairs: &[(&str, &str)]) -> Self {
         let labels = pairs
@@ -156,6 +161,7 @@ impl Manifests {
                 Manifest::Service(d) => d.metadata.labels = labels,
                 Manifest::TargetGroup(d) => d.metadata.labels = labels,
                 Manifest::LoadBalancer(d) => d.metadata.labels = labels,
+                Manifest::ScheduledTask(d) => d.metadata.labels = labels,
             }
         }
         self
@@ -177,9 +183,19 @@ impl Manifests {
                 Manifest::Service(d) => to_yaml(d),
                 Manifest::TargetGroup(d) => to_yaml(d),
                 Manifest::LoadBalancer(d) => to_yaml(d),
+                Manifest::ScheduledTask(d) => to_yaml(d),
             })
             .collect::<Vec<_>>()
             .join("---\n")
+    }
+}
+
+/// A schedule of `expression` running one task of `task_definition`, overlaps allowed.
+pub fn schedule(expression: &str, task_definition: &str) -> ScheduledTaskSpec {
+    ScheduledTaskSpec {
+        schedule_expression: expression.to_string(),
+        task_definition: task_definition.to_string(),
+        ..Default::default()
     }
 }
 

@@ -5,6 +5,7 @@ use super::limits;
 use super::load_balancing::{
     LoadBalancerSpec, TargetGroupSpec, validate_load_balancer, validate_target_group,
 };
+use super::scheduled_task::{ScheduledTaskSpec, validate_scheduled_task};
 use super::service::{ServiceSpec, validate_service};
 use super::task_definition::{TaskDefinitionSpec, validate_task_definition};
 use super::validation::{FieldError, check_name, check_name_within};
@@ -55,18 +56,21 @@ pub enum Kind {
     TargetGroup,
     /// A load balancer: listeners that route to target groups.
     LoadBalancer,
-    /// A service (last: it names task definitions and target groups).
+    /// A service (it names task definitions and target groups).
     Service,
+    /// A schedule that runs tasks (last: it names task definitions).
+    ScheduledTask,
 }
 
 impl Kind {
     /// Every kind, in the order they are applied (clusters before what lives in them).
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Cluster,
         Kind::TaskDefinition,
         Kind::TargetGroup,
         Kind::LoadBalancer,
         Kind::Service,
+        Kind::ScheduledTask,
     ];
 
     /// Parses the `kind` field.
@@ -82,7 +86,13 @@ impl Kind {
             Kind::Service => "Service",
             Kind::TargetGroup => "TargetGroup",
             Kind::LoadBalancer => "LoadBalancer",
+            Kind::ScheduledTask => "ScheduledTask",
         }
+    }
+
+    /// Whether objects of this kind live in a cluster (`metadata.cluster`).
+    pub fn in_cluster(self) -> bool {
+        matches!(self, Kind::Service | Kind::ScheduledTask)
     }
 }
 
@@ -105,6 +115,8 @@ pub enum Manifest {
     TargetGroup(Document<TargetGroupSpec>),
     /// A `LoadBalancer` document.
     LoadBalancer(Document<LoadBalancerSpec>),
+    /// A `ScheduledTask` document.
+    ScheduledTask(Document<ScheduledTaskSpec>),
 }
 
 impl Manifest {
@@ -116,6 +128,7 @@ impl Manifest {
             Manifest::Service(_) => Kind::Service,
             Manifest::TargetGroup(_) => Kind::TargetGroup,
             Manifest::LoadBalancer(_) => Kind::LoadBalancer,
+            Manifest::ScheduledTask(_) => Kind::ScheduledTask,
         }
     }
 
@@ -127,6 +140,7 @@ impl Manifest {
             Manifest::Service(d) => &d.metadata,
             Manifest::TargetGroup(d) => &d.metadata,
             Manifest::LoadBalancer(d) => &d.metadata,
+            Manifest::ScheduledTask(d) => &d.metadata,
         }
     }
 
@@ -139,6 +153,7 @@ impl Manifest {
             Manifest::Service(d) => serde_json::to_value(d),
             Manifest::TargetGroup(d) => serde_json::to_value(d),
             Manifest::LoadBalancer(d) => serde_json::to_value(d),
+            Manifest::ScheduledTask(d) => serde_json::to_value(d),
         }
     }
 
@@ -150,7 +165,9 @@ impl Manifest {
     /// Human identity, e.g. `Service default/web`.
     pub fn describe(&self) -> String {
         match self {
-            Manifest::Service(d) => format!("Service {}/{}", self.cluster(), d.metadata.name),
+            _ if self.kind().in_cluster() => {
+                format!("{} {}/{}", self.kind(), self.cluster(), self.metadata().name)
+            }
             _ => format!("{} {}", self.kind(), self.metadata().name),
         }
     }
@@ -160,7 +177,10 @@ impl Manifest {
     pub fn normalize(&mut self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         match self {
-            Manifest::Cluster(_) | Manifest::TargetGroup(_) | Manifest::LoadBalancer(_) => {}
+            Manifest::Cluster(_)
+            | Manifest::TargetGroup(_)
+            | Manifest::LoadBalancer(_)
+            | Manifest::ScheduledTask(_) => {}
             Manifest::TaskDefinition(d) => {
                 fold(
                     &mut d.spec.family,
@@ -194,6 +214,7 @@ impl Manifest {
             Manifest::Service(d) => &d.api_version,
             Manifest::TargetGroup(d) => &d.api_version,
             Manifest::LoadBalancer(d) => &d.api_version,
+            Manifest::ScheduledTask(d) => &d.api_version,
         };
         if api_version != API_VERSION {
             errors.push(FieldError::new("apiVersion", format!("expected {API_VERSION:?}")));
@@ -208,7 +229,7 @@ impl Manifest {
         }
         errors.extend(check_labels(&meta.labels));
         if let Some(cluster) = &meta.cluster {
-            if self.kind() != Kind::Service {
+            if !self.kind().in_cluster() {
                 errors.push(FieldError::new(
                     "metadata.cluster",
                     format!("a {} does not belong to a cluster; remove the field", self.kind()),
@@ -223,6 +244,7 @@ impl Manifest {
             Manifest::Service(d) => validate_service(&d.spec),
             Manifest::TargetGroup(d) => validate_target_group(&d.spec),
             Manifest::LoadBalancer(d) => validate_load_balancer(&d.spec),
+            Manifest::ScheduledTask(d) => validate_scheduled_task(&d.spec),
         });
         errors
     }

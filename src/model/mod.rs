@@ -14,6 +14,8 @@ pub mod load_balancing;
 mod manifest;
 mod placement;
 pub mod query;
+pub mod schedule;
+mod scheduled_task;
 mod service;
 mod suggest;
 mod task;
@@ -40,6 +42,10 @@ pub use placement::{
     MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_STRATEGIES, PlacementConstraint, PlacementConstraintType,
     PlacementStrategy, PlacementStrategyType, validate_placement_constraints, validate_placement_strategy,
     validate_task_definition_constraints,
+};
+pub use scheduled_task::{
+    ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_RUNS_HISTORY_LIMIT, ScheduleState, ScheduledTaskSpec,
+    validate_scheduled_task,
 };
 pub use service::{
     AssignPublicIp, AvailabilityZoneRebalancing, AwsVpcConfiguration, CircuitBreaker,

@@ -66,5 +66,15 @@ pub fn of(catalog: &Catalog, kind: Kind, cluster: &str, name: &str) -> Result<Ma
                 .ok_or_else(|| OpsError::not_found(ObjectKind::LoadBalancer, name))?;
             Manifest::LoadBalancer(document(kind, name, None, lb.labels, lb.spec))
         }
+        Kind::ScheduledTask => {
+            let schedule = super::scheduled_tasks::find(catalog, cluster, name)?;
+            Manifest::ScheduledTask(document(
+                kind,
+                name,
+                Some(cluster),
+                schedule.labels,
+                schedule.spec,
+            ))
+        }
     })
 }

@@ -8,6 +8,7 @@
 pub mod clusters;
 pub mod manifests;
 pub mod ownership;
+pub mod scheduled_tasks;
 pub mod services;
 pub mod task_definitions;
 pub mod tasks;
@@ -29,6 +30,8 @@ pub enum ObjectKind {
     TargetGroup,
     /// A load balancer.
     LoadBalancer,
+    /// A scheduled task.
+    ScheduledTask,
 }
 
 impl ObjectKind {
@@ -41,6 +44,7 @@ impl ObjectKind {
             ObjectKind::TaskDefinition => "task definition",
             ObjectKind::TargetGroup => "target group",
             ObjectKind::LoadBalancer => "load balancer",
+            ObjectKind::ScheduledTask => "scheduled task",
         }
     }
 }

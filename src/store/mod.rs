@@ -8,6 +8,7 @@ pub mod integrity;
 #[cfg(any(test, feature = "test-support"))]
 mod memory;
 mod records;
+mod schedule_records;
 mod sled_store;
 
 pub use catalog::{ApplyOutcome, Catalog, Change, LoadBalancerRecord, TargetGroupRecord};
@@ -19,6 +20,7 @@ pub use records::{
     ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus,
     TaskLaunch, TaskRecord, TaskStatus, Tombstone,
 };
+pub use schedule_records::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord};
 pub use sled_store::SledStore;
 
 /// Errors from reading or writing state.
@@ -97,11 +99,15 @@ pub enum Tree {
     TargetGroups,
     /// Load balancer records, keyed by name.
     LoadBalancers,
+    /// Scheduled task records, keyed by `cluster/name`.
+    ScheduledTasks,
+    /// What each schedule has fired, keyed by `cluster/name`.
+    ScheduleStatus,
 }
 
 impl Tree {
     /// Every tree.
-    pub const ALL: [Tree; 9] = [
+    pub const ALL: [Tree; 11] = [
         Tree::Meta,
         Tree::Clusters,
         Tree::TaskDefinitions,
@@ -111,6 +117,8 @@ impl Tree {
         Tree::TaskStatus,
         Tree::TargetGroups,
         Tree::LoadBalancers,
+        Tree::ScheduledTasks,
+        Tree::ScheduleStatus,
     ];
 
     /// Name of the tree on disk.
@@ -125,6 +133,8 @@ impl Tree {
             Tree::TaskStatus => "task_status",
             Tree::TargetGroups => "target_groups",
             Tree::LoadBalancers => "load_balancers",
+            Tree::ScheduledTasks => "scheduled_tasks",
+            Tree::ScheduleStatus => "schedule_status",
         }
     }
 

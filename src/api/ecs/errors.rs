@@ -114,6 +114,9 @@ impl From<OpsError> for EcsError {
                 ObjectKind::LoadBalancer => {
                     EcsError::InvalidParameter("The load balancer does not exist.".into())
                 }
+                ObjectKind::ScheduledTask => {
+                    EcsError::InvalidParameter("The schedule does not exist.".into())
+                }
             },
             OpsError::ServiceDraining { .. } | OpsError::ServiceInactive { .. } => {
                 EcsError::ServiceNotActive("Service was not ACTIVE.".into())

@@ -4,6 +4,7 @@
 mod apply;
 mod clusters;
 mod load_balancing;
+mod scheduled_tasks;
 mod services;
 mod task_definitions;
 mod tasks;
@@ -53,6 +54,11 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
         .route(
             "/v1/loadbalancers/{name}",
             get(load_balancing::get_load_balancer).delete(load_balancing::delete_load_balancer),
+        )
+        .route("/v1/scheduledtasks", get(scheduled_tasks::list_scheduled_tasks))
+        .route(
+            "/v1/scheduledtasks/{cluster}/{name}",
+            get(scheduled_tasks::get_scheduled_task).delete(scheduled_tasks::delete_scheduled_task),
         )
         .route("/v1/services", get(services::list_services))
         .route(

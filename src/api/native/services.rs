@@ -30,7 +30,7 @@ fn service_shape(s: &ApiState, cluster: &str, name: &str) -> Reply<Service> {
 
 #[derive(Deserialize)]
 pub(super) struct ClusterFilter {
-    cluster: Option<String>,
+    pub(super) cluster: Option<String>,
 }
 
 pub(super) async fn list_services(State(s): Shared, Query(q): Query<ClusterFilter>) -> Reply<Items<Service>> {

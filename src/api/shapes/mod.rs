@@ -9,6 +9,7 @@ mod cluster;
 mod events;
 mod load_balancing;
 mod native;
+mod scheduled_task;
 mod service;
 mod sync;
 mod task;
@@ -22,6 +23,7 @@ pub use native::{
     ApplyReply, ApplyRequest, Deleted, Deleting, Deregistered, ErrorReply, Health, RunTaskRequest,
     ScaleRequest, StopTaskRequest, UndoReply, UndoRequest,
 };
+pub use scheduled_task::{ScheduleRunShape, ScheduledTaskShape};
 pub use service::{
     DeploymentConfigurationShape, DeploymentShape, LoadBalancer, PlacementConstraint, Service,
     ServiceEventShape, ServiceRegistry, deployment, deployments, event, service, service_events,

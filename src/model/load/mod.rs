@@ -358,12 +358,13 @@ fn parse_envelope(
 ) -> Result<Manifest, Vec<ManifestError>> {
     let given = kind.and_then(Value::as_str);
     let kind = given.and_then(Kind::parse).ok_or_else(|| {
-        const KINDS: [&str; 5] = [
+        const KINDS: [&str; 6] = [
             "Cluster",
             "TaskDefinition",
             "Service",
             "TargetGroup",
             "LoadBalancer",
+            "ScheduledTask",
         ];
         let hint = given
             .and_then(|g| crate::model::closest(g, &KINDS))
@@ -382,6 +383,7 @@ fn parse_envelope(
         Kind::Service => Manifest::Service(typed(doc, line, located)?),
         Kind::TargetGroup => Manifest::TargetGroup(typed(doc, line, located)?),
         Kind::LoadBalancer => Manifest::LoadBalancer(typed(doc, line, located)?),
+        Kind::ScheduledTask => Manifest::ScheduledTask(typed(doc, line, located)?),
     })
 }
 

@@ -25,6 +25,13 @@ pub enum Change {
     Task(String),
     /// A target group or load balancer was applied or deleted.
     LoadBalancing,
+    /// A scheduled task was applied or deleted.
+    ScheduledTask {
+        /// Cluster name.
+        cluster: String,
+        /// Schedule name.
+        name: String,
+    },
 }
 
 /// Result of applying one object, in kubectl's words.
@@ -175,6 +182,7 @@ mod load_balancing;
 pub use load_balancing::{LoadBalancerRecord, TargetGroupRecord};
 mod container_instances;
 mod recovery;
+mod scheduled_tasks;
 mod services;
 mod sources;
 mod task_definitions;

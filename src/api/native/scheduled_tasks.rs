@@ -1,0 +1,42 @@
+//! Scheduled tasks: list, read (next firings and run history), delete.
+
+use super::services::{ClusterFilter, Force, guard};
+use super::{Reply, Shared, items};
+use crate::api::shapes::{Deleted, Items, ScheduledTaskShape};
+use crate::model::now_millis;
+use crate::ops;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+
+pub(super) async fn list_scheduled_tasks(
+    State(s): Shared,
+    Query(q): Query<ClusterFilter>,
+) -> Reply<Items<ScheduledTaskShape>> {
+    let views = ops::scheduled_tasks::list(&s.catalog, q.cluster.as_deref(), now_millis())?;
+    Ok(items(views.into_iter().map(ScheduledTaskShape::from).collect()))
+}
+
+pub(super) async fn get_scheduled_task(
+    State(s): Shared,
+    Path((cluster, name)): Path<(String, String)>,
+) -> Reply<ScheduledTaskShape> {
+    let view = ops::scheduled_tasks::view(&s.catalog, &cluster, &name, now_millis())?;
+    Ok(Json(view.into()))
+}
+
+pub(super) async fn delete_scheduled_task(
+    State(s): Shared,
+    Path((cluster, name)): Path<(String, String)>,
+    Query(force): Query<Force>,
+) -> Reply<Deleted> {
+    guard(
+        &s,
+        &format!("ScheduledTask/{cluster}/{name}"),
+        &format!("scheduled task {cluster}/{name}"),
+        &force,
+    )?;
+    ops::scheduled_tasks::delete(&s.catalog, &cluster, &name)?;
+    Ok(Json(Deleted {
+        deleted: format!("{cluster}/{name}"),
+    }))
+}

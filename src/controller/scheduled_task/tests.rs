@@ -1,0 +1,174 @@
+use super::*;
+use crate::controller::{Backoff, ControllerSettings, WorkQueue};
+use crate::model::fixtures::{schedule, task_definition};
+use crate::model::{ConcurrencyPolicy, ScheduledTaskSpec};
+use crate::runtime::FakeRuntime;
+use crate::store::{Catalog, ContainerStatus, MemoryStore};
+use std::sync::Arc;
+
+fn context(catalog: &Catalog) -> Context {
+    Context {
+        catalog: catalog.clone(),
+        runtime: Arc::new(FakeRuntime::new()),
+        owner: "test-owner".into(),
+        settings: ControllerSettings::default(),
+        queue: WorkQueue::new(Backoff::RECONCILE),
+        exits: Default::default(),
+        lb: crate::lb::LoadBalancers::new(),
+        drains: Default::default(),
+        news: Default::default(),
+        clock: crate::clock::Clock::new(),
+    }
+}
+
+fn catalog_with(spec: &ScheduledTaskSpec) -> Catalog {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    catalog
+        .register_task_definition("job", &task_definition(&[("main", "busybox")]), &BTreeMap::new())
+        .unwrap();
+    catalog
+        .apply_scheduled_task("default", "backup", spec, &BTreeMap::new())
+        .unwrap();
+    catalog
+}
+
+async fn reconcile(ctx: &Context) -> Action {
+    reconcile_scheduled_task(ctx, "default", "backup").await.unwrap()
+}
+
+fn status(catalog: &Catalog) -> ScheduleStatus {
+    catalog.schedule_status("default", "backup").unwrap()
+}
+
+fn stop(catalog: &Catalog, id: &str, exit_code: i64) {
+    let stopped = TaskStatus {
+        last_status: TaskState::Stopped,
+        containers: vec![ContainerStatus {
+            name: "main".into(),
+            exit_code: Some(exit_code),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    catalog.put_task_status(id, &stopped).unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_due_time_is_recorded_and_starts_task_count_tasks_named_after_the_schedule() {
+    let spec = ScheduledTaskSpec {
+        task_count: Some(2),
+        ..schedule("rate(10 seconds)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    let action = reconcile(&ctx).await;
+    let status = status(&catalog);
+    assert_eq!(status.last_tick, Some(status.anchor));
+    let run = &status.runs[0];
+    assert_eq!(run.outcome, RunOutcome::Running);
+    assert_eq!(run.task_ids.len(), 2);
+    for task in catalog.tasks().unwrap() {
+        assert_eq!(task.started_by.as_deref(), Some("ecsd-schedule/backup"));
+        assert_eq!(task.group, "scheduled:backup");
+    }
+    assert!(matches!(action, Action::RequeueAfter(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn forbid_skips_a_due_time_while_the_previous_run_is_active_and_says_why() {
+    let spec = ScheduledTaskSpec {
+        concurrency_policy: ConcurrencyPolicy::Forbid,
+        ..schedule("rate(10 seconds)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    tokio::time::advance(Duration::from_secs(10)).await;
+    reconcile(&ctx).await;
+    let runs = status(&catalog).runs;
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].outcome, RunOutcome::Skipped);
+    assert!(runs[1].message.as_deref().unwrap_or_default().contains("Forbid"));
+    assert_eq!(catalog.tasks().unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replace_stops_the_previous_run_before_starting_the_next() {
+    let spec = ScheduledTaskSpec {
+        concurrency_policy: ConcurrencyPolicy::Replace,
+        ..schedule("rate(10 seconds)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    let first = status(&catalog).runs[0].task_ids[0].clone();
+    tokio::time::advance(Duration::from_secs(10)).await;
+    reconcile(&ctx).await;
+    let old = catalog.task(&first).unwrap().unwrap();
+    assert_eq!(old.desired_status, crate::model::DesiredStatus::Stopped);
+    assert!(old.stopped_reason.unwrap_or_default().contains("Replaced"));
+    assert_eq!(catalog.tasks().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_does_not_fire_the_same_due_time_twice() {
+    let catalog = catalog_with(&schedule("rate(1 hour)", "job"));
+    reconcile(&context(&catalog)).await;
+    reconcile(&context(&catalog)).await;
+    assert_eq!(catalog.tasks().unwrap().len(), 1);
+    assert_eq!(status(&catalog).runs.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_finished_run_records_its_outcome_and_exit_codes() {
+    let catalog = catalog_with(&schedule("rate(1 hour)", "job"));
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    let id = status(&catalog).runs[0].task_ids[0].clone();
+    stop(&catalog, &id, 3);
+    reconcile(&ctx).await;
+    let run = &status(&catalog).runs[0];
+    assert_eq!(run.outcome, RunOutcome::Failed);
+    assert_eq!(run.exit_codes, [Some(3)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_keeps_only_the_latest_runs() {
+    let spec = ScheduledTaskSpec {
+        runs_history_limit: Some(2),
+        ..schedule("rate(1 second)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    for _ in 0..4 {
+        reconcile(&ctx).await;
+        tokio::time::advance(Duration::from_secs(1)).await;
+    }
+    let runs = status(&catalog).runs;
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].tick < runs[1].tick);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_schedule_starts_nothing_and_a_deleted_one_is_done() {
+    let spec = ScheduledTaskSpec {
+        state: crate::model::ScheduleState::Disabled,
+        ..schedule("rate(1 second)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    assert_eq!(reconcile(&ctx).await, Action::Done);
+    assert!(catalog.tasks().unwrap().is_empty());
+    catalog.delete_scheduled_task("default", "backup").unwrap();
+    assert_eq!(reconcile(&ctx).await, Action::Done);
+}
+
+#[test]
+fn a_run_interrupted_before_its_tasks_started_is_failed_not_left_running() {
+    let mut status = ScheduleStatus {
+        runs: vec![run_entry(1, 1, RunOutcome::Running, "")],
+        ..Default::default()
+    };
+    settle_runs(&mut status, &[]);
+    assert_eq!(status.runs[0].outcome, RunOutcome::Failed);
+}
