@@ -90,7 +90,7 @@ pub async fn run(client: &ApiClient, args: GetArgs) -> anyhow::Result<()> {
     }
     match args.output {
         Format::Json | Format::Yaml => {
-            print_document(&listing.documents(kind, &reply, one)?, args.output)?;
+            print_document(&listing.documents(one), args.output)?;
         }
         Format::Name => listing.print_names(kind),
         Format::Manifest => print_manifests(client, kind, &listing).await?,
@@ -153,6 +153,8 @@ fn listing_of(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) ->
 /// One listed object: its name, when it was made, its labels, its table cells.
 #[derive(Debug, Clone)]
 struct Row {
+    /// The object as the daemon sent it (for `-o json|yaml` after a selector).
+    document: Value,
     name: String,
     /// A service's cluster.
     cluster: Option<String>,
@@ -215,41 +217,13 @@ impl Listing {
             .collect()
     }
 
-    /// The reply's documents that are still listed (after a selector).
-    fn documents(&self, kind: CliKind, reply: &Value, one: bool) -> anyhow::Result<Value> {
+    /// The documents still listed (after a selector), as the reply had them.
+    fn documents(&self, one: bool) -> Value {
+        let mut docs: Vec<Value> = self.rows.iter().map(|r| r.document.clone()).collect();
         if one {
-            return Ok(if self.rows.is_empty() {
-                Value::Null
-            } else {
-                reply.clone()
-            });
+            return docs.pop().unwrap_or(Value::Null);
         }
-        let names: Vec<&str> = self.rows.iter().map(|r| r.name.as_str()).collect();
-        let items: Vec<Value> = reply["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter(|item| names.contains(&document_name(kind, item).as_str()))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(serde_json::json!({ "items": items }))
-    }
-}
-
-/// The listing name of a raw document (to filter `-o json` by a selector).
-fn document_name(kind: CliKind, item: &Value) -> String {
-    let text = |key: &str| item[key].as_str().unwrap_or_default().to_string();
-    match kind {
-        CliKind::Cluster => text("clusterName"),
-        CliKind::TaskDefinition => format!("{}:{}", text("family"), item["revision"]),
-        CliKind::Service => text("serviceName"),
-        CliKind::Task => text("taskArn").rsplit('/').next().unwrap_or_default().to_string(),
-        CliKind::TargetGroup => text("targetGroupName"),
-        CliKind::LoadBalancer => text("loadBalancerName"),
-        CliKind::ScheduledTask => text("name"),
+        serde_json::json!({ "items": docs })
     }
 }
 
@@ -328,7 +302,8 @@ fn tag_map(tags: &[crate::api::shapes::Tag]) -> Option<BTreeMap<String, String>>
 
 /// The table of a reply.
 fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> anyhow::Result<Listing> {
-    Ok(match kind {
+    let documents: Vec<Value> = objects(path, reply.clone(), one)?;
+    let mut listing = match kind {
         CliKind::Cluster => clusters(&objects(path, reply, one)?),
         CliKind::TaskDefinition => task_definitions(&objects(path, reply, one)?, wide),
         CliKind::Service => services(&objects(path, reply, one)?, wide),
@@ -336,8 +311,11 @@ fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> an
         CliKind::TargetGroup => target_groups(&objects(path, reply, one)?),
         CliKind::LoadBalancer => load_balancers(&objects(path, reply, one)?),
         CliKind::ScheduledTask => scheduled_tasks(&objects(path, reply, one)?),
+    };
+    for (row, document) in listing.rows.iter_mut().zip(documents) {
+        row.document = document;
     }
-    .sorted())
+    Ok(listing.sorted())
 }
 
 /// The objects of a reply: the one object, or the items of a list.
@@ -353,6 +331,7 @@ fn clusters(items: &[Cluster]) -> Listing {
     let rows = items
         .iter()
         .map(|c| Row {
+            document: Value::Null,
             cluster: None,
             name: c.cluster_name.clone(),
             created: 0.0,
@@ -377,6 +356,7 @@ fn target_groups(items: &[TargetGroupShape]) -> Listing {
         .map(|tg| {
             let healthy = tg.targets.iter().filter(|t| t.state == "healthy").count();
             Row {
+                document: Value::Null,
                 cluster: None,
                 name: tg.target_group_name.clone(),
                 created: tg.created_at,
@@ -401,6 +381,7 @@ fn load_balancers(items: &[LoadBalancerShape]) -> Listing {
     let rows = items
         .iter()
         .map(|lb| Row {
+            document: Value::Null,
             cluster: None,
             name: lb.load_balancer_name.clone(),
             created: lb.created_at,
@@ -422,6 +403,7 @@ fn scheduled_tasks(items: &[ScheduledTaskShape]) -> Listing {
     let rows = items
         .iter()
         .map(|st| Row {
+            document: Value::Null,
             cluster: Some(st.cluster.clone()),
             name: st.name.clone(),
             created: st.created_at,
@@ -467,6 +449,7 @@ fn task_definitions(items: &[TaskDefinition], wide: bool) -> Listing {
                 cells.push(images.join(","));
             }
             Row {
+                document: Value::Null,
                 cluster: None,
                 name,
                 created: td.registered_at,
@@ -499,6 +482,7 @@ fn services(items: &[Service], wide: bool) -> Listing {
                 cells.push(s.status.clone());
             }
             Row {
+                document: Value::Null,
                 cluster: Some(short_arn(&s.cluster_arn)),
                 name: s.service_name.clone(),
                 created: s.created_at,
@@ -541,6 +525,7 @@ fn tasks(items: &[Task], wide: bool) -> Listing {
                 cells.push(or_dash(t.stopped_reason.as_deref()));
             }
             Row {
+                document: Value::Null,
                 cluster: None,
                 name: task_id(t),
                 created: t.created_at,

@@ -146,8 +146,8 @@ mod time_tests {
         let mut doc = serde_json::json!({"registeredAt": 1_764_487_450.5, "revision": 3,
             "items": [{"createdAt": 86_400.0, "name": "x"}]});
         humanize_times(&mut doc);
-        assert_eq!(doc["registeredAt"], "2025-11-30T07:24:10Z");
-        assert_eq!(doc["items"][0]["createdAt"], "1970-01-02T00:00:00Z");
-        assert_eq!(doc["revision"], 3);
+        let want = serde_json::json!({"registeredAt": "2025-11-30T07:24:10Z", "revision": 3,
+            "items": [{"createdAt": "1970-01-02T00:00:00Z", "name": "x"}]});
+        assert_eq!(doc, want);
     }
 }
