@@ -75,4 +75,23 @@ on_both_engines! {
         assert_eq!(started, runs.len() - count(&runs, "SKIPPED"), "{runs:?}");
         d.ok(&["delete", "scheduledtask", "every"]);
     }
+
+    fn schedule_run_fires_now_even_when_disabled_and_enable_disable_switch_the_state(d) {
+        let spec = ScheduledTaskSpec {
+            state: ScheduleState::Disabled,
+            ..schedule("rate(1 hour)", "job")
+        };
+        d.apply(&manifest(d, "every.yaml", &job_and_schedule("exit 0", spec)));
+        let out = d.ok(&["schedule", "run", "every"]);
+        assert!(out.contains("run requested"), "{out}");
+        d.wait_until("the requested run succeeded", 60, |d| count(&runs(d), "SUCCEEDED") == 1);
+        assert_eq!(runs(d).len(), 1, "exactly one run for one request");
+        assert!(d.ok(&["schedule", "enable", "every"]).contains("enabled"));
+        assert_eq!(d.json(&["get", "scheduledtask", "every"])["spec"]["state"], "ENABLED");
+        assert!(d.ok(&["schedule", "disable", "scheduledtask/every"]).contains("disabled"));
+        assert_eq!(d.json(&["get", "scheduledtask", "every"])["spec"]["state"], "DISABLED");
+        let (code, _) = d.exit_and_stdout(&["schedule", "run", "nope"]);
+        assert_ne!(code, 0, "an unknown schedule is an error");
+        d.ok(&["delete", "scheduledtask", "every"]);
+    }
 }

@@ -14,6 +14,7 @@ mod output;
 mod rollout;
 mod run_task;
 mod scale;
+mod schedule;
 mod serve;
 mod stop_task;
 mod sync;
@@ -93,6 +94,8 @@ pub enum Command {
     Rollout(rollout::RolloutArgs),
     /// Service events, oldest first.
     Events(events::EventsArgs),
+    /// Fire a scheduled task now, or enable or disable it.
+    Schedule(schedule::ScheduleArgs),
     /// Print a shell completion script (bash, zsh, fish, …).
     Completion(completion::CompletionArgs),
     /// Write man pages into a directory.
@@ -120,6 +123,7 @@ impl Cli {
             Command::Scale(args) => scale::run(&client, args).await?,
             Command::Rollout(args) => rollout::run(&client, args).await?,
             Command::Events(args) => events::run(&client, args).await?,
+            Command::Schedule(args) => schedule::run(&client, args).await?,
             Command::Completion(args) => completion::completion(&args),
             Command::Man(args) => completion::man(&args)?,
             Command::Version => return completion::version(&client).await,

@@ -7,7 +7,7 @@
 use super::context::Context;
 use super::schedule_plan::{Decision, ScheduleFacts, anchor_at, anchor_key, decide};
 use super::{Action, ControllerError};
-use crate::model::{StopCode, TaskState};
+use crate::model::{ConcurrencyPolicy, StopCode, TaskState};
 use crate::ops::tasks::{RunTasks, run};
 use crate::store::{
     RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, TaskLaunch, TaskRecord, TaskStatus,
@@ -57,7 +57,20 @@ pub async fn reconcile_scheduled_task(
         last_tick: status.last_tick,
         active: tasks.iter().any(|(_, s)| !is_stopped(s.as_ref())),
     };
-    let decision = decide(now, &facts);
+    let mut decision = decide(now, &facts);
+    if record.runs_requested > status.runs_requested_handled && matches!(decision, Decision::Wait { .. }) {
+        // A run asked for by hand (`ecsd schedule run`): now, under the overlap policy,
+        // whatever the expression and state say.
+        status.runs_requested_handled = record.runs_requested;
+        decision = match (facts.active, record.spec.concurrency_policy) {
+            (true, ConcurrencyPolicy::Forbid) => Decision::Skip { tick: now },
+            (active, policy) => Decision::Run {
+                tick: now,
+                replace: active && policy == ConcurrencyPolicy::Replace,
+                passed_over: 0,
+            },
+        };
+    }
     let next = match decision {
         Decision::Wait { next } => next,
         Decision::Skip { tick } => {

@@ -2,7 +2,7 @@
 //! delete.
 
 use super::{ObjectKind, OpsError, clusters};
-use crate::model::TaskState;
+use crate::model::{ScheduleState, TaskState};
 use crate::store::{Catalog, ScheduleStatus, ScheduledTaskRecord};
 
 /// How many future firings a description lists.
@@ -77,4 +77,19 @@ fn with_status(
         upcoming,
         active_tasks,
     })
+}
+
+/// Asks for one run now (`ecsd schedule run`), whatever the expression and state say; the
+/// overlap policy still applies. The schedule must exist.
+pub fn run_now(catalog: &Catalog, cluster: &str, name: &str) -> Result<(), OpsError> {
+    find(catalog, cluster, name)?;
+    catalog.request_scheduled_run(cluster, name)?;
+    Ok(())
+}
+
+/// Enables or disables a schedule (`ecsd schedule enable|disable`).
+pub fn set_state(catalog: &Catalog, cluster: &str, name: &str, state: ScheduleState) -> Result<(), OpsError> {
+    find(catalog, cluster, name)?;
+    catalog.set_schedule_state(cluster, name, state)?;
+    Ok(())
 }

@@ -19,6 +19,10 @@ pub struct ScheduledTaskRecord {
     pub labels: BTreeMap<String, String>,
     /// Creation time (ms since epoch).
     pub created_at: u64,
+    /// Runs asked for by hand (`ecsd schedule run`), counted; the scheduler starts one for
+    /// each it has not handled yet.
+    #[serde(default)]
+    pub runs_requested: u64,
 }
 
 /// How a run ended (or why a due time did not start one).
@@ -75,6 +79,9 @@ pub struct ScheduleStatus {
     /// Runs, oldest first, at most `runsHistoryLimit`.
     #[serde(default)]
     pub runs: Vec<ScheduleRun>,
+    /// How many runs asked for by hand have been handled.
+    #[serde(default)]
+    pub runs_requested_handled: u64,
 }
 
 impl Milestones for ScheduleStatus {

@@ -60,6 +60,14 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
             "/v1/scheduledtasks/{cluster}/{name}",
             get(scheduled_tasks::get_scheduled_task).delete(scheduled_tasks::delete_scheduled_task),
         )
+        .route(
+            "/v1/scheduledtasks/{cluster}/{name}/run",
+            post(scheduled_tasks::run_now),
+        )
+        .route(
+            "/v1/scheduledtasks/{cluster}/{name}/{verb}",
+            post(scheduled_tasks::set_state),
+        )
         .route("/v1/services", get(services::list_services))
         .route(
             "/v1/services/{cluster}/{name}",

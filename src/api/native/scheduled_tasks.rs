@@ -40,3 +40,38 @@ pub(super) async fn delete_scheduled_task(
         deleted: format!("{cluster}/{name}"),
     }))
 }
+
+/// `POST /v1/scheduledtasks/{cluster}/{name}/run`: one run now.
+pub(super) async fn run_now(
+    State(s): Shared,
+    Path((cluster, name)): Path<(String, String)>,
+) -> Reply<ScheduledTaskShape> {
+    ops::scheduled_tasks::run_now(&s.catalog, &cluster, &name)?;
+    get_scheduled_task(State(s), Path((cluster, name))).await
+}
+
+/// `POST /v1/scheduledtasks/{cluster}/{name}/{enable|disable}`: a CLI change of the spec, so
+/// refused for a folder's schedule unless forced.
+pub(super) async fn set_state(
+    State(s): Shared,
+    Path((cluster, name, verb)): Path<(String, String, String)>,
+    Query(force): Query<Force>,
+) -> Reply<ScheduledTaskShape> {
+    let state = match verb.as_str() {
+        "enable" => crate::model::ScheduleState::Enabled,
+        "disable" => crate::model::ScheduleState::Disabled,
+        other => {
+            return Err(crate::api::ApiError::NotFound(format!(
+                "no action {other:?} on scheduled tasks"
+            )));
+        }
+    };
+    guard(
+        &s,
+        &format!("ScheduledTask/{cluster}/{name}"),
+        &format!("scheduled task {cluster}/{name}"),
+        &force,
+    )?;
+    ops::scheduled_tasks::set_state(&s.catalog, &cluster, &name, state)?;
+    get_scheduled_task(State(s), Path((cluster, name))).await
+}

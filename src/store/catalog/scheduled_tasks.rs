@@ -42,6 +42,7 @@ impl Catalog {
                             spec: spec.clone(),
                             labels: labels.clone(),
                             created_at: now_millis(),
+                            runs_requested: 0,
                         }
                     }
                 }))
@@ -63,6 +64,44 @@ impl Catalog {
         name: &str,
     ) -> Result<Option<ScheduledTaskRecord>, StoreError> {
         self.get(Tree::ScheduledTasks, &key(cluster, name))
+    }
+
+    /// Asks the scheduler for one run now (`ecsd schedule run`).
+    pub fn request_scheduled_run(&self, cluster: &str, name: &str) -> Result<(), StoreError> {
+        self.change_scheduled_task(cluster, name, |r| r.runs_requested += 1)
+    }
+
+    /// Sets a schedule ENABLED or DISABLED (`ecsd schedule enable|disable`).
+    pub fn set_schedule_state(
+        &self,
+        cluster: &str,
+        name: &str,
+        state: crate::model::ScheduleState,
+    ) -> Result<(), StoreError> {
+        self.change_scheduled_task(cluster, name, |r| r.spec.state = state)
+    }
+
+    fn change_scheduled_task(
+        &self,
+        cluster: &str,
+        name: &str,
+        mut f: impl FnMut(&mut ScheduledTaskRecord),
+    ) -> Result<(), StoreError> {
+        self.modify(
+            Tree::ScheduledTasks,
+            &key(cluster, name),
+            |current: Option<ScheduledTaskRecord>| {
+                let mut record = current
+                    .ok_or_else(|| StoreError::NotFound(format!("scheduled task {cluster}/{name}")))?;
+                f(&mut record);
+                Ok(Some(record))
+            },
+        )?;
+        self.notify(Change::ScheduledTask {
+            cluster: cluster.to_string(),
+            name: name.to_string(),
+        });
+        Ok(())
     }
 
     /// Every scheduled task, of one cluster or of all.
