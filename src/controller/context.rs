@@ -23,6 +23,8 @@ pub enum ObjectKey {
     Task(String),
     /// The load balancers and target groups, as one config.
     LoadBalancing,
+    /// A cluster, by name (its shared network goes once it is deleted).
+    Cluster(String),
     /// A scheduled task, by cluster and name.
     ScheduledTask {
         /// Cluster name.
@@ -47,6 +49,7 @@ impl ObjectKey {
             ObjectKey::Service { .. } => "service",
             ObjectKey::Task(_) => "task",
             ObjectKey::LoadBalancing => "loadbalancing",
+            ObjectKey::Cluster(_) => "cluster",
             ObjectKey::ScheduledTask { .. } => "scheduledtask",
         }
     }
@@ -58,7 +61,7 @@ impl fmt::Display for ObjectKey {
             ObjectKey::Service { cluster, name } | ObjectKey::ScheduledTask { cluster, name } => {
                 write!(f, "{cluster}/{name}")
             }
-            ObjectKey::Task(id) => f.write_str(id),
+            ObjectKey::Task(id) | ObjectKey::Cluster(id) => f.write_str(id),
             ObjectKey::LoadBalancing => f.write_str("load balancers"),
         }
     }

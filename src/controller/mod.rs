@@ -4,6 +4,7 @@
 //! each reconcile re-reads intent from the store and facts from the engine.
 
 mod backoff;
+mod cluster;
 mod context;
 mod deployment_plan;
 mod engine_watch;
@@ -66,6 +67,11 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Res
         }
         ObjectKey::ScheduledTask { cluster, name } => {
             scheduled_task::reconcile_scheduled_task(&ctx, cluster, name)
+                .instrument(span.clone())
+                .await
+        }
+        ObjectKey::Cluster(name) => {
+            cluster::reconcile_cluster(&ctx, name)
                 .instrument(span.clone())
                 .await
         }
@@ -134,17 +140,25 @@ fn enqueue_change(ctx: &Context, change: Change) {
     match change {
         Change::Task(id) => ctx.queue.add(ObjectKey::Task(id)),
         Change::Service { cluster, name } => ctx.queue.add(ObjectKey::Service { cluster, name }),
-        // A new revision may be what a service tracks; services are few, so look at all.
         Change::LoadBalancing => ctx.queue.add(ObjectKey::LoadBalancing),
         Change::ScheduledTask { cluster, name } => ctx.queue.add(ObjectKey::ScheduledTask { cluster, name }),
-        Change::TaskDefinition(_) | Change::Cluster(_) => match ctx.catalog.services(None) {
-            Ok(services) => {
-                for s in services {
-                    ctx.queue.add(ObjectKey::service(&s.cluster, &s.name));
-                }
+        Change::Cluster(name) => {
+            ctx.queue.add(ObjectKey::Cluster(name));
+            enqueue_every_service(ctx);
+        }
+        Change::TaskDefinition(_) => enqueue_every_service(ctx),
+    }
+}
+
+/// A new revision (or cluster) may be what a service tracks; services are few, so look at all.
+fn enqueue_every_service(ctx: &Context) {
+    match ctx.catalog.services(None) {
+        Ok(services) => {
+            for s in services {
+                ctx.queue.add(ObjectKey::service(&s.cluster, &s.name));
             }
-            Err(e) => warn!(error = %e, "cannot list services"),
-        },
+        }
+        Err(e) => warn!(error = %e, "cannot list services"),
     }
 }
 

@@ -11,7 +11,8 @@ pub mod labels;
 pub use container_spec::{
     ContainerSpec, DeviceSpec, HealthSpec, LogSpec, MountSpec, Namespaces, NetworkAttachment, NetworkSpec,
     PortSpec, ResourceLimits, SecuritySpec, TaskIdentity, UlimitSpec, VolumeSpec, cluster_network,
-    container_name, container_spec, env_file_paths, parse_env_file, task_network, task_volumes,
+    cluster_network_name, container_name, container_spec, env_file_paths, parse_env_file, task_network,
+    task_volumes,
 };
 pub use docker::{DockerRuntime, ExecSession};
 #[cfg(any(test, feature = "test-support"))]

@@ -621,3 +621,25 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
 mod crash_recovery;
 mod deployments;
 mod failures;
+
+#[tokio::test(start_paused = true)]
+async fn a_deleted_clusters_network_is_removed_once_its_tasks_have_stopped() {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    let fake = Arc::new(FakeRuntime::new());
+    let ctx = context(catalog.clone(), fake.clone());
+    catalog.apply_cluster("prod", BTreeMap::new(), None).unwrap();
+    assert_eq!(
+        cluster::reconcile_cluster(&ctx, "prod").await.unwrap(),
+        Action::Done
+    );
+    assert!(fake.calls().is_empty(), "a cluster that exists keeps its network");
+    catalog.delete_cluster("prod").unwrap();
+    assert_eq!(
+        cluster::reconcile_cluster(&ctx, "prod").await.unwrap(),
+        Action::Done
+    );
+    assert_eq!(
+        fake.calls(),
+        vec![FakeCall::RemoveNetwork("ecsd-prod-test-owner".into())]
+    );
+}

@@ -34,7 +34,7 @@ pub fn cluster_network(td: &TaskDefinitionSpec, task: &TaskIdentity, owner: &str
 }
 
 /// `ecsd-<cluster>-<owner>`.
-pub(super) fn cluster_network_name(cluster: &str, owner: &str) -> String {
+pub fn cluster_network_name(cluster: &str, owner: &str) -> String {
     format!("ecsd-{cluster}-{owner}")
 }
 

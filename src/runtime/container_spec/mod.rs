@@ -15,7 +15,7 @@ mod logging;
 mod namespaces;
 mod storage;
 
-pub use discovery::{NetworkAttachment, cluster_network};
+pub use discovery::{NetworkAttachment, cluster_network, cluster_network_name};
 pub use environment::{env_file_paths, parse_env_file};
 pub use health::HealthSpec;
 pub use logging::LogSpec;
