@@ -4,6 +4,7 @@
 use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
+use crate::metrics::{self, CgroupReader, DaemonHealth, EngineUsage, UsageHistory, collector};
 use crate::runtime::{DockerRuntime, RuntimeError};
 use crate::store::integrity::{self, Integrity};
 use crate::store::{Catalog, SledStore, StateRecovery, StoreError};
@@ -80,6 +81,7 @@ pub async fn run(
     };
     let listener = bind_socket(&config.socket)?;
     let lb = crate::lb::LoadBalancers::new();
+    let health = Arc::new(DaemonHealth::default());
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
         runtime: Arc::new(runtime),
@@ -90,6 +92,7 @@ pub async fn run(
         lb: lb.clone(),
         drains: Default::default(),
         news: Default::default(),
+        health: health.clone(),
         clock: Clock::new(),
     });
     if let Some(recovery) = &recovery {
@@ -103,6 +106,18 @@ pub async fn run(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let history = Arc::new(UsageHistory::new(collector::history_capacity(
+        config.metrics_interval,
+    )));
+    let cgroups = metrics::engine_is_local(&engine).then(CgroupReader::default);
+    let source = Arc::new(EngineUsage::new(ctx.runtime.clone(), ctx.owner.clone(), cgroups));
+    let sampler = tokio::spawn(collector::run(
+        source,
+        history.clone(),
+        health.clone(),
+        config.metrics_interval,
+        wait(stop_rx.clone()),
+    ));
     let controllers = tokio::spawn(controller::run(ctx, wait(stop_rx.clone())));
     let mut watchers = Vec::new();
     for dir in &config.watch {
@@ -133,7 +148,7 @@ pub async fn run(
         .with_graceful_shutdown(wait(stop_rx))
         .await;
     let _ = controllers.await;
-    for w in watchers.into_iter().chain(ecs_server) {
+    for w in watchers.into_iter().chain(ecs_server).chain([sampler]) {
         let _ = w.await;
     }
     let _ = std::fs::remove_file(&config.socket);

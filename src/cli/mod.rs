@@ -66,7 +66,7 @@ pub fn log_colours(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>)
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create or update objects from manifest files, directories or stdin (`-f -`).
     Apply(apply::ApplyArgs),
     /// Show what `apply` would change, field by field, and what a prune would remove.
@@ -106,7 +106,7 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<i32> {
         let client = ApiClient::new(&self.socket);
         match self.command {
-            Command::Serve(args) => serve::run(args, self.socket).await?,
+            Command::Serve(args) => serve::run(*args, self.socket).await?,
             Command::Apply(args) => apply::run(&client, args).await?,
             Command::Diff(args) => return diff::run(&client, args).await,
             Command::Sync(args) => return sync::run(&client, args).await,

@@ -49,6 +49,7 @@ pub enum ControllerError {
 /// Reconciles one key inside its tracing span.
 pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Result<Action, ControllerError> {
     let span = info_span!("reconcile", kind = key.kind(), key = %key, reason = reason.as_str());
+    let started = tokio::time::Instant::now();
     let result = match &key {
         ObjectKey::Service { cluster, name } => {
             reconcile_service(&ctx, cluster, name)
@@ -67,7 +68,27 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Res
         Ok(Action::RequeueAfter(after)) => debug!(outcome = "requeue", after = ?after, "reconciled"),
         Err(e) => warn!(error = %e, "reconcile failed; will retry"),
     });
+    record_health(&ctx.health, key.kind(), &result, started.elapsed());
     result
+}
+
+/// Counts a reconcile by kind and outcome, and the engine call that failed it, if any.
+fn record_health(
+    health: &crate::metrics::DaemonHealth,
+    kind: &'static str,
+    result: &Result<Action, ControllerError>,
+    elapsed: std::time::Duration,
+) {
+    use crate::metrics::Outcome;
+    let outcome = match result {
+        Ok(_) => Outcome::Ok,
+        Err(ControllerError::Runtime(e)) => {
+            health.record_engine_error(e.operation());
+            Outcome::Error
+        }
+        Err(ControllerError::Store(_)) => Outcome::Error,
+    };
+    health.record_reconcile(kind, outcome, elapsed);
 }
 
 /// Runs every controller loop until `shutdown` resolves, then gives in-flight reconciles a

@@ -1,0 +1,46 @@
+//! Container Insights on one machine: resource samples of every running container, kept as
+//! a bounded in-memory history (never in sled), and what is derived from it.
+//!
+//! - `cgroup`: the kernel's counters of a container (cgroup v1 or v2, `/proc/<pid>/net/dev`).
+//! - `source`: the `UsageSource` trait (the side effect), its engine implementation (cgroups
+//!   where readable, the engine's one-shot stats otherwise) and a fake.
+//! - `history`: per-container ring of samples; a container that stops is forgotten.
+//! - `collector`: the sampling loop (`ecsd serve --metrics-interval`).
+//! - `rates`: pure arithmetic from two samples to cores and byte rates, rolled up by task.
+//! - `health`: the daemon's own counters (reconciles, latency, engine errors, sampling cost).
+
+pub mod cgroup;
+pub mod collector;
+pub mod health;
+pub mod history;
+pub mod rates;
+pub mod source;
+
+pub use cgroup::CgroupReader;
+pub use health::{DaemonHealth, Outcome};
+pub use history::{Sample, Series, UsageHistory};
+pub use rates::{TaskUtilization, Utilization};
+pub use source::{ContainerRef, ContainerUsage, EngineUsage, UsageSource, engine_is_local};
+
+#[cfg(any(test, feature = "test-support"))]
+pub use source::FakeUsage;
+
+/// Why a sample could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    /// A cgroup or proc file could not be read (the container stopped, or the daemon cannot
+    /// see the engine's cgroups).
+    #[error("read {path}: {message}")]
+    Cgroup {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The engine could not list or report containers.
+    #[error(transparent)]
+    Runtime(#[from] crate::runtime::RuntimeError),
+    /// The blocking file reads did not finish (the runtime is shutting down).
+    #[error("cgroup reads: {0}")]
+    Join(String),
+}
