@@ -8,19 +8,28 @@
 //! - `collector`: the sampling loop (`ecsd serve --metrics-interval`).
 //! - `rates`: pure arithmetic from two samples to cores and byte rates, rolled up by task.
 //! - `health`: the daemon's own counters (reconciles, latency, engine errors, sampling cost).
+//! - `inventory`: what the store says exists (clusters, services, live tasks, reservations).
+//! - `insights`: Container Insights' metrics with ECS's names and dimensions (pure).
+//! - `exposition`: the Prometheus text format (pure); `view`: the readers' shared state and
+//!   `GET /metrics`.
 
 pub mod cgroup;
 pub mod collector;
+pub mod exposition;
 pub mod health;
 pub mod history;
+pub mod insights;
+pub mod inventory;
 pub mod rates;
 pub mod source;
+pub mod view;
 
 pub use cgroup::CgroupReader;
 pub use health::{DaemonHealth, Outcome};
 pub use history::{Sample, Series, UsageHistory};
 pub use rates::{TaskUtilization, Utilization};
 pub use source::{ContainerRef, ContainerUsage, EngineUsage, UsageSource, engine_is_local};
+pub use view::MetricsView;
 
 #[cfg(any(test, feature = "test-support"))]
 pub use source::FakeUsage;
@@ -40,6 +49,12 @@ pub enum MetricsError {
     /// The engine could not list or report containers.
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Inventory(#[from] crate::ops::OpsError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The blocking file reads did not finish (the runtime is shutting down).
     #[error("cgroup reads: {0}")]
     Join(String),
