@@ -176,7 +176,7 @@ pub async fn run(
             }
         })
     });
-    let app = api::router(catalog, config.ecs_scope.clone(), engine, lb.clone());
+    let app = api::router(catalog, config.ecs_scope.clone(), engine, lb.clone()).merge(api::top_router(view));
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))

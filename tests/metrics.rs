@@ -116,6 +116,28 @@ fn busy_and_memory_hogging_tasks_show_up(engine: Engine) {
         "the burner holds little memory"
     );
     promtool_accepts(&page);
+    top_shows_the_same(&d);
+}
+
+/// `ecsd top` reads the same history: the burner about a core, the hog its memory.
+fn top_shows_the_same(d: &Daemon) {
+    let top = d.json(&["top"]);
+    let line = |svc: &str| {
+        top["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["service"] == svc)
+            .cloned()
+            .unwrap_or_else(|| panic!("no line for {svc}: {top}"))
+    };
+    let burn = line("burn")["cpuCores"].as_f64().unwrap();
+    assert!((0.5..1.3).contains(&burn), "burn uses about a core: {top}");
+    let held = line("hog")["memoryBytes"].as_f64().unwrap() / (1024.0 * 1024.0);
+    assert!((40.0..80.0).contains(&held), "hog holds 48 MiB: {top}");
+    let tasks = d.ok(&["top", "tasks"]);
+    assert!(tasks.lines().count() == 3, "a header and two tasks:\n{tasks}");
+    assert!(tasks.starts_with("TASK"), "{tasks}");
 }
 
 /// `promtool check metrics` (Prometheus's own linter) accepts the page.

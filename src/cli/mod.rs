@@ -18,6 +18,7 @@ mod serve;
 mod stop_task;
 mod sync;
 mod terminal;
+mod top;
 mod wait;
 
 use crate::api::client::ApiClient;
@@ -93,6 +94,8 @@ pub enum Command {
     Rollout(rollout::RolloutArgs),
     /// Service events, oldest first.
     Events(events::EventsArgs),
+    /// Current CPU, memory and network per service (or per task) against its reservation.
+    Top(top::TopArgs),
     /// Print a shell completion script (bash, zsh, fish, …).
     Completion(completion::CompletionArgs),
     /// Write man pages into a directory.
@@ -120,6 +123,7 @@ impl Cli {
             Command::Scale(args) => scale::run(&client, args).await?,
             Command::Rollout(args) => rollout::run(&client, args).await?,
             Command::Events(args) => events::run(&client, args).await?,
+            Command::Top(args) => top::run(&client, args).await?,
             Command::Completion(args) => completion::completion(&args),
             Command::Man(args) => completion::man(&args)?,
             Command::Version => return completion::version(&client).await,

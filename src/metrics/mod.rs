@@ -10,6 +10,7 @@
 //! - `health`: the daemon's own counters (reconciles, latency, engine errors, sampling cost).
 //! - `inventory`: what the store says exists (clusters, services, live tasks, reservations).
 //! - `insights`: Container Insights' metrics with ECS's names and dimensions (pure).
+//! - `top`: the lines of `ecsd top` (pure).
 //! - `exposition`: the Prometheus text format (pure); `view`: the readers' shared state and
 //!   `GET /metrics`.
 
@@ -22,6 +23,7 @@ pub mod insights;
 pub mod inventory;
 pub mod rates;
 pub mod source;
+pub mod top;
 pub mod view;
 
 pub use cgroup::CgroupReader;

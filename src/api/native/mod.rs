@@ -7,6 +7,9 @@ mod load_balancing;
 mod services;
 mod task_definitions;
 mod tasks;
+mod top;
+
+pub use top::router as top_router;
 
 use super::ApiState;
 use super::shapes::{ArnScope, Health, Items};
