@@ -1,5 +1,6 @@
 //! Container Insights on a real engine: a CPU-burning task shows about a core, an idle one
-//! about none, a task holding a known amount of memory shows it; the page passes
+//! about none, a task holding a known amount of memory shows it, one that talks sends
+//! bytes; the page passes
 //! `promtool check metrics`, and a real Prometheus scrapes it and answers a PromQL query.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Burns one core until stopped.
 const BURN: &str = "trap 'exit 0' TERM; while :; do :; done";
+/// Sends a TCP SYN to its gateway's discard port a few times a second: network bytes go out.
+const TALK: &str = "gw=$(ip route | awk '/default/ {print $3}'); trap 'exit 0' TERM; while true; do nc -w 1 $gw 9 </dev/null; sleep 0.2; done";
 /// Holds 48 MiB in tmpfs (anonymous memory the working set counts), then idles.
 const HOG: &str = "dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; trap 'exit 0' TERM; while true; do sleep 1; done";
 
@@ -77,9 +80,13 @@ fn wait_for(what: &str, secs: u64, d: &Daemon, mut cond: impl FnMut() -> Option<
     );
 }
 
-fn busy_and_memory_hogging_tasks_show_up(engine: Engine) {
+fn busy_hogging_and_talking_tasks_show_up(engine: Engine) {
     let d = metrics_daemon(engine);
-    let path = manifest(&d, "svc.yaml", &services(&[("burn", BURN), ("hog", HOG)]));
+    let path = manifest(
+        &d,
+        "svc.yaml",
+        &services(&[("burn", BURN), ("hog", HOG), ("talk", TALK)]),
+    );
     d.apply(&path);
     let addr = metrics_addr(&d);
     let cpu = |svc: &str, page: &str| {
@@ -97,13 +104,25 @@ fn busy_and_memory_hogging_tasks_show_up(engine: Engine) {
     const MIB: f64 = 1024.0 * 1024.0;
     // The burner is about one core (1024 units): at least half of one on a busy 2-core
     // machine, never much more than one; the hog holds 48 MiB and is idle once it has.
-    let page = wait_for("burn uses a core and hog holds its memory", 90, &d, || {
-        let page = get(&addr, "/metrics")?;
-        let burning = cpu("burn", &page)? > 512.0;
-        let holding = memory("hog", &page)? > 40.0 * MIB;
-        let idle = cpu("hog", &page)? < 100.0;
-        (burning && holding && idle).then_some(page)
-    });
+    let sent = |svc: &str, page: &str| {
+        series(
+            page,
+            &format!("ecsd_service_network_tx_bytes_per_second{{cluster=\"default\",service=\"{svc}\"}}"),
+        )
+    };
+    let page = wait_for(
+        "burn uses a core, hog holds its memory, talk sends",
+        90,
+        &d,
+        || {
+            let page = get(&addr, "/metrics")?;
+            let burning = cpu("burn", &page)? > 512.0;
+            let holding = memory("hog", &page)? > 40.0 * MIB;
+            let idle = cpu("hog", &page)? < 100.0;
+            let sending = sent("talk", &page)? > 0.0;
+            (burning && holding && idle && sending).then_some(page)
+        },
+    );
     let burn = cpu("burn", &page).unwrap();
     assert!(
         burn < 1300.0,
@@ -136,7 +155,7 @@ fn top_shows_the_same(d: &Daemon) {
     let held = line("hog")["memoryBytes"].as_f64().unwrap() / (1024.0 * 1024.0);
     assert!((40.0..80.0).contains(&held), "hog holds 48 MiB: {top}");
     let tasks = d.ok(&["top", "tasks"]);
-    assert!(tasks.lines().count() == 3, "a header and two tasks:\n{tasks}");
+    assert!(tasks.lines().count() == 4, "a header and three tasks:\n{tasks}");
     assert!(tasks.starts_with("TASK"), "{tasks}");
 }
 
@@ -160,13 +179,13 @@ fn promtool_accepts(page: &str) {
 }
 
 #[test]
-fn docker_busy_and_memory_hogging_tasks_show_up() {
-    busy_and_memory_hogging_tasks_show_up(Engine::Docker);
+fn docker_busy_hogging_and_talking_tasks_show_up() {
+    busy_hogging_and_talking_tasks_show_up(Engine::Docker);
 }
 
 #[test]
-fn podman_busy_and_memory_hogging_tasks_show_up() {
-    busy_and_memory_hogging_tasks_show_up(Engine::Podman);
+fn podman_busy_hogging_and_talking_tasks_show_up() {
+    busy_hogging_and_talking_tasks_show_up(Engine::Podman);
 }
 
 /// A Prometheus server, stopped (and its data removed with the temp dir) on drop.

@@ -154,3 +154,54 @@ fn live_tasks(catalog: &Catalog) -> Result<Vec<(TaskInventory, String)>, Metrics
     }
     Ok(live)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClusterSetting, ClusterSettingName};
+    use crate::store::{MemoryStore, TaskRecord, TaskStatus};
+    use std::sync::Arc;
+
+    fn insights(value: InsightsLevel) -> Vec<ClusterSetting> {
+        vec![ClusterSetting {
+            name: ClusterSettingName::ContainerInsights,
+            value,
+        }]
+    }
+
+    #[test]
+    fn each_cluster_takes_its_own_container_insights_setting_over_the_account_default() {
+        let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+        catalog
+            .apply_cluster(
+                "prod",
+                Default::default(),
+                Some(&insights(InsightsLevel::Enabled)),
+            )
+            .unwrap();
+        catalog.apply_cluster("dev", Default::default(), None).unwrap();
+        let mut task = TaskRecord::standalone("t1", "web:1");
+        task.cluster = "prod".into();
+        catalog.create_task(&task).unwrap();
+        let mut gone = TaskRecord::standalone("t2", "web:1");
+        gone.cluster = "prod".into();
+        catalog.create_task(&gone).unwrap();
+        let stopped = TaskStatus {
+            last_status: TaskState::Stopped,
+            ..Default::default()
+        };
+        catalog.put_task_status("t2", &stopped).unwrap();
+
+        let clusters = inventory(&catalog).unwrap();
+        let by_name = |n: &str| clusters.iter().find(|c| c.name == n).unwrap();
+        assert!(by_name("prod").task_level);
+        assert!(!by_name("dev").task_level);
+        assert!(
+            !by_name(DEFAULT_CLUSTER).task_level,
+            "the implicit default cluster is listed"
+        );
+        let ids: Vec<&str> = by_name("prod").tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, vec!["t1"], "a stopped task is not live");
+        assert_eq!(by_name("prod").tasks[0].family, "web");
+    }
+}
