@@ -4,7 +4,9 @@
 use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
-use crate::metrics::{self, CgroupReader, DaemonHealth, EngineUsage, MetricsView, UsageHistory, collector};
+use crate::metrics::{
+    self, CgroupReader, DaemonHealth, EngineUsage, InstrumentedRuntime, MetricsView, UsageHistory, collector,
+};
 use crate::runtime::{DockerRuntime, RuntimeError};
 use crate::store::integrity::{self, Integrity};
 use crate::store::{Catalog, SledStore, StateRecovery, StoreError};
@@ -102,7 +104,7 @@ pub async fn run(
     let health = Arc::new(DaemonHealth::default());
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
-        runtime: Arc::new(runtime),
+        runtime: Arc::new(InstrumentedRuntime::new(Arc::new(runtime), health.clone())),
         owner,
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),

@@ -72,7 +72,7 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Res
     result
 }
 
-/// Counts a reconcile by kind and outcome, and the engine call that failed it, if any.
+/// Counts a reconcile by kind and outcome (engine calls are counted by the engine's wrapper).
 fn record_health(
     health: &crate::metrics::DaemonHealth,
     kind: &'static str,
@@ -82,11 +82,7 @@ fn record_health(
     use crate::metrics::Outcome;
     let outcome = match result {
         Ok(_) => Outcome::Ok,
-        Err(ControllerError::Runtime(e)) => {
-            health.record_engine_error(e.operation());
-            Outcome::Error
-        }
-        Err(ControllerError::Store(_)) => Outcome::Error,
+        Err(_) => Outcome::Error,
     };
     health.record_reconcile(kind, outcome, elapsed);
 }

@@ -101,25 +101,22 @@ fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) 
             sample(out, "ecsd_reconciles_total", &labels, n as f64);
         }
     }
-    let latency = health.latency();
-    if !latency.is_empty() {
-        let name = "ecsd_reconcile_duration_seconds";
-        header(out, name, "histogram", "Time one reconcile took, by kind");
-        for (kind, h) in &latency {
-            histogram(out, name, &[("kind", kind)], h);
-        }
-    }
+    let latency = (
+        "ecsd_reconcile_duration_seconds",
+        "Time one reconcile took, by kind",
+    );
+    histogram_family(out, latency, "kind", &health.latency());
+    let calls = (
+        "ecsd_engine_request_duration_seconds",
+        "Time one engine call took, by operation",
+    );
+    histogram_family(out, calls, "op", &health.engine_calls());
     let errors = health.engine_errors();
     if !errors.is_empty() {
         let name = "ecsd_engine_errors_total";
-        header(
-            out,
-            name,
-            "counter",
-            "Failed engine calls seen by reconciles, by operation",
-        );
+        header(out, name, "counter", "Failed engine calls, by operation");
         for (op, n) in &errors {
-            sample(out, name, &[("op", op.as_str())], *n as f64);
+            sample(out, name, &[("op", op)], *n as f64);
         }
     }
     let gauge_rows = [
@@ -164,6 +161,22 @@ fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) 
         "Metrics samples that failed",
     );
     sample(out, "ecsd_metrics_sample_errors_total", &[], failed as f64);
+}
+
+/// A histogram family with one label, nothing when it has no series yet.
+fn histogram_family(
+    out: &mut String,
+    (name, help): (&str, &str),
+    label: &str,
+    series: &BTreeMap<&'static str, Histogram>,
+) {
+    if series.is_empty() {
+        return;
+    }
+    header(out, name, "histogram", help);
+    for (value, h) in series {
+        histogram(out, name, &[(label, value)], h);
+    }
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -253,7 +266,7 @@ mod tests {
         let health = DaemonHealth::default();
         health.record_reconcile("task", Outcome::Ok, Duration::from_millis(3));
         health.record_reconcile("task", Outcome::Error, Duration::from_millis(70));
-        health.record_engine_error("start");
+        health.record_engine_call("start", Duration::from_millis(2), true);
         let gauges = DaemonGauges {
             queue_depth: 4,
             ..Default::default()
@@ -265,6 +278,7 @@ mod tests {
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"+Inf\"} 2\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_count{kind=\"task\"} 2\n"));
         assert!(text.contains("ecsd_engine_errors_total{op=\"start\"} 1\n"));
+        assert!(text.contains("ecsd_engine_request_duration_seconds_count{op=\"start\"} 1\n"));
         assert!(text.contains("ecsd_queue_depth 4\n"));
     }
 

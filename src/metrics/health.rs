@@ -1,5 +1,5 @@
 //! The daemon's own health counters: reconciles by kind and result with a latency histogram,
-//! engine call errors by operation, and the collector's sampling cost. Plain atomics behind a
+//! engine call latency and errors by operation, and the collector's sampling cost. Plain atomics behind a
 //! lock-free read path would be overkill at these rates; a mutex per family is enough.
 
 use std::collections::BTreeMap;
@@ -67,7 +67,8 @@ impl Outcome {
 pub struct DaemonHealth {
     reconciles: Mutex<BTreeMap<(&'static str, Outcome), u64>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
-    engine_errors: Mutex<BTreeMap<String, u64>>,
+    engine_calls: Mutex<BTreeMap<&'static str, Histogram>>,
+    engine_errors: Mutex<BTreeMap<&'static str, u64>>,
     sampling: Mutex<Histogram>,
     sample_errors: Mutex<u64>,
 }
@@ -83,9 +84,12 @@ impl DaemonHealth {
         lock(&self.latency).entry(kind).or_default().observe(elapsed);
     }
 
-    /// Counts one failed engine call of operation `op`.
-    pub fn record_engine_error(&self, op: &str) {
-        *lock(&self.engine_errors).entry(op.to_string()).or_insert(0) += 1;
+    /// Counts one engine call of operation `op` that took `elapsed`, and whether it failed.
+    pub fn record_engine_call(&self, op: &'static str, elapsed: Duration, failed: bool) {
+        lock(&self.engine_calls).entry(op).or_default().observe(elapsed);
+        if failed {
+            *lock(&self.engine_errors).entry(op).or_insert(0) += 1;
+        }
     }
 
     /// Counts one metrics sample that took `elapsed`, or failed.
@@ -106,8 +110,13 @@ impl DaemonHealth {
         lock(&self.latency).clone()
     }
 
-    /// Engine call errors by operation.
-    pub fn engine_errors(&self) -> BTreeMap<String, u64> {
+    /// Engine call latency by operation.
+    pub fn engine_calls(&self) -> BTreeMap<&'static str, Histogram> {
+        lock(&self.engine_calls).clone()
+    }
+
+    /// Failed engine calls by operation.
+    pub fn engine_errors(&self) -> BTreeMap<&'static str, u64> {
         lock(&self.engine_errors).clone()
     }
 

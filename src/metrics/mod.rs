@@ -7,7 +7,8 @@
 //! - `history`: per-container ring of samples; a container that stops is forgotten.
 //! - `collector`: the sampling loop (`ecsd serve --metrics-interval`).
 //! - `rates`: pure arithmetic from two samples to cores and byte rates, rolled up by task.
-//! - `health`: the daemon's own counters (reconciles, latency, engine errors, sampling cost).
+//! - `health`: the daemon's own counters (reconciles, latency, engine calls, sampling cost);
+//!   `instrumented`: the engine wrapped to time every call.
 //! - `inventory`: what the store says exists (clusters, services, live tasks, reservations).
 //! - `insights`: Container Insights' metrics with ECS's names and dimensions (pure).
 //! - `top`: the lines of `ecsd top` (pure).
@@ -20,6 +21,7 @@ pub mod exposition;
 pub mod health;
 pub mod history;
 pub mod insights;
+pub mod instrumented;
 pub mod inventory;
 pub mod rates;
 pub mod source;
@@ -29,6 +31,7 @@ pub mod view;
 pub use cgroup::CgroupReader;
 pub use health::{DaemonHealth, Outcome};
 pub use history::{Sample, Series, UsageHistory};
+pub use instrumented::InstrumentedRuntime;
 pub use rates::{TaskUtilization, Utilization};
 pub use source::{ContainerRef, ContainerUsage, EngineUsage, UsageSource, engine_is_local};
 pub use view::MetricsView;

@@ -66,20 +66,6 @@ pub enum RuntimeError {
     },
 }
 
-impl RuntimeError {
-    /// The engine operation that failed, for metrics (`unreachable` when the engine did not
-    /// answer at all).
-    pub fn operation(&self) -> &'static str {
-        match self {
-            RuntimeError::Unreachable { .. } => "unreachable",
-            RuntimeError::NameConflict { .. } => "create",
-            RuntimeError::ImageNotFound { .. } => "pull",
-            RuntimeError::NotFound { .. } => "inspect",
-            RuntimeError::Engine { op, .. } => op,
-        }
-    }
-}
-
 /// Engine identity, as negotiated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineInfo {
