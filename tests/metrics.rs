@@ -157,6 +157,12 @@ fn top_shows_the_same(d: &Daemon) {
     let tasks = d.ok(&["top", "tasks"]);
     assert!(tasks.lines().count() == 4, "a header and three tasks:\n{tasks}");
     assert!(tasks.starts_with("TASK"), "{tasks}");
+    let described = d.ok(&["describe", "service", "hog"]);
+    let line = described.lines().find(|l| l.starts_with("Utilization:"));
+    assert!(
+        line.is_some_and(|l| l.contains(" CPU, ") && l.contains("MiB memory")),
+        "describe shows the service's use:\n{described}"
+    );
 }
 
 /// `promtool check metrics` (Prometheus's own linter) accepts the page.

@@ -85,6 +85,27 @@ fn row(r: &UsageRow, kind: TopKind) -> Vec<String> {
         .collect()
 }
 
+/// A service's current use for `describe service`, e.g. `0.75 CPU (75% of 1024 units),
+/// 48.0MiB memory (38% of 128.0MiB)`.
+pub(super) async fn utilization(client: &ApiClient, cluster: &str, service: &str) -> anyhow::Result<String> {
+    let reply: Items<UsageRow> = client
+        .get(&format!("/v1/top?by=services&cluster={cluster}"))
+        .await?;
+    let Some(r) = reply.items.iter().find(|r| r.service.as_deref() == Some(service)) else {
+        return Ok("-".into());
+    };
+    let of = |percent: Option<f64>, reserved: String| {
+        percent.map_or_else(String::new, |p| format!(" ({p:.0}% of {reserved})"))
+    };
+    Ok(format!(
+        "{:.2} CPU{}, {} memory{}",
+        r.cpu_cores,
+        of(r.cpu_percent, format!("{} units", r.cpu_reserved_units)),
+        bytes(r.memory_bytes as f64),
+        of(r.memory_percent, bytes(r.memory_reserved_bytes as f64)),
+    ))
+}
+
 /// Bytes in binary units (`512B`, `1.5KiB`, `48.0MiB`).
 fn bytes(n: f64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
