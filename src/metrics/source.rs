@@ -100,7 +100,8 @@ impl EngineUsage {
             let pid = match &self.cgroups {
                 Some(_) => match self.runtime.inspect(&c.id).await {
                     Ok(info) => info.and_then(|i| i.pid),
-                    Err(_) => None,
+                    // Not remembered: the next sample inspects it again.
+                    Err(_) => continue,
                 },
                 None => None,
             };
