@@ -1,7 +1,8 @@
 //! `cargo bench --bench ecsd`: how fast ecsd converges and reacts, and what it costs, measured
 //! against the engine itself (and Docker Swarm) in the same run; and its load balancer
 //! against HAProxy and direct requests (`lb`); and the placement engine's decisions for
-//! 10,000 tasks over 100 fake instances (`placement`).
+//! 10,000 tasks over 100 fake instances (`placement`); and what Container Insights costs
+//! with 100 tasks (`metrics`).
 //!
 //! Starts the real daemon binary in temp dirs against the local Docker engine, drives it with
 //! its CLI and API, runs the direct-engine baselines through bollard, prints a table and the
@@ -30,6 +31,8 @@ mod haproxy;
 mod lb;
 #[path = "ecsd/manifests.rs"]
 mod manifests;
+#[path = "ecsd/metrics.rs"]
+mod metrics;
 #[path = "ecsd/options.rs"]
 mod options;
 #[path = "ecsd/peer.rs"]
@@ -168,6 +171,7 @@ async fn run_scenario(
         Scenario::Peer => peer::run(bench, out).await,
         Scenario::Lb => lb::run(bench, out).await,
         Scenario::Placement => placement::run(bench, out),
+        Scenario::Metrics => metrics::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,
     }
 }
 

@@ -4,6 +4,9 @@
 use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
+use crate::metrics::{
+    self, CgroupReader, DaemonHealth, EngineUsage, InstrumentedRuntime, MetricsView, UsageHistory, collector,
+};
 use crate::runtime::{DockerRuntime, RuntimeError};
 use crate::store::integrity::{self, Integrity};
 use crate::store::{Catalog, SledStore, StateRecovery, StoreError};
@@ -18,6 +21,10 @@ use tracing::{error, info, warn};
 /// (`HOST:PORT` and a newline), so that `--listen 127.0.0.1:0` can be found; written once
 /// bound, removed on a clean shutdown.
 pub const ECS_ENDPOINT_FILE: &str = "ecs-endpoint.addr";
+
+/// The file in the state directory naming the address the Prometheus endpoint
+/// (`--metrics-listen`) is bound to, like [`ECS_ENDPOINT_FILE`].
+pub const METRICS_ENDPOINT_FILE: &str = "metrics-endpoint.addr";
 
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +47,14 @@ pub enum AppError {
     #[error("ecs endpoint {addr}: {message}")]
     Listen {
         /// `--listen` address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        message: String,
+    },
+    /// The Prometheus endpoint could not listen on its address.
+    #[error("metrics endpoint {addr}: {message}")]
+    MetricsListen {
+        /// `--metrics-listen` address.
         addr: std::net::SocketAddr,
         /// Why.
         message: String,
@@ -72,17 +87,24 @@ pub async fn run(
     let engine = runtime.endpoint().to_string();
     info!(owner = %owner, engine = %runtime.endpoint(), state = %config.state_dir.display(), "starting ecsd");
     let endpoint_file = config.state_dir.join(ECS_ENDPOINT_FILE);
+    let metrics_file = config.state_dir.join(METRICS_ENDPOINT_FILE);
     // A file left by a daemon that died must not name a port this one never bound.
     remove_if_present(&endpoint_file).map_err(state_err)?;
+    remove_if_present(&metrics_file).map_err(state_err)?;
     let ecs_listener = match config.listen {
         Some(addr) => Some(bind_ecs(addr, &config).await?),
         None => None,
     };
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(bind_metrics(addr, &metrics_file).await?),
+        None => None,
+    };
     let listener = bind_socket(&config.socket)?;
     let lb = crate::lb::LoadBalancers::new();
+    let health = Arc::new(DaemonHealth::default());
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
-        runtime: Arc::new(runtime),
+        runtime: Arc::new(InstrumentedRuntime::new(Arc::new(runtime), health.clone())),
         owner,
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),
@@ -90,6 +112,7 @@ pub async fn run(
         lb: lb.clone(),
         drains: Default::default(),
         news: Default::default(),
+        health: health.clone(),
         clock: Clock::new(),
     });
     if let Some(recovery) = &recovery {
@@ -103,6 +126,34 @@ pub async fn run(
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let history = Arc::new(UsageHistory::new(collector::history_capacity(
+        config.metrics_interval,
+    )));
+    let cgroups = metrics::engine_is_local(&engine).then(CgroupReader::default);
+    let source = Arc::new(EngineUsage::new(ctx.runtime.clone(), ctx.owner.clone(), cgroups));
+    let sampler = tokio::spawn(collector::run(
+        source,
+        history.clone(),
+        health.clone(),
+        config.metrics_interval,
+        wait(stop_rx.clone()),
+    ));
+    let view = Arc::new(MetricsView {
+        catalog: catalog.clone(),
+        history: history.clone(),
+        health: health.clone(),
+        queue: ctx.queue.clone(),
+        store_dir: config.state_dir.join("db"),
+    });
+    let metrics_server = metrics_listener.map(|tcp| {
+        let stop = wait(stop_rx.clone());
+        let router = metrics::view::router(view.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
+                error!(error = %e, "metrics endpoint failed");
+            }
+        })
+    });
     let controllers = tokio::spawn(controller::run(ctx, wait(stop_rx.clone())));
     let mut watchers = Vec::new();
     for dir in &config.watch {
@@ -127,17 +178,23 @@ pub async fn run(
             }
         })
     });
-    let app = api::router(catalog, config.ecs_scope.clone(), engine, lb.clone());
+    let app = api::router(catalog, config.ecs_scope.clone(), engine, lb.clone()).merge(api::top_router(view));
     info!(socket = %config.socket.display(), "api listening");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(wait(stop_rx))
         .await;
     let _ = controllers.await;
-    for w in watchers.into_iter().chain(ecs_server) {
+    for w in watchers
+        .into_iter()
+        .chain(ecs_server)
+        .chain(metrics_server)
+        .chain([sampler])
+    {
         let _ = w.await;
     }
     let _ = std::fs::remove_file(&config.socket);
     let _ = std::fs::remove_file(&endpoint_file);
+    let _ = std::fs::remove_file(&metrics_file);
     served.map_err(|e| AppError::Socket {
         path: config.socket.display().to_string(),
         message: e.to_string(),
@@ -244,17 +301,9 @@ fn check_listen(config: &Config) -> Result<(), AppError> {
 /// address, which differs from `addr` when its port is 0, on a log line and in
 /// [`ECS_ENDPOINT_FILE`].
 async fn bind_ecs(addr: std::net::SocketAddr, config: &Config) -> Result<tokio::net::TcpListener, AppError> {
-    let listen_err = |e: std::io::Error| AppError::Listen {
-        addr,
-        message: e.to_string(),
-    };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen_err)?;
-    let bound = listener.local_addr().map_err(listen_err)?;
     let file = config.state_dir.join(ECS_ENDPOINT_FILE);
-    write_atomically(&file, &format!("{bound}\n")).map_err(|source| AppError::StateDir {
-        path: file.display().to_string(),
-        source,
-    })?;
+    let listen_err = |message| AppError::Listen { addr, message };
+    let (listener, bound) = bind_published(addr, &file, listen_err).await?;
     info!(
         addr = %bound,
         region = %config.ecs_scope.region,
@@ -263,6 +312,35 @@ async fn bind_ecs(addr: std::net::SocketAddr, config: &Config) -> Result<tokio::
         "ecs endpoint listening"
     );
     Ok(listener)
+}
+
+/// Binds the Prometheus endpoint (any address: it is read-only) and publishes the bound
+/// address on a log line and in `file` ([`METRICS_ENDPOINT_FILE`]).
+async fn bind_metrics(addr: std::net::SocketAddr, file: &Path) -> Result<tokio::net::TcpListener, AppError> {
+    let listen_err = |message| AppError::MetricsListen { addr, message };
+    let (listener, bound) = bind_published(addr, file, listen_err).await?;
+    if !bound.ip().is_loopback() {
+        warn!(addr = %bound, "metrics endpoint listens beyond loopback: anyone who reaches it reads service names and resource use (read-only)");
+    }
+    info!(addr = %bound, "metrics endpoint listening (GET /metrics)");
+    Ok(listener)
+}
+
+/// Binds `addr` and writes the bound address (`HOST:PORT` and a newline) to `file`.
+async fn bind_published(
+    addr: std::net::SocketAddr,
+    file: &Path,
+    listen_err: impl Fn(String) -> AppError,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), AppError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| listen_err(e.to_string()))?;
+    let bound = listener.local_addr().map_err(|e| listen_err(e.to_string()))?;
+    write_atomically(file, &format!("{bound}\n")).map_err(|source| AppError::StateDir {
+        path: file.display().to_string(),
+        source,
+    })?;
+    Ok((listener, bound))
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader

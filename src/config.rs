@@ -29,7 +29,15 @@ pub struct Config {
     /// The key pair every ECS request must be signed with; `None` accepts any signature, and
     /// only on a loopback address.
     pub ecs_credentials: Option<Credentials>,
+    /// How often the metrics collector samples every running container.
+    pub metrics_interval: Duration,
+    /// TCP address of the Prometheus endpoint (`GET /metrics`), if it is served.
+    pub metrics_listen: Option<SocketAddr>,
 }
+
+/// Default of `--metrics-interval`: ECS Container Insights' own period is a minute, its
+/// agent samples every 20 s; 15 s is Prometheus's default scrape interval.
+pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(15);
 
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -67,76 +75,107 @@ pub enum ConfigError {
 /// The range one duration flag of `ecsd serve` accepts.
 struct DurationFlag {
     flag: &'static str,
-    value: fn(&ControllerSettings) -> Duration,
     min: Duration,
     max: Duration,
     why: &'static str,
 }
 
+/// Reads one duration out of the controller settings.
+type SettingReader = fn(&ControllerSettings) -> Duration;
+
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
-/// Every duration flag of `ecsd serve`. Zero is allowed only where it means something (kill
-/// at once, forget at once, healthy at once); the maxima keep every deadline arithmetic far
-/// from overflow.
-const DURATION_FLAGS: [DurationFlag; 6] = [
-    DurationFlag {
-        flag: "--stop-timeout",
-        value: |s| s.stop_timeout,
-        min: Duration::ZERO,
-        max: HOUR,
-        why: "",
-    },
-    DurationFlag {
-        flag: "--resync-interval",
-        value: |s| s.resync_interval,
-        min: Duration::from_secs(1),
-        max: DAY,
-        why: "; a shorter interval only burns CPU (engine events trigger reconciles at once)",
-    },
-    DurationFlag {
-        flag: "--task-retention",
-        value: |s| s.task_retention,
-        min: Duration::ZERO,
-        max: Duration::from_secs(30 * 24 * 3600),
-        why: "",
-    },
-    DurationFlag {
-        flag: "--min-healthy-time",
-        value: |s| s.min_healthy_time,
-        min: Duration::ZERO,
-        max: HOUR,
-        why: "",
-    },
-    DurationFlag {
-        flag: "--task-healthy-deadline",
-        value: |s| s.task_healthy_deadline,
-        min: Duration::from_secs(1),
-        max: DAY,
-        why: "; a zero deadline would fail every task",
-    },
-    DurationFlag {
-        flag: "--progress-deadline",
-        value: |s| s.progress_deadline,
-        min: Duration::from_secs(1),
-        max: Duration::from_secs(7 * 24 * 3600),
-        why: "; a zero deadline would fail every deployment",
-    },
+/// Every duration flag of `ecsd serve` that sets a controller setting, with its reader. Zero
+/// is allowed only where it means something (kill at once, forget at once, healthy at once);
+/// the maxima keep every deadline arithmetic far from overflow.
+const DURATION_FLAGS: [(SettingReader, DurationFlag); 6] = [
+    (
+        |s| s.stop_timeout,
+        DurationFlag {
+            flag: "--stop-timeout",
+            min: Duration::ZERO,
+            max: HOUR,
+            why: "",
+        },
+    ),
+    (
+        |s| s.resync_interval,
+        DurationFlag {
+            flag: "--resync-interval",
+            min: Duration::from_secs(1),
+            max: DAY,
+            why: "; a shorter interval only burns CPU (engine events trigger reconciles at once)",
+        },
+    ),
+    (
+        |s| s.task_retention,
+        DurationFlag {
+            flag: "--task-retention",
+            min: Duration::ZERO,
+            max: Duration::from_secs(30 * 24 * 3600),
+            why: "",
+        },
+    ),
+    (
+        |s| s.min_healthy_time,
+        DurationFlag {
+            flag: "--min-healthy-time",
+            min: Duration::ZERO,
+            max: HOUR,
+            why: "",
+        },
+    ),
+    (
+        |s| s.task_healthy_deadline,
+        DurationFlag {
+            flag: "--task-healthy-deadline",
+            min: Duration::from_secs(1),
+            max: DAY,
+            why: "; a zero deadline would fail every task",
+        },
+    ),
+    (
+        |s| s.progress_deadline,
+        DurationFlag {
+            flag: "--progress-deadline",
+            min: Duration::from_secs(1),
+            max: Duration::from_secs(7 * 24 * 3600),
+            why: "; a zero deadline would fail every deployment",
+        },
+    ),
 ];
+
+/// `--metrics-interval`, which is not a controller setting.
+const METRICS_INTERVAL_FLAG: DurationFlag = DurationFlag {
+    flag: "--metrics-interval",
+    min: Duration::from_secs(1),
+    max: HOUR,
+    why: "; sampling more often only burns CPU (CPU rates need whole seconds between samples)",
+};
 
 /// Checks every duration of `settings` against the range of its `ecsd serve` flag.
 pub fn check_durations(settings: &ControllerSettings) -> Result<(), ConfigError> {
-    for f in &DURATION_FLAGS {
-        let value = (f.value)(settings);
-        if value < f.min || value > f.max {
-            return Err(ConfigError::DurationOutOfRange {
-                flag: f.flag,
-                value: humantime::format_duration(value).to_string(),
-                min: humantime::format_duration(f.min).to_string(),
-                max: humantime::format_duration(f.max).to_string(),
-                why: f.why,
-            });
-        }
+    for (value, f) in &DURATION_FLAGS {
+        check_range(f, value(settings))?;
+    }
+    Ok(())
+}
+
+/// Checks `--metrics-interval` against its range.
+pub fn check_metrics_interval(value: Duration) -> Result<(), ConfigError> {
+    check_range(&METRICS_INTERVAL_FLAG, value)
+}
+
+fn check_range(f: &DurationFlag, value: Duration) -> Result<(), ConfigError> {
+    if value < f.min || value > f.max {
+        return Err(ConfigError::DurationOutOfRange {
+            flag: f.flag,
+            value: humantime::format_duration(value).to_string(),
+            min: humantime::format_duration(f.min).to_string(),
+            max: humantime::format_duration(f.max).to_string(),
+            why: f.why,
+        });
     }
     Ok(())
 }
@@ -292,6 +331,19 @@ mod tests {
         assert!(err(Some("AKID"), Some(&empty), Some("s")).contains("not both"));
         assert!(err(Some("AKID"), Some(&empty), None).contains("empty"));
         assert!(err(Some("AKID"), Some(&missing), None).contains("missing"));
+    }
+
+    #[test]
+    fn the_metrics_interval_is_a_second_to_an_hour() {
+        assert!(check_metrics_interval(DEFAULT_METRICS_INTERVAL).is_ok());
+        let err = check_metrics_interval(Duration::from_millis(500))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--metrics-interval 500ms: expected 1s to 1h"),
+            "{err}"
+        );
+        assert!(check_metrics_interval(Duration::from_secs(7200)).is_err());
     }
 
     #[test]

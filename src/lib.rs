@@ -34,6 +34,9 @@
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
 //! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
 //!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
+//! - `metrics/`: Container Insights on one machine: the collector samples every running
+//!   container (cgroups, else the engine's one-shot stats) into a bounded in-memory history;
+//!   pure rates and roll-ups; the daemon's own health counters.
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `clock`: the one time source (wall-clock milliseconds that follow tokio's clock).
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.
@@ -49,6 +52,7 @@ pub mod controller;
 #[cfg(test)]
 mod fuzz;
 pub mod lb;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod placement;

@@ -79,6 +79,20 @@ impl BenchDaemon {
         labels::filter(labels::OWNER, &self.owner)
     }
 
+    /// The daemon id (the value of its `ecsd.owner` label).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Where the Prometheus endpoint of a daemon started with `--metrics-listen HOST:0` is
+    /// bound, as the daemon reports it in its state dir.
+    pub fn metrics_endpoint(&self) -> anyhow::Result<SocketAddr> {
+        let file = self.state_dir().join(ecsd::app::METRICS_ENDPOINT_FILE);
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let addr = text.trim().parse();
+        addr.with_context(|| format!("{}: not HOST:PORT: {text:?}", file.display()))
+    }
+
     /// Process id of the running daemon.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

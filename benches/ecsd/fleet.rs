@@ -39,6 +39,9 @@ impl Fleet {
             // A port of the system's choosing, read back with `BenchDaemon::ecs_endpoint`.
             "--listen".into(),
             "127.0.0.1:0".into(),
+            // The metrics scenario scrapes it (the collector runs either way).
+            "--metrics-listen".into(),
+            "127.0.0.1:0".into(),
         ];
         let daemon = BenchDaemon::start(ServeOptions {
             flags,

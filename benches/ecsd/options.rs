@@ -25,11 +25,13 @@ pub enum Scenario {
     Lb,
     /// Placement decisions for 10,000 tasks over 100 fake container instances.
     Placement,
+    /// One metrics sample of the fleet (cgroups, and one-shot stats), and a scrape.
+    Metrics,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::ScaleUp,
         Scenario::Rolling,
         Scenario::Reaction,
@@ -38,6 +40,7 @@ impl Scenario {
         Scenario::Footprint,
         Scenario::Adoption,
         Scenario::Api,
+        Scenario::Metrics,
         Scenario::Placement,
         Scenario::Lb,
         Scenario::Peer,
@@ -55,6 +58,7 @@ impl Scenario {
             Scenario::Peer => "peer",
             Scenario::Lb => "lb",
             Scenario::Placement => "placement",
+            Scenario::Metrics => "metrics",
         }
     }
 
@@ -91,7 +95,7 @@ pub const USAGE: &str =
   --smoke        tiny sizes, no swarm: n=3, trials=1, 5 s idle window, 5-task fleet, 50-task store,
                  1 s wrk runs with 4 connections, 1,000 placements over 10 instances
   --only S       run only these scenarios: scale-up, rolling-deploy, reaction, adoption, footprint, api,
-                 placement, lb, peer";
+                 metrics, placement, lb, peer";
 
 impl BenchOptions {
     /// Parses the arguments after `--` (cargo's own `--bench` is ignored).

@@ -31,7 +31,7 @@ struct Target {
     bound: Bound,
 }
 
-const TARGETS: [Target; 17] = [
+const TARGETS: [Target; 19] = [
     Target::at_most(
         "scale-up: ecsd/direct ratio (median) <= 1.15",
         Scenario::ScaleUp,
@@ -154,6 +154,20 @@ const TARGETS: [Target; 17] = [
         "decide",
         Stat::Max,
         1.0,
+    ),
+    Target::at_most(
+        "metrics: one sample of 100 containers, CPU share of one core at 15 s (median) <= 1 %",
+        Scenario::Metrics,
+        "sample_share",
+        Stat::Median,
+        1.0,
+    ),
+    Target::at_most(
+        "metrics: GET /metrics with 100 tasks, p99 <= 20 ms",
+        Scenario::Metrics,
+        "scrape",
+        Stat::P99,
+        20.0,
     ),
     Target::at_most(
         "placement: peak RSS while deciding <= 200 MiB",

@@ -8,7 +8,7 @@ pub mod ecs;
 mod native;
 pub mod shapes;
 
-pub use native::router;
+pub use native::{router, top_router};
 pub use shapes::ArnScope;
 
 /// What every handler of both doors shares.

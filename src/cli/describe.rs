@@ -97,6 +97,10 @@ async fn service(client: &ApiClient, s: &Service) -> anyhow::Result<()> {
         ),
     );
     field("Age", age(s.created_at));
+    field(
+        "Utilization",
+        super::top::utilization(client, &cluster, &s.service_name).await?,
+    );
     let balancers: Vec<String> = s
         .load_balancers
         .iter()

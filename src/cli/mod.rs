@@ -19,6 +19,7 @@ mod serve;
 mod stop_task;
 mod sync;
 mod terminal;
+mod top;
 mod wait;
 
 use crate::api::client::ApiClient;
@@ -67,7 +68,7 @@ pub fn log_colours(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>)
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create or update objects from manifest files, directories or stdin (`-f -`).
     Apply(apply::ApplyArgs),
     /// Show what `apply` would change, field by field, and what a prune would remove.
@@ -96,6 +97,8 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Fire a scheduled task now, or enable or disable it.
     Schedule(schedule::ScheduleArgs),
+    /// Current CPU, memory and network per service (or per task) against its reservation.
+    Top(top::TopArgs),
     /// Print a shell completion script (bash, zsh, fish, …).
     Completion(completion::CompletionArgs),
     /// Write man pages into a directory.
@@ -109,7 +112,7 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<i32> {
         let client = ApiClient::new(&self.socket);
         match self.command {
-            Command::Serve(args) => serve::run(args, self.socket).await?,
+            Command::Serve(args) => serve::run(*args, self.socket).await?,
             Command::Apply(args) => apply::run(&client, args).await?,
             Command::Diff(args) => return diff::run(&client, args).await,
             Command::Sync(args) => return sync::run(&client, args).await,
@@ -124,6 +127,7 @@ impl Cli {
             Command::Rollout(args) => rollout::run(&client, args).await?,
             Command::Events(args) => events::run(&client, args).await?,
             Command::Schedule(args) => schedule::run(&client, args).await?,
+            Command::Top(args) => top::run(&client, args).await?,
             Command::Completion(args) => completion::completion(&args),
             Command::Man(args) => completion::man(&args)?,
             Command::Version => return completion::version(&client).await,

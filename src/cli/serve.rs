@@ -77,6 +77,14 @@ pub struct ServeArgs {
     /// A deployment without progress for this long fails (and rolls back if its breaker says so).
     #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
     progress_deadline: Duration,
+    /// How often the metrics collector samples every running container (CPU, memory,
+    /// network, block I/O); an hour of samples is kept in memory.
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration)]
+    metrics_interval: Duration,
+    /// Serve Prometheus metrics (`GET /metrics`, read-only, no credentials) on this address;
+    /// one that is not loopback exposes service names and resource use to the network.
+    #[arg(long, value_name = "HOST:PORT", value_parser = config::parse_listen)]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -96,6 +104,7 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
         ..Default::default()
     };
     config::check_durations(&settings)?;
+    config::check_metrics_interval(args.metrics_interval)?;
     let config = Config {
         state_dir: args.state_dir,
         socket,
@@ -114,6 +123,8 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
             ..Default::default()
         },
         watch: args.watch,
+        metrics_interval: args.metrics_interval,
+        metrics_listen: args.metrics_listen,
     };
     app::run(config, shutdown_signal()).await?;
     Ok(())

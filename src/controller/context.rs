@@ -122,4 +122,6 @@ pub struct Context {
     pub drains: super::task::targets::Drains,
     /// Target state changes waiting to become service events.
     pub news: super::task::targets::TargetNews,
+    /// The daemon's own counters: every reconcile's kind, outcome and latency.
+    pub health: Arc<crate::metrics::DaemonHealth>,
 }

@@ -53,6 +53,7 @@ pub enum ControllerError {
 /// Reconciles one key inside its tracing span.
 pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Result<Action, ControllerError> {
     let span = info_span!("reconcile", kind = key.kind(), key = %key, reason = reason.as_str());
+    let started = tokio::time::Instant::now();
     let result = match &key {
         ObjectKey::Service { cluster, name } => {
             reconcile_service(&ctx, cluster, name)
@@ -81,7 +82,23 @@ pub async fn reconcile(ctx: Arc<Context>, key: ObjectKey, reason: Reason) -> Res
         Ok(Action::RequeueAfter(after)) => debug!(outcome = "requeue", after = ?after, "reconciled"),
         Err(e) => warn!(error = %e, "reconcile failed; will retry"),
     });
+    record_health(&ctx.health, key.kind(), &result, started.elapsed());
     result
+}
+
+/// Counts a reconcile by kind and outcome (engine calls are counted by the engine's wrapper).
+fn record_health(
+    health: &crate::metrics::DaemonHealth,
+    kind: &'static str,
+    result: &Result<Action, ControllerError>,
+    elapsed: std::time::Duration,
+) {
+    use crate::metrics::Outcome;
+    let outcome = match result {
+        Ok(_) => Outcome::Ok,
+        Err(_) => Outcome::Error,
+    };
+    health.record_reconcile(kind, outcome, elapsed);
 }
 
 /// Runs every controller loop until `shutdown` resolves, then gives in-flight reconciles a

@@ -46,6 +46,7 @@ pub struct FakeRuntime {
     logs: Mutex<BTreeMap<String, Vec<String>>>,
     volumes: Mutex<Vec<String>>,
     networks: Mutex<Vec<String>>,
+    usage: Mutex<BTreeMap<String, ResourceUsage>>,
     events: broadcast::Sender<EngineEvent>,
     next_id: AtomicU64,
     clock: crate::clock::Clock,
@@ -64,6 +65,7 @@ impl Default for FakeRuntime {
             logs: Mutex::default(),
             volumes: Mutex::default(),
             networks: Mutex::default(),
+            usage: Mutex::default(),
             events: broadcast::channel(1024).0,
             next_id: AtomicU64::new(1),
             clock: crate::clock::Clock::new(),
@@ -158,6 +160,11 @@ impl FakeRuntime {
             .entry(id.to_string())
             .or_default()
             .push(line.to_string());
+    }
+
+    /// Sets the counters `stats` reports for a container (zero until set).
+    pub fn set_usage(&self, id: &str, usage: ResourceUsage) {
+        lock(&self.usage).insert(id.to_string(), usage);
     }
 
     /// The process in container `id` exits with `code` (as if it crashed or finished).
@@ -262,6 +269,7 @@ impl ContainerRuntime for FakeRuntime {
                 health_log: Vec::new(),
                 started_at: None,
                 finished_at: None,
+                pid: None,
             },
         );
         Ok(id)
@@ -414,6 +422,13 @@ impl ContainerRuntime for FakeRuntime {
         lock(&self.networks).retain(|n| n != name);
         self.record(FakeCall::RemoveNetwork(name.to_string()));
         Ok(())
+    }
+
+    async fn stats(&self, id: &str) -> Result<Option<ResourceUsage>, RuntimeError> {
+        let running = lock(&self.containers)
+            .get(id)
+            .is_some_and(|c| c.state == ContainerState::Running);
+        Ok(running.then(|| lock(&self.usage).get(id).copied().unwrap_or_default()))
     }
 
     fn events(&self, _label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {

@@ -7,6 +7,7 @@ mod docker;
 #[cfg(any(test, feature = "test-support"))]
 mod fake;
 pub mod labels;
+mod usage;
 
 pub use container_spec::{
     ContainerSpec, DeviceSpec, HealthSpec, LogSpec, MountSpec, Namespaces, NetworkAttachment, NetworkSpec,
@@ -17,6 +18,7 @@ pub use container_spec::{
 pub use docker::{DockerRuntime, ExecSession};
 #[cfg(any(test, feature = "test-support"))]
 pub use fake::{FakeCall, FakeRuntime};
+pub use usage::ResourceUsage;
 
 use crate::model::NetworkBinding;
 use async_trait::async_trait;
@@ -156,6 +158,9 @@ pub struct ContainerInfo {
     pub started_at: Option<u64>,
     /// When the process last exited (ms since epoch; inspect only).
     pub finished_at: Option<u64>,
+    /// The main process's pid in the engine host's pid namespace, while it runs (inspect
+    /// only): where the metrics collector finds the container's cgroups and network.
+    pub pid: Option<u32>,
 }
 
 impl ContainerInfo {
@@ -212,4 +217,7 @@ pub trait ContainerRuntime: Send + Sync {
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError>;
     /// Removes a network; missing is not an error.
     async fn remove_network(&self, name: &str) -> Result<(), RuntimeError>;
+    /// One snapshot of a running container's resource counters from the engine (one-shot:
+    /// answers at once, without the engine's second sample); None when it does not exist.
+    async fn stats(&self, id: &str) -> Result<Option<ResourceUsage>, RuntimeError>;
 }

@@ -8,6 +8,9 @@ mod scheduled_tasks;
 mod services;
 mod task_definitions;
 mod tasks;
+mod top;
+
+pub use top::router as top_router;
 
 use super::ApiState;
 use super::shapes::{ArnScope, Health, Items};

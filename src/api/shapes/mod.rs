@@ -14,6 +14,7 @@ mod service;
 mod sync;
 mod task;
 mod task_definition;
+mod usage;
 
 pub use crate::model::KeyValuePair;
 pub use cluster::{CapacityProviderStrategyItem, Cluster, cluster};
@@ -33,6 +34,7 @@ pub use task::{Container, NetworkBindingShape, Task, desired_status, task, task_
 pub use task_definition::{
     ContainerDefinitionShape, TaskDefinition, TaskDefinitionPlacementConstraint, task_definition,
 };
+pub use usage::UsageRow;
 
 use serde::{Deserialize, Serialize};
 

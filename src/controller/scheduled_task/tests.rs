@@ -18,6 +18,7 @@ fn context(catalog: &Catalog) -> Context {
         drains: Default::default(),
         news: Default::default(),
         clock: crate::clock::Clock::new(),
+        health: Default::default(),
     }
 }
 

@@ -142,6 +142,7 @@ mod tests {
             health_log: Vec::new(),
             started_at: None,
             finished_at: None,
+            pid: None,
         }
     }
 

@@ -151,6 +151,7 @@ mod tests {
             health_log: Vec::new(),
             started_at: Some(started_at),
             finished_at: None,
+            pid: None,
         }
     }
 

@@ -210,6 +210,7 @@ fn just_created(id: String, def: &ContainerDefinition) -> ContainerInfo {
         health_log: Vec::new(),
         started_at: None,
         finished_at: None,
+        pid: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
         lb: crate::lb::LoadBalancers::new(),
         drains: Default::default(),
         news: Default::default(),
+        health: Default::default(),
         clock: Clock::new(),
     })
 }

@@ -65,6 +65,7 @@ pub(super) fn from_summary(c: ContainerSummary) -> ContainerInfo {
         health_log: Vec::new(),
         started_at: None,
         finished_at: None,
+        pid: None,
     }
 }
 
@@ -110,6 +111,12 @@ pub(super) fn from_inspect(c: ContainerInspectResponse) -> ContainerInfo {
         }),
         started_at: epoch_millis(st.started_at.as_deref()),
         finished_at: epoch_millis(st.finished_at.as_deref()),
+        // The engine reports 0 for a container that does not run.
+        pid: st
+            .pid
+            .filter(|_| state == ContainerState::Running)
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0),
     }
 }
 

@@ -1,0 +1,289 @@
+//! The Prometheus text exposition format (version 0.0.4), written by hand: a few gauge,
+//! counter and histogram families need no dependency. Built at scrape time from a snapshot,
+//! so a task that stopped has no series at the next scrape. Pure.
+
+use super::health::{DaemonHealth, Histogram};
+use super::insights::{Level, Metric, MetricName};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Content type of the text format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The daemon's own figures at scrape time, beside its counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DaemonGauges {
+    /// Keys waiting in the work queue.
+    pub queue_depth: usize,
+    /// Keys being reconciled.
+    pub queue_in_flight: usize,
+    /// Bytes the state database takes on disk.
+    pub store_bytes: u64,
+    /// Containers the collector sampled last time.
+    pub sampled_containers: usize,
+}
+
+/// The Prometheus name of a Container Insights metric, without the level, and the factor from
+/// ECS's unit to the exported one (base units: bytes, not MiB).
+pub fn prometheus_name(name: MetricName) -> (&'static str, f64) {
+    use MetricName::*;
+    match name {
+        CpuUtilized => ("cpu_utilized_units", 1.0),
+        CpuReserved => ("cpu_reserved_units", 1.0),
+        MemoryUtilized => ("memory_utilized_bytes", 1024.0 * 1024.0),
+        MemoryReserved => ("memory_reserved_bytes", 1024.0 * 1024.0),
+        NetworkRxBytes => ("network_rx_bytes_per_second", 1.0),
+        NetworkTxBytes => ("network_tx_bytes_per_second", 1.0),
+        StorageReadBytes => ("storage_read_bytes_per_second", 1.0),
+        StorageWriteBytes => ("storage_write_bytes_per_second", 1.0),
+        RunningTaskCount => ("running_tasks", 1.0),
+        PendingTaskCount => ("pending_tasks", 1.0),
+        DesiredTaskCount => ("desired_tasks", 1.0),
+        DeploymentCount => ("deployments", 1.0),
+        TaskCount => ("tasks", 1.0),
+        ServiceCount => ("services", 1.0),
+        ContainerInstanceCount => ("container_instances", 1.0),
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Cluster => "cluster",
+        Level::Service => "service",
+        Level::Task => "task",
+    }
+}
+
+/// The whole `/metrics` page.
+pub fn render(metrics: &[Metric], health: &DaemonHealth, gauges: DaemonGauges) -> String {
+    let mut out = String::new();
+    render_insights(&mut out, metrics);
+    render_health(&mut out, health, gauges);
+    out
+}
+
+fn render_insights(out: &mut String, metrics: &[Metric]) {
+    let mut families: BTreeMap<(Level, MetricName), Vec<&Metric>> = BTreeMap::new();
+    for m in metrics {
+        families.entry((m.level, m.name)).or_default().push(m);
+    }
+    for ((level, name), points) in families {
+        let (suffix, scale) = prometheus_name(name);
+        let family = format!("ecsd_{}_{suffix}", level_name(level));
+        let help = format!(
+            "Container Insights {name:?} ({} level; ECS unit {})",
+            level_name(level),
+            name.unit()
+        );
+        header(out, &family, "gauge", &help);
+        for p in points {
+            let d = &p.dimensions;
+            let mut labels = vec![("cluster", d.cluster_name.as_str())];
+            labels.extend(d.service_name.as_deref().map(|s| ("service", s)));
+            labels.extend(d.task_definition_family.as_deref().map(|f| ("family", f)));
+            labels.extend(d.task_id.as_deref().map(|t| ("task_id", t)));
+            sample(out, &family, &labels, p.value * scale);
+        }
+    }
+}
+
+fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) {
+    let reconciles = health.reconciles();
+    if !reconciles.is_empty() {
+        header(
+            out,
+            "ecsd_reconciles_total",
+            "counter",
+            "Reconciles by kind and result",
+        );
+        for ((kind, outcome), n) in reconciles {
+            let labels = [("kind", kind), ("result", outcome.as_str())];
+            sample(out, "ecsd_reconciles_total", &labels, n as f64);
+        }
+    }
+    let latency = (
+        "ecsd_reconcile_duration_seconds",
+        "Time one reconcile took, by kind",
+    );
+    histogram_family(out, latency, "kind", &health.latency());
+    let calls = (
+        "ecsd_engine_request_duration_seconds",
+        "Time one engine call took, by operation",
+    );
+    histogram_family(out, calls, "op", &health.engine_calls());
+    let errors = health.engine_errors();
+    if !errors.is_empty() {
+        let name = "ecsd_engine_errors_total";
+        header(out, name, "counter", "Failed engine calls, by operation");
+        for (op, n) in &errors {
+            sample(out, name, &[("op", op)], *n as f64);
+        }
+    }
+    let gauge_rows = [
+        (
+            "ecsd_queue_depth",
+            "Keys waiting in the work queue",
+            gauges.queue_depth as f64,
+        ),
+        (
+            "ecsd_queue_in_flight",
+            "Keys being reconciled now",
+            gauges.queue_in_flight as f64,
+        ),
+        (
+            "ecsd_store_size_bytes",
+            "Bytes the state database takes on disk",
+            gauges.store_bytes as f64,
+        ),
+        (
+            "ecsd_metrics_containers",
+            "Containers in the last metrics sample",
+            gauges.sampled_containers as f64,
+        ),
+    ];
+    for (name, help, value) in gauge_rows {
+        header(out, name, "gauge", help);
+        sample(out, name, &[], value);
+    }
+    let (sampling, failed) = health.sampling();
+    let name = "ecsd_metrics_sample_duration_seconds";
+    header(
+        out,
+        name,
+        "histogram",
+        "Time one metrics sample of every running container took",
+    );
+    histogram(out, name, &[], &sampling);
+    header(
+        out,
+        "ecsd_metrics_sample_errors_total",
+        "counter",
+        "Metrics samples that failed",
+    );
+    sample(out, "ecsd_metrics_sample_errors_total", &[], failed as f64);
+}
+
+/// A histogram family with one label, nothing when it has no series yet.
+fn histogram_family(
+    out: &mut String,
+    (name, help): (&str, &str),
+    label: &str,
+    series: &BTreeMap<&'static str, Histogram>,
+) {
+    if series.is_empty() {
+        return;
+    }
+    header(out, name, "histogram", help);
+    for (value, h) in series {
+        histogram(out, name, &[(label, value)], h);
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn histogram(out: &mut String, name: &str, labels: &[(&str, &str)], h: &Histogram) {
+    let bucket = format!("{name}_bucket");
+    for (bound, n) in h.cumulative() {
+        let le = bound.to_string();
+        let mut with_le = labels.to_vec();
+        with_le.push(("le", &le));
+        sample(out, &bucket, &with_le, n as f64);
+    }
+    let mut inf = labels.to_vec();
+    inf.push(("le", "+Inf"));
+    sample(out, &bucket, &inf, h.count as f64);
+    sample(out, &format!("{name}_sum"), labels, h.sum);
+    sample(out, &format!("{name}_count"), labels, h.count as f64);
+}
+
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{k}=\"{}\"", escape(v));
+        }
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
+
+/// A label value with `\`, `"` and newlines escaped, as the text format requires.
+pub fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::health::Outcome;
+    use crate::metrics::insights::Dimensions;
+    use std::time::Duration;
+
+    fn point(level: Level, name: MetricName, service: Option<&str>, value: f64) -> Metric {
+        Metric {
+            name,
+            level,
+            dimensions: Dimensions {
+                cluster_name: "prod".into(),
+                service_name: service.map(str::to_string),
+                ..Default::default()
+            },
+            value,
+        }
+    }
+
+    #[test]
+    fn each_family_has_one_header_and_its_points_in_base_units() {
+        let metrics = [
+            point(Level::Service, MetricName::MemoryUtilized, Some("web"), 2.0),
+            point(Level::Service, MetricName::MemoryUtilized, Some("api"), 1.0),
+            point(Level::Cluster, MetricName::CpuUtilized, None, 1024.0),
+        ];
+        let text = render(&metrics, &DaemonHealth::default(), DaemonGauges::default());
+        assert_eq!(
+            text.matches("# TYPE ecsd_service_memory_utilized_bytes gauge")
+                .count(),
+            1
+        );
+        assert!(
+            text.contains("ecsd_service_memory_utilized_bytes{cluster=\"prod\",service=\"web\"} 2097152\n")
+        );
+        assert!(text.contains("ecsd_cluster_cpu_utilized_units{cluster=\"prod\"} 1024\n"));
+    }
+
+    #[test]
+    fn reconciles_render_as_counters_and_a_cumulative_histogram() {
+        let health = DaemonHealth::default();
+        health.record_reconcile("task", Outcome::Ok, Duration::from_millis(3));
+        health.record_reconcile("task", Outcome::Error, Duration::from_millis(70));
+        health.record_engine_call("start", Duration::from_millis(2), true);
+        let gauges = DaemonGauges {
+            queue_depth: 4,
+            ..Default::default()
+        };
+        let text = render(&[], &health, gauges);
+        assert!(text.contains("ecsd_reconciles_total{kind=\"task\",result=\"error\"} 1\n"));
+        assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.005\"} 1\n"));
+        assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.1\"} 2\n"));
+        assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"+Inf\"} 2\n"));
+        assert!(text.contains("ecsd_reconcile_duration_seconds_count{kind=\"task\"} 2\n"));
+        assert!(text.contains("ecsd_engine_errors_total{op=\"start\"} 1\n"));
+        assert!(text.contains("ecsd_engine_request_duration_seconds_count{op=\"start\"} 1\n"));
+        assert!(text.contains("ecsd_queue_depth 4\n"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

@@ -1,0 +1,158 @@
+//! The daemon's own health counters: reconciles by kind and result with a latency histogram,
+//! engine call latency and errors by operation, and the collector's sampling cost. Plain atomics behind a
+//! lock-free read path would be overkill at these rates; a mutex per family is enough.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the latency histograms' buckets; `+Inf` is implied.
+pub const LATENCY_BUCKETS: [f64; 11] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0];
+
+/// A cumulative latency histogram in the Prometheus sense.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// Observations at or below each bound of [`LATENCY_BUCKETS`] (not cumulative).
+    pub buckets: [u64; LATENCY_BUCKETS.len()],
+    /// All observations.
+    pub count: u64,
+    /// Sum of all observations (seconds).
+    pub sum: f64,
+}
+
+impl Histogram {
+    /// Counts one observation.
+    pub fn observe(&mut self, value: Duration) {
+        let secs = value.as_secs_f64();
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|b| secs <= *b) {
+            self.buckets[i] += 1;
+        }
+        self.count += 1;
+        self.sum += secs;
+    }
+
+    /// Cumulative counts per bound (what `_bucket{le=…}` reports).
+    pub fn cumulative(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        LATENCY_BUCKETS
+            .iter()
+            .zip(self.buckets.iter())
+            .scan(0, |acc, (bound, n)| {
+                *acc += n;
+                Some((*bound, *acc))
+            })
+    }
+}
+
+/// Whether a reconcile succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Converged or asked to look again later.
+    Ok,
+    /// Failed (retried with backoff).
+    Error,
+}
+
+impl Outcome {
+    /// Label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// Counters the daemon keeps about itself, read at scrape time.
+#[derive(Debug, Default)]
+pub struct DaemonHealth {
+    reconciles: Mutex<BTreeMap<(&'static str, Outcome), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    engine_calls: Mutex<BTreeMap<&'static str, Histogram>>,
+    engine_errors: Mutex<BTreeMap<&'static str, u64>>,
+    sampling: Mutex<Histogram>,
+    sample_errors: Mutex<u64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl DaemonHealth {
+    /// Counts one reconcile of `kind` that took `elapsed`.
+    pub fn record_reconcile(&self, kind: &'static str, outcome: Outcome, elapsed: Duration) {
+        *lock(&self.reconciles).entry((kind, outcome)).or_insert(0) += 1;
+        lock(&self.latency).entry(kind).or_default().observe(elapsed);
+    }
+
+    /// Counts one engine call of operation `op` that took `elapsed`, and whether it failed.
+    pub fn record_engine_call(&self, op: &'static str, elapsed: Duration, failed: bool) {
+        lock(&self.engine_calls).entry(op).or_default().observe(elapsed);
+        if failed {
+            *lock(&self.engine_errors).entry(op).or_insert(0) += 1;
+        }
+    }
+
+    /// Counts one metrics sample that took `elapsed`, or failed.
+    pub fn record_sample(&self, elapsed: Duration, ok: bool) {
+        lock(&self.sampling).observe(elapsed);
+        if !ok {
+            *lock(&self.sample_errors) += 1;
+        }
+    }
+
+    /// Reconciles so far by (kind, outcome).
+    pub fn reconciles(&self) -> BTreeMap<(&'static str, Outcome), u64> {
+        lock(&self.reconciles).clone()
+    }
+
+    /// Reconcile latency by kind.
+    pub fn latency(&self) -> BTreeMap<&'static str, Histogram> {
+        lock(&self.latency).clone()
+    }
+
+    /// Engine call latency by operation.
+    pub fn engine_calls(&self) -> BTreeMap<&'static str, Histogram> {
+        lock(&self.engine_calls).clone()
+    }
+
+    /// Failed engine calls by operation.
+    pub fn engine_errors(&self) -> BTreeMap<&'static str, u64> {
+        lock(&self.engine_errors).clone()
+    }
+
+    /// Duration of the collector's samples, and how many failed.
+    pub fn sampling(&self) -> (Histogram, u64) {
+        (lock(&self.sampling).clone(), *lock(&self.sample_errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_is_cumulative_per_bound() {
+        let mut h = Histogram::default();
+        h.observe(Duration::from_micros(500));
+        h.observe(Duration::from_millis(20));
+        h.observe(Duration::from_secs(60));
+        let cumulative: Vec<(f64, u64)> = h.cumulative().collect();
+        assert_eq!(cumulative[0], (0.001, 1));
+        assert_eq!(cumulative[3], (0.025, 2));
+        assert_eq!(cumulative.last(), Some(&(30.0, 2)));
+        assert_eq!(h.count, 3);
+        assert!((h.sum - 60.0205).abs() < 1e-9);
+    }
+
+    #[test]
+    fn reconciles_are_counted_by_kind_and_outcome() {
+        let health = DaemonHealth::default();
+        health.record_reconcile("task", Outcome::Ok, Duration::from_millis(1));
+        health.record_reconcile("task", Outcome::Ok, Duration::from_millis(1));
+        health.record_reconcile("service", Outcome::Error, Duration::from_millis(1));
+        let counts = health.reconciles();
+        assert_eq!(counts[&("task", Outcome::Ok)], 2);
+        assert_eq!(counts[&("service", Outcome::Error)], 1);
+        assert_eq!(health.latency()["task"].count, 2);
+    }
+}
