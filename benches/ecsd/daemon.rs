@@ -259,6 +259,7 @@ impl Drop for BenchDaemon {
         self.kill_hard();
         if !self.owner.is_empty() {
             remove_labelled_containers(&self.owner_label());
+            remove_labelled_networks(&self.owner_label());
         }
     }
 }
@@ -294,6 +295,30 @@ pub fn remove_labelled_containers(label: &str) {
     if !ids.is_empty() {
         let _ = Command::new("docker")
             .args(["rm", "-f"])
+            .args(&ids)
+            .env("DOCKER_HOST", ENGINE)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Removes every network carrying `label` (`key=value`): the cluster networks a daemon made
+/// for service discovery outlive its containers. Synchronous, for drop.
+pub fn remove_labelled_networks(label: &str) {
+    let filter = format!("label={label}");
+    let listed = Command::new("docker")
+        .args(["network", "ls", "-q", "--filter", &filter])
+        .env("DOCKER_HOST", ENGINE)
+        .output();
+    let Ok(listed) = listed else { return };
+    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if !ids.is_empty() {
+        let _ = Command::new("docker")
+            .args(["network", "rm"])
             .args(&ids)
             .env("DOCKER_HOST", ENGINE)
             .stdout(Stdio::null())
