@@ -282,33 +282,21 @@ pub fn path_str(path: &Path) -> anyhow::Result<&str> {
 /// Force-removes every container carrying `label` (`key=value`), synchronously: used on drop,
 /// where nothing async can run.
 pub fn remove_labelled_containers(label: &str) {
-    let filter = format!("label={label}");
-    let listed = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &filter])
-        .env("DOCKER_HOST", ENGINE)
-        .output();
-    let Ok(listed) = listed else { return };
-    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    if !ids.is_empty() {
-        let _ = Command::new("docker")
-            .args(["rm", "-f"])
-            .args(&ids)
-            .env("DOCKER_HOST", ENGINE)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
+    remove_labelled(&["ps", "-aq"], &["rm", "-f"], label);
 }
 
 /// Removes every network carrying `label` (`key=value`): the cluster networks a daemon made
 /// for service discovery outlive its containers. Synchronous, for drop.
 pub fn remove_labelled_networks(label: &str) {
+    remove_labelled(&["network", "ls", "-q"], &["network", "rm"], label);
+}
+
+/// Lists the engine objects `list` finds with `label`, then removes them with `remove`.
+fn remove_labelled(list: &[&str], remove: &[&str], label: &str) {
     let filter = format!("label={label}");
     let listed = Command::new("docker")
-        .args(["network", "ls", "-q", "--filter", &filter])
+        .args(list)
+        .args(["--filter", &filter])
         .env("DOCKER_HOST", ENGINE)
         .output();
     let Ok(listed) = listed else { return };
@@ -318,7 +306,7 @@ pub fn remove_labelled_networks(label: &str) {
         .collect();
     if !ids.is_empty() {
         let _ = Command::new("docker")
-            .args(["network", "rm"])
+            .args(remove)
             .args(&ids)
             .env("DOCKER_HOST", ENGINE)
             .stdout(Stdio::null())

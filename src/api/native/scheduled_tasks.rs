@@ -29,12 +29,7 @@ pub(super) async fn delete_scheduled_task(
     Path((cluster, name)): Path<(String, String)>,
     Query(force): Query<Force>,
 ) -> Reply<Deleted> {
-    guard(
-        &s,
-        &format!("ScheduledTask/{cluster}/{name}"),
-        &format!("scheduled task {cluster}/{name}"),
-        &force,
-    )?;
+    guard_schedule(&s, &cluster, &name, &force)?;
     ops::scheduled_tasks::delete(&s.catalog, &cluster, &name)?;
     Ok(Json(Deleted {
         deleted: format!("{cluster}/{name}"),
@@ -66,12 +61,22 @@ pub(super) async fn set_state(
             )));
         }
     };
-    guard(
-        &s,
-        &format!("ScheduledTask/{cluster}/{name}"),
-        &format!("scheduled task {cluster}/{name}"),
-        &force,
-    )?;
+    guard_schedule(&s, &cluster, &name, &force)?;
     ops::scheduled_tasks::set_state(&s.catalog, &cluster, &name, state)?;
     get_scheduled_task(State(s), Path((cluster, name))).await
+}
+
+/// Refuses a CLI change to a schedule a watched folder manages, unless forced.
+fn guard_schedule(
+    s: &crate::api::ApiState,
+    cluster: &str,
+    name: &str,
+    force: &Force,
+) -> Result<(), crate::api::ApiError> {
+    guard(
+        s,
+        &format!("ScheduledTask/{cluster}/{name}"),
+        &format!("scheduled task {cluster}/{name}"),
+        force,
+    )
 }
