@@ -49,6 +49,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod controller;
+pub mod fleet;
 #[cfg(test)]
 mod fuzz;
 pub mod lb;

@@ -340,6 +340,11 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
             catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?,
             None,
         ),
+        Manifest::ContainerInstance(d) => result(
+            m,
+            catalog.apply_declared_instance(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?,
+            None,
+        ),
     };
     applied.changes = changes;
     catalog.set_owner(&object_key(m), &doc.origin)?;
@@ -387,6 +392,9 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
         Manifest::ScheduledTask(d) => catalog
             .scheduled_task(m.cluster(), &d.metadata.name)?
             .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
+        Manifest::ContainerInstance(d) => catalog
+            .declared_instance(m.cluster(), &d.metadata.name)?
+            .map(|r| serde_json::json!({"metadata": {"labels": r.labels}, "spec": r.spec})),
     };
     let wanted = match m {
         Manifest::Cluster(d) => serde_json::json!({
@@ -406,6 +414,9 @@ fn preview(catalog: &Catalog, m: &Manifest) -> Result<ApplyResult, ApplyError> {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
         Manifest::ScheduledTask(d) => {
+            serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
+        }
+        Manifest::ContainerInstance(d) => {
             serde_json::json!({"metadata": {"labels": d.metadata.labels}, "spec": d.spec})
         }
     };

@@ -39,6 +39,7 @@ fn exists(catalog: &Catalog, key: &str) -> Result<bool, ApplyError> {
         ["TargetGroup", name] => catalog.target_group(name)?.is_some(),
         ["LoadBalancer", name] => catalog.load_balancer(name)?.is_some(),
         ["ScheduledTask", cluster, name] => catalog.scheduled_task(cluster, name)?.is_some(),
+        ["ContainerInstance", cluster, name] => catalog.declared_instance(cluster, name)?.is_some(),
         _ => false,
     })
 }
@@ -62,7 +63,8 @@ pub fn prune(
         Some("LoadBalancer") => 1,
         Some("TargetGroup") => 2,
         Some("TaskDefinition") => 3,
-        _ => 4,
+        Some("ContainerInstance") => 4,
+        _ => 5,
     };
     owned.sort_by_key(|(key, _)| rank(key));
     let mut results = Vec::new();
@@ -98,6 +100,13 @@ pub fn prune(
                     catalog.delete_scheduled_task(cluster, name)?;
                 }
                 (Kind::ScheduledTask, format!("{cluster}/{name}"))
+            }
+            ["ContainerInstance", cluster, name] => {
+                // An instance that still runs tasks drains first; a later sync removes it.
+                if !dry_run && !catalog.retire_declared_instance(cluster, name)? {
+                    continue;
+                }
+                (Kind::ContainerInstance, format!("{cluster}/{name}"))
             }
             ["LoadBalancer", name] => {
                 if !dry_run {

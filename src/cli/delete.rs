@@ -79,6 +79,12 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
                     .await?;
                 println!("scheduledtask/{name} deleted (runs already started keep running)");
             }
+            CliKind::ContainerInstance => {
+                let _: Deleted = client
+                    .delete(&format!("/v1/containerinstances/{cluster}/{name}{force}"))
+                    .await?;
+                println!("containerinstance/{name} deleted");
+            }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),
         }
     }
@@ -93,6 +99,7 @@ fn target(m: &Manifest) -> (CliKind, String, String) {
         Manifest::TargetGroup(_) => CliKind::TargetGroup,
         Manifest::LoadBalancer(_) => CliKind::LoadBalancer,
         Manifest::ScheduledTask(_) => CliKind::ScheduledTask,
+        Manifest::ContainerInstance(_) => CliKind::ContainerInstance,
     };
     (kind, m.cluster().to_string(), m.metadata().name.clone())
 }

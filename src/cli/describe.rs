@@ -32,7 +32,7 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
         CliKind::Task => task(&parse(&path, object)?),
         CliKind::TargetGroup => target_group(&parse(&path, object)?)?,
         CliKind::ScheduledTask => scheduled_task(&parse(&path, object)?),
-        CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
+        CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer | CliKind::ContainerInstance => {
             humanize_times(&mut object);
             print!("{}", serde_yaml_ng::to_string(&object)?)
         }

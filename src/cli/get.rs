@@ -58,6 +58,8 @@ pub fn object_path(kind: CliKind, name: Option<&str>, cluster: Option<&str>) -> 
         (CliKind::LoadBalancer, None) => "/v1/loadbalancers".into(),
         (CliKind::ScheduledTask, Some(n)) => format!("/v1/scheduledtasks/{cluster}/{n}"),
         (CliKind::ScheduledTask, None) => "/v1/scheduledtasks".into(),
+        (CliKind::ContainerInstance, Some(n)) => format!("/v1/containerinstances/{cluster}/{n}"),
+        (CliKind::ContainerInstance, None) => "/v1/containerinstances".into(),
     }
 }
 
@@ -129,6 +131,7 @@ async fn print_manifests(client: &ApiClient, kind: CliKind, listing: &Listing) -
         CliKind::TargetGroup => "TargetGroup",
         CliKind::LoadBalancer => "LoadBalancer",
         CliKind::ScheduledTask => "ScheduledTask",
+        CliKind::ContainerInstance => "ContainerInstance",
         CliKind::Task => anyhow::bail!(
             "tasks are not declared by manifests: use -o yaml, or get the service or task definition"
         ),
@@ -311,6 +314,7 @@ fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> an
         CliKind::TargetGroup => target_groups(&objects(path, reply, one)?),
         CliKind::LoadBalancer => load_balancers(&objects(path, reply, one)?),
         CliKind::ScheduledTask => scheduled_tasks(&objects(path, reply, one)?),
+        CliKind::ContainerInstance => anyhow::bail!("listing container instances is not supported yet"),
     };
     for (row, document) in listing.rows.iter_mut().zip(documents) {
         row.document = document;

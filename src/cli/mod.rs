@@ -153,6 +153,8 @@ pub enum CliKind {
     LoadBalancer,
     /// scheduledtasks, st
     ScheduledTask,
+    /// containerinstances, ci
+    ContainerInstance,
 }
 
 impl CliKind {
@@ -166,8 +168,11 @@ impl CliKind {
             "targetgroup" | "targetgroups" | "tg" | "tgs" => CliKind::TargetGroup,
             "loadbalancer" | "loadbalancers" | "lb" | "lbs" => CliKind::LoadBalancer,
             "scheduledtask" | "scheduledtasks" | "st" | "schedule" | "schedules" => CliKind::ScheduledTask,
+            "containerinstance" | "containerinstances" | "ci" | "instance" | "instances" => {
+                CliKind::ContainerInstance
+            }
             other => anyhow::bail!(
-                "unknown kind {other:?}{}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) loadbalancers (lb) or scheduledtasks (st)",
+                "unknown kind {other:?}{}: expected clusters, taskdefinitions (td), services (svc), tasks, targetgroups (tg) loadbalancers (lb), scheduledtasks (st) or containerinstances (ci)",
                 crate::model::closest(other, &KIND_WORDS)
                     .map(|k| format!(" (did you mean {k}?)"))
                     .unwrap_or_default()
@@ -185,6 +190,7 @@ impl CliKind {
             CliKind::TargetGroup => "targetgroup",
             CliKind::LoadBalancer => "loadbalancer",
             CliKind::ScheduledTask => "scheduledtask",
+            CliKind::ContainerInstance => "containerinstance",
         }
     }
 
@@ -198,6 +204,7 @@ impl CliKind {
             CliKind::TargetGroup => "target groups",
             CliKind::LoadBalancer => "load balancers",
             CliKind::ScheduledTask => "scheduled tasks",
+            CliKind::ContainerInstance => "container instances",
         }
     }
 }

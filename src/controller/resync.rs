@@ -142,6 +142,7 @@ fn adopt_orphan(
         created_at: ctx.clock.now_millis(),
         labels: Default::default(),
         launch: Default::default(),
+        container_instance: None,
     };
     info!(task = %task.id, "adopted a running container with no task record");
     // Not a fresh task: its containers exist, so the task reconciler must look before creating.

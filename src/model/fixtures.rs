@@ -148,6 +148,11 @@ impl Manifests {
         self.add(Kind::ScheduledTask, name, spec, Manifest::ScheduledTask)
     }
 
+    /// Adds a `ContainerInstance` `name` in the default cluster.
+    pub fn container_instance(self, name: &str, spec: crate::model::ContainerInstanceSpec) -> Self {
+        self.add(Kind::ContainerInstance, name, spec, Manifest::ContainerInstance)
+    }
+
     /// Sets labels (tags) on the document added last.
     pub fn labels(mut self, pairs: &[(&str, &str)]) -> Self {
         let labels = pairs
@@ -162,6 +167,7 @@ impl Manifests {
                 Manifest::TargetGroup(d) => d.metadata.labels = labels,
                 Manifest::LoadBalancer(d) => d.metadata.labels = labels,
                 Manifest::ScheduledTask(d) => d.metadata.labels = labels,
+                Manifest::ContainerInstance(d) => d.metadata.labels = labels,
             }
         }
         self
@@ -184,6 +190,7 @@ impl Manifests {
                 Manifest::TargetGroup(d) => to_yaml(d),
                 Manifest::LoadBalancer(d) => to_yaml(d),
                 Manifest::ScheduledTask(d) => to_yaml(d),
+                Manifest::ContainerInstance(d) => to_yaml(d),
             })
             .collect::<Vec<_>>()
             .join("---\n")

@@ -1,6 +1,7 @@
 //! The manifest envelope (`apiVersion`, `kind`, `metadata`, `spec`) and the typed `Manifest`.
 
 use super::cluster::{ClusterSpec, DEFAULT_CLUSTER};
+use super::container_instance::{ContainerInstanceSpec, validate_container_instance};
 use super::limits;
 use super::load_balancing::{
     LoadBalancerSpec, TargetGroupSpec, validate_load_balancer, validate_target_group,
@@ -50,6 +51,8 @@ pub struct Metadata {
 pub enum Kind {
     /// A cluster.
     Cluster,
+    /// An engine of a cluster (before what is placed on it).
+    ContainerInstance,
     /// A task definition family.
     TaskDefinition,
     /// An ELB target group (what a service's tasks register into).
@@ -64,8 +67,9 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order they are applied (clusters before what lives in them).
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Cluster,
+        Kind::ContainerInstance,
         Kind::TaskDefinition,
         Kind::TargetGroup,
         Kind::LoadBalancer,
@@ -82,6 +86,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Cluster => "Cluster",
+            Kind::ContainerInstance => "ContainerInstance",
             Kind::TaskDefinition => "TaskDefinition",
             Kind::Service => "Service",
             Kind::TargetGroup => "TargetGroup",
@@ -92,7 +97,10 @@ impl Kind {
 
     /// Whether objects of this kind live in a cluster (`metadata.cluster`).
     pub fn in_cluster(self) -> bool {
-        matches!(self, Kind::Service | Kind::ScheduledTask)
+        matches!(
+            self,
+            Kind::Service | Kind::ScheduledTask | Kind::ContainerInstance
+        )
     }
 }
 
@@ -117,6 +125,8 @@ pub enum Manifest {
     LoadBalancer(Document<LoadBalancerSpec>),
     /// A `ScheduledTask` document.
     ScheduledTask(Document<ScheduledTaskSpec>),
+    /// A `ContainerInstance` document.
+    ContainerInstance(Document<ContainerInstanceSpec>),
 }
 
 impl Manifest {
@@ -129,6 +139,7 @@ impl Manifest {
             Manifest::TargetGroup(_) => Kind::TargetGroup,
             Manifest::LoadBalancer(_) => Kind::LoadBalancer,
             Manifest::ScheduledTask(_) => Kind::ScheduledTask,
+            Manifest::ContainerInstance(_) => Kind::ContainerInstance,
         }
     }
 
@@ -141,6 +152,7 @@ impl Manifest {
             Manifest::TargetGroup(d) => &d.metadata,
             Manifest::LoadBalancer(d) => &d.metadata,
             Manifest::ScheduledTask(d) => &d.metadata,
+            Manifest::ContainerInstance(d) => &d.metadata,
         }
     }
 
@@ -154,6 +166,7 @@ impl Manifest {
             Manifest::TargetGroup(d) => serde_json::to_value(d),
             Manifest::LoadBalancer(d) => serde_json::to_value(d),
             Manifest::ScheduledTask(d) => serde_json::to_value(d),
+            Manifest::ContainerInstance(d) => serde_json::to_value(d),
         }
     }
 
@@ -180,7 +193,8 @@ impl Manifest {
             Manifest::Cluster(_)
             | Manifest::TargetGroup(_)
             | Manifest::LoadBalancer(_)
-            | Manifest::ScheduledTask(_) => {}
+            | Manifest::ScheduledTask(_)
+            | Manifest::ContainerInstance(_) => {}
             Manifest::TaskDefinition(d) => {
                 fold(
                     &mut d.spec.family,
@@ -215,6 +229,7 @@ impl Manifest {
             Manifest::TargetGroup(d) => &d.api_version,
             Manifest::LoadBalancer(d) => &d.api_version,
             Manifest::ScheduledTask(d) => &d.api_version,
+            Manifest::ContainerInstance(d) => &d.api_version,
         };
         if api_version != API_VERSION {
             errors.push(FieldError::new("apiVersion", format!("expected {API_VERSION:?}")));
@@ -245,6 +260,7 @@ impl Manifest {
             Manifest::TargetGroup(d) => validate_target_group(&d.spec),
             Manifest::LoadBalancer(d) => validate_load_balancer(&d.spec),
             Manifest::ScheduledTask(d) => validate_scheduled_task(&d.spec),
+            Manifest::ContainerInstance(d) => validate_container_instance(&d.spec),
         });
         errors
     }

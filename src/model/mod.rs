@@ -4,6 +4,7 @@
 //! reads manifest files and folders before parsing them.
 
 mod cluster;
+mod container_instance;
 mod duration;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
@@ -27,6 +28,10 @@ mod validation;
 pub use cluster::{
     ClusterSetting, ClusterSettingName, ClusterSpec, DEFAULT_CLUSTER, InsightsLevel, effective_settings,
     merge_settings,
+};
+pub use container_instance::{
+    AVAILABILITY_ZONE_ATTRIBUTE, ContainerInstanceSpec, EngineEndpoint, EngineTls, MAX_INSTANCE_ATTRIBUTES,
+    check_attribute, is_built_in_attribute, validate_container_instance,
 };
 pub use duration::Seconds;
 pub use launch::{

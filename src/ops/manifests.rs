@@ -66,6 +66,12 @@ pub fn of(catalog: &Catalog, kind: Kind, cluster: &str, name: &str) -> Result<Ma
                 .ok_or_else(|| OpsError::not_found(ObjectKind::LoadBalancer, name))?;
             Manifest::LoadBalancer(document(kind, name, None, lb.labels, lb.spec))
         }
+        Kind::ContainerInstance => {
+            let record = catalog
+                .declared_instance(cluster, name)?
+                .ok_or_else(|| OpsError::not_found(ObjectKind::ContainerInstance, name))?;
+            Manifest::ContainerInstance(document(kind, name, Some(cluster), record.labels, record.spec))
+        }
         Kind::ScheduledTask => {
             let schedule = super::scheduled_tasks::find(catalog, cluster, name)?;
             Manifest::ScheduledTask(document(

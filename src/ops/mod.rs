@@ -32,6 +32,8 @@ pub enum ObjectKind {
     LoadBalancer,
     /// A scheduled task.
     ScheduledTask,
+    /// A container instance.
+    ContainerInstance,
 }
 
 impl ObjectKind {
@@ -45,6 +47,7 @@ impl ObjectKind {
             ObjectKind::TargetGroup => "target group",
             ObjectKind::LoadBalancer => "load balancer",
             ObjectKind::ScheduledTask => "scheduled task",
+            ObjectKind::ContainerInstance => "container instance",
         }
     }
 }

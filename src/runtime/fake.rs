@@ -47,6 +47,8 @@ pub struct FakeRuntime {
     volumes: Mutex<Vec<String>>,
     networks: Mutex<Vec<String>>,
     usage: Mutex<BTreeMap<String, ResourceUsage>>,
+    /// Answers nothing while true (a partitioned or stopped engine).
+    down: std::sync::atomic::AtomicBool,
     events: broadcast::Sender<EngineEvent>,
     next_id: AtomicU64,
     clock: crate::clock::Clock,
@@ -66,6 +68,7 @@ impl Default for FakeRuntime {
             volumes: Mutex::default(),
             networks: Mutex::default(),
             usage: Mutex::default(),
+            down: Default::default(),
             events: broadcast::channel(1024).0,
             next_id: AtomicU64::new(1),
             clock: crate::clock::Clock::new(),
@@ -209,6 +212,21 @@ impl FakeRuntime {
         primary.chain(attached).find(|n| !networks.contains(n)).cloned()
     }
 
+    /// Makes the engine stop answering (`false`) or answer again (`true`).
+    pub fn set_reachable(&self, reachable: bool) {
+        self.down.store(!reachable, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn reachable(&self) -> Result<(), RuntimeError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(RuntimeError::Unreachable {
+                endpoint: "fake".into(),
+                message: "the fake engine is down".into(),
+            });
+        }
+        Ok(())
+    }
+
     fn not_found(id: &str) -> RuntimeError {
         RuntimeError::NotFound { id: id.to_string() }
     }
@@ -217,14 +235,19 @@ impl FakeRuntime {
 #[async_trait]
 impl ContainerRuntime for FakeRuntime {
     async fn info(&self) -> Result<EngineInfo, RuntimeError> {
+        self.reachable()?;
         Ok(EngineInfo {
             name: "fake".into(),
             version: "0".into(),
             api_version: "1.41".into(),
+            cpus: 4,
+            memory_bytes: 8 << 30,
+            architecture: "x86_64".into(),
         })
     }
 
     async fn create(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Create(spec.name.clone()));
         if lock(&self.missing_images).contains(&spec.image) {
             return Err(RuntimeError::ImageNotFound {
@@ -276,6 +299,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Start(id.to_string()));
         let labels = {
             let mut map = lock(&self.containers);
@@ -293,6 +317,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn stop(&self, id: &str, timeout: Duration) -> Result<(), RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Stop(id.to_string()));
         let running = lock(&self.containers)
             .get(id)
@@ -310,6 +335,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Remove(id.to_string()));
         if let Some(c) = lock(&self.containers).remove(id) {
             self.emit(id, "destroy", c.labels);
@@ -318,6 +344,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn inspect(&self, id_or_name: &str) -> Result<Option<ContainerInfo>, RuntimeError> {
+        self.reachable()?;
         Ok(lock(&self.containers)
             .values()
             .find(|c| c.id == id_or_name || c.name == id_or_name)
@@ -325,6 +352,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        self.reachable()?;
         Ok(self
             .containers()
             .into_iter()
@@ -342,10 +370,12 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError> {
+        self.reachable()?;
         Ok(!lock(&self.missing_images).iter().any(|m| m == image))
     }
 
     async fn pull(&self, image: &str) -> Result<(), RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Pull(image.to_string()));
         if self.image_exists(image).await? {
             Ok(())
@@ -357,6 +387,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn exec(&self, id: &str, cmd: &[String], _timeout: Duration) -> Result<ExecOutput, RuntimeError> {
+        self.reachable()?;
         self.record(FakeCall::Exec(id.to_string()));
         let running = lock(&self.containers)
             .get(id)
@@ -391,6 +422,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<bool, RuntimeError> {
+        self.reachable()?;
         let mut volumes = lock(&self.volumes);
         if volumes.contains(&spec.name) {
             return Ok(true);
@@ -404,12 +436,14 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
+        self.reachable()?;
         lock(&self.volumes).retain(|v| v != name);
         self.record(FakeCall::RemoveVolume(name.to_string()));
         Ok(())
     }
 
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
+        self.reachable()?;
         let mut networks = lock(&self.networks);
         if !networks.contains(&spec.name) {
             networks.push(spec.name.clone());
@@ -419,12 +453,14 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
+        self.reachable()?;
         lock(&self.networks).retain(|n| n != name);
         self.record(FakeCall::RemoveNetwork(name.to_string()));
         Ok(())
     }
 
     async fn stats(&self, id: &str) -> Result<Option<ResourceUsage>, RuntimeError> {
+        self.reachable()?;
         let running = lock(&self.containers)
             .get(id)
             .is_some_and(|c| c.state == ContainerState::Running);
@@ -432,6 +468,9 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     fn events(&self, _label: &str) -> BoxStream<'static, Result<EngineEvent, RuntimeError>> {
+        if let Err(e) = self.reachable() {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
         BroadcastStream::new(self.events.subscribe())
             .filter_map(|e| async move { e.ok().map(Ok) })
             .boxed()

@@ -76,6 +76,12 @@ pub struct EngineInfo {
     pub version: String,
     /// API version in use after negotiation.
     pub api_version: String,
+    /// Logical CPUs of the engine's host.
+    pub cpus: u64,
+    /// Memory of the engine's host, in bytes.
+    pub memory_bytes: u64,
+    /// CPU architecture as ECS names it (`x86_64`, `arm64`).
+    pub architecture: String,
 }
 
 /// Engine-level container state.

@@ -11,14 +11,15 @@ mod records;
 mod schedule_records;
 mod sled_store;
 
+pub use catalog::declared_instance_id;
 pub use catalog::{ApplyOutcome, Catalog, Change, LoadBalancerRecord, TargetGroupRecord};
 #[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryStore;
 pub use records::{
     ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
-    FileSync, FileSyncState, FolderSync, InstanceStatus, LoadBalancingRecord, Origin, RolloutState,
-    ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord, TaskDefinitionStatus,
-    TaskLaunch, TaskRecord, TaskStatus, Tombstone,
+    EngineFacts, FileSync, FileSyncState, FolderSync, InstanceRecord, InstanceStatus, LoadBalancingRecord,
+    Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord,
+    TaskDefinitionStatus, TaskLaunch, TaskRecord, TaskStatus, Tombstone,
 };
 pub use schedule_records::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord};
 pub use sled_store::SledStore;
@@ -103,11 +104,13 @@ pub enum Tree {
     ScheduledTasks,
     /// What each schedule has fired, keyed by `cluster/name`.
     ScheduleStatus,
+    /// Declared container instances (engines), keyed by `cluster/name`.
+    ContainerInstances,
 }
 
 impl Tree {
     /// Every tree.
-    pub const ALL: [Tree; 11] = [
+    pub const ALL: [Tree; 12] = [
         Tree::Meta,
         Tree::Clusters,
         Tree::TaskDefinitions,
@@ -119,6 +122,7 @@ impl Tree {
         Tree::LoadBalancers,
         Tree::ScheduledTasks,
         Tree::ScheduleStatus,
+        Tree::ContainerInstances,
     ];
 
     /// Name of the tree on disk.
@@ -135,6 +139,7 @@ impl Tree {
             Tree::LoadBalancers => "load_balancers",
             Tree::ScheduledTasks => "scheduled_tasks",
             Tree::ScheduleStatus => "schedule_status",
+            Tree::ContainerInstances => "container_instances",
         }
     }
 

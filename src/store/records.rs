@@ -69,6 +69,52 @@ pub struct ContainerInstanceRecord {
     pub version: u64,
 }
 
+/// A declared container instance: one more engine in a cluster (`kind: ContainerInstance`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    /// Cluster it belongs to.
+    pub cluster: String,
+    /// Its name (`metadata.name`).
+    pub name: String,
+    /// Its container instance id (32 hex, derived from cluster and name, so it stays the same
+    /// across a lost database).
+    pub id: String,
+    /// How to reach it and what it offers placement.
+    pub spec: crate::model::ContainerInstanceSpec,
+    /// Free-form labels (its ECS tags).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// When it was first declared (ms since epoch).
+    pub created_at: u64,
+}
+
+/// What the daemon last learned from an instance's engine (written when it changes).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngineFacts {
+    /// The engine answered its last ping (ECS `agentConnected`).
+    pub connected: bool,
+    /// When `connected` last changed (ms since epoch).
+    pub since: u64,
+    /// `docker` or `podman`.
+    #[serde(default)]
+    pub engine: String,
+    /// Engine version.
+    #[serde(default)]
+    pub version: String,
+    /// CPU units it offers (1024 per core).
+    #[serde(default)]
+    pub cpu: u64,
+    /// MiB of memory it offers.
+    #[serde(default)]
+    pub memory: u64,
+    /// ECS `ecs.cpu-architecture` (`x86_64`, `arm64`).
+    #[serde(default)]
+    pub architecture: String,
+    /// The last error talking to it, while disconnected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// Lifecycle of a task definition revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -325,6 +371,9 @@ pub struct TaskRecord {
     /// How it was launched: launch type, overrides, execute command.
     #[serde(default, skip_serializing_if = "TaskLaunch::is_default")]
     pub launch: TaskLaunch,
+    /// The container instance it was placed on; `None` is the daemon's own engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance: Option<String>,
 }
 
 /// How a task was launched (RunTask's or its service's settings).
@@ -380,6 +429,7 @@ impl TaskRecord {
             created_at: 0,
             labels: BTreeMap::new(),
             launch: TaskLaunch::default(),
+            container_instance: None,
         }
     }
 }

@@ -117,6 +117,9 @@ impl From<OpsError> for EcsError {
                 ObjectKind::ScheduledTask => {
                     EcsError::InvalidParameter("The schedule does not exist.".into())
                 }
+                ObjectKind::ContainerInstance => {
+                    EcsError::InvalidParameter("The referenced container instance was not found.".into())
+                }
             },
             OpsError::ServiceDraining { .. } | OpsError::ServiceInactive { .. } => {
                 EcsError::ServiceNotActive("Service was not ACTIVE.".into())

@@ -36,7 +36,7 @@ pub fn apply_plan(
     }
     let mut started = Vec::new();
     for old in &plan.replace_in_place {
-        let new = start_task(ctx, service, primary, td, Some(old.clone()))?;
+        let new = start_task(ctx, service, primary, td, Some(old.clone()), None)?;
         started.push(new.clone());
         events.push(format!(
             "(service {name}) is replacing task {old} in place with task {new}: its fixed host port leaves \
@@ -45,7 +45,7 @@ pub fn apply_plan(
         ));
     }
     for _ in 0..plan.start {
-        started.push(start_task(ctx, service, primary, td, None)?);
+        started.push(start_task(ctx, service, primary, td, None, None)?);
     }
     if !stopped.is_empty() {
         events.push(format!(
@@ -103,6 +103,7 @@ fn start_task(
     primary: &Deployment,
     td: &TaskDefinitionRecord,
     start_after: Option<String>,
+    container_instance: Option<String>,
 ) -> Result<String, ControllerError> {
     let task = TaskRecord {
         id: new_task_id(),
@@ -134,6 +135,7 @@ fn start_task(
             overrides: None,
             enable_execute_command: service.spec.enable_execute_command,
         },
+        container_instance,
     };
     ctx.catalog.create_task(&task)?;
     Ok(task.id)

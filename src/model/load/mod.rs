@@ -358,8 +358,9 @@ fn parse_envelope(
 ) -> Result<Manifest, Vec<ManifestError>> {
     let given = kind.and_then(Value::as_str);
     let kind = given.and_then(Kind::parse).ok_or_else(|| {
-        const KINDS: [&str; 6] = [
+        const KINDS: [&str; 7] = [
             "Cluster",
+            "ContainerInstance",
             "TaskDefinition",
             "Service",
             "TargetGroup",
@@ -384,6 +385,7 @@ fn parse_envelope(
         Kind::TargetGroup => Manifest::TargetGroup(typed(doc, line, located)?),
         Kind::LoadBalancer => Manifest::LoadBalancer(typed(doc, line, located)?),
         Kind::ScheduledTask => Manifest::ScheduledTask(typed(doc, line, located)?),
+        Kind::ContainerInstance => Manifest::ContainerInstance(typed(doc, line, located)?),
     })
 }
 

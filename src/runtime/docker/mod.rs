@@ -69,6 +69,33 @@ impl DockerRuntime {
         })
     }
 
+    /// Connects lazily to a remote engine at `tcp://HOST:PORT` with mutual TLS (the engine's
+    /// `--tlsverify`): `ca` signed its server certificate, `cert`/`key` are the client's.
+    pub fn connect_tls(endpoint: &str, ca: &Path, cert: &Path, key: &Path) -> Result<Self, RuntimeError> {
+        for file in [ca, cert, key] {
+            if let Err(e) = std::fs::metadata(file) {
+                return Err(RuntimeError::Unreachable {
+                    endpoint: endpoint.to_string(),
+                    message: format!("TLS file {}: {e}", file.display()),
+                });
+            }
+        }
+        let connect = |timeout| {
+            Docker::connect_with_ssl(endpoint, key, cert, ca, timeout, API_DEFAULT_VERSION).map_err(|e| {
+                RuntimeError::Unreachable {
+                    endpoint: endpoint.to_string(),
+                    message: e.to_string(),
+                }
+            })
+        };
+        Ok(Self {
+            endpoint: endpoint.to_string(),
+            client: connect(REQUEST_TIMEOUT_SECS)?,
+            events_client: connect(EVENTS_TIMEOUT_SECS)?,
+            network_creation: Arc::default(),
+        })
+    }
+
     /// The endpoint this runtime talks to.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
@@ -205,10 +232,20 @@ impl ContainerRuntime for DockerRuntime {
             .iter()
             .flatten()
             .any(|c| c.name.to_lowercase().contains("podman"));
+        let system = self.client.info().await.map_err(unreachable)?;
+        let architecture = match system.architecture.as_deref().unwrap_or(std::env::consts::ARCH) {
+            "aarch64" => "arm64",
+            "amd64" => "x86_64",
+            other => other,
+        }
+        .to_string();
         Ok(EngineInfo {
             name: if is_podman { "podman" } else { "docker" }.to_string(),
             version: version.version.unwrap_or_default(),
             api_version: self.client.client_version().to_string(),
+            cpus: system.ncpu.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            memory_bytes: system.mem_total.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            architecture,
         })
     }
 

@@ -181,6 +181,7 @@ mod clusters;
 mod load_balancing;
 pub use load_balancing::{LoadBalancerRecord, TargetGroupRecord};
 mod container_instances;
+pub use container_instances::declared_instance_id;
 mod recovery;
 mod scheduled_tasks;
 mod services;
