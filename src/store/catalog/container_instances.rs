@@ -56,21 +56,26 @@ impl Catalog {
     pub fn update_container_instance(
         &self,
         cluster: &str,
+        f: impl FnMut(&mut ContainerInstanceRecord) -> Result<(), StoreError>,
+    ) -> Result<ContainerInstanceRecord, StoreError> {
+        self.modify_registration(&instance_key(cluster), f)
+    }
+
+    /// Changes the registration under `key`; bumps its version when it changed.
+    fn modify_registration(
+        &self,
+        key: &str,
         mut f: impl FnMut(&mut ContainerInstanceRecord) -> Result<(), StoreError>,
     ) -> Result<ContainerInstanceRecord, StoreError> {
-        let record = self.modify(
-            Tree::Meta,
-            &instance_key(cluster),
-            |current: Option<ContainerInstanceRecord>| {
-                let mut record = current.unwrap_or_default();
-                let before = record.clone();
-                f(&mut record)?;
-                if record != before {
-                    record.version += 1;
-                }
-                Ok(Some(record))
-            },
-        )?;
+        let record = self.modify(Tree::Meta, key, |current: Option<ContainerInstanceRecord>| {
+            let mut record = current.unwrap_or_default();
+            let before = record.clone();
+            f(&mut record)?;
+            if record != before {
+                record.version += 1;
+            }
+            Ok(Some(record))
+        })?;
         Ok(record.unwrap_or_default())
     }
 
@@ -94,26 +99,14 @@ impl Catalog {
         &self,
         cluster: &str,
         id: &str,
-        mut f: impl FnMut(&mut ContainerInstanceRecord) -> Result<(), StoreError>,
+        f: impl FnMut(&mut ContainerInstanceRecord) -> Result<(), StoreError>,
     ) -> Result<ContainerInstanceRecord, StoreError> {
         if id == self.container_instance_id()? {
             return self.update_container_instance(cluster, f);
         }
-        let record = self.modify(
-            Tree::Meta,
-            &declared_key(cluster, id),
-            |current: Option<ContainerInstanceRecord>| {
-                let mut record = current.unwrap_or_default();
-                let before = record.clone();
-                f(&mut record)?;
-                if record != before {
-                    record.version += 1;
-                }
-                Ok(Some(record))
-            },
-        )?;
+        let record = self.modify_registration(&declared_key(cluster, id), f)?;
         self.notify(Change::Cluster(cluster.to_string()));
-        Ok(record.unwrap_or_default())
+        Ok(record)
     }
 
     /// Creates or changes a declared container instance.
