@@ -69,6 +69,27 @@ pub enum AppError {
     },
 }
 
+/// The daemon's own engine as its container instance, and connections to declared ones,
+/// each engine's calls counted in the daemon's health.
+fn engines(
+    catalog: &Catalog,
+    local: DockerRuntime,
+    health: &Arc<DaemonHealth>,
+) -> Result<crate::fleet::Engines, AppError> {
+    let local_id = catalog.container_instance_id()?;
+    let counted = health.clone();
+    let connector: crate::fleet::Connector = Arc::new(move |spec| {
+        let engine = crate::fleet::connect(spec)?;
+        Ok(Arc::new(InstrumentedRuntime::new(engine, counted.clone()))
+            as Arc<dyn crate::runtime::ContainerRuntime>)
+    });
+    Ok(crate::fleet::Engines::new(
+        local_id,
+        Arc::new(InstrumentedRuntime::new(Arc::new(local), health.clone())),
+        connector,
+    ))
+}
+
 /// Runs the daemon until `shutdown` resolves.
 pub async fn run(
     config: Config,
@@ -104,7 +125,7 @@ pub async fn run(
     let health = Arc::new(DaemonHealth::default());
     let ctx = Arc::new(Context {
         catalog: catalog.clone(),
-        runtime: Arc::new(InstrumentedRuntime::new(Arc::new(runtime), health.clone())),
+        engines: Arc::new(engines(&catalog, runtime, &health)?),
         owner,
         settings: config.settings.clone(),
         queue: WorkQueue::new(Backoff::RECONCILE),
@@ -130,7 +151,7 @@ pub async fn run(
         config.metrics_interval,
     )));
     let cgroups = metrics::engine_is_local(&engine).then(CgroupReader::default);
-    let source = Arc::new(EngineUsage::new(ctx.runtime.clone(), ctx.owner.clone(), cgroups));
+    let source = Arc::new(EngineUsage::new(ctx.local_engine(), ctx.owner.clone(), cgroups));
     let sampler = tokio::spawn(collector::run(
         source,
         history.clone(),

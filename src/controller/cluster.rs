@@ -23,7 +23,12 @@ pub async fn reconcile_cluster(ctx: &Context, name: &str) -> Result<Action, Cont
         return Ok(Action::RequeueAfter(WAIT_FOR_TASKS));
     }
     let network = cluster_network_name(name, &ctx.owner);
-    ctx.runtime.remove_network(&network).await?;
+    ctx.local_engine().remove_network(&network).await?;
+    for (id, engine) in ctx.engines.all().into_iter().skip(1) {
+        if let Err(e) = engine.remove_network(&network).await {
+            tracing::warn!(instance = %id, network = %network, error = %e, "cannot remove the deleted cluster's network there yet");
+        }
+    }
     info!(cluster = name, network = %network, "removed the deleted cluster's network");
     Ok(Action::Done)
 }

@@ -3,8 +3,10 @@
 use super::exit_hints::ExitHints;
 use super::queue::WorkQueue;
 use crate::clock::Clock;
-use crate::runtime::ContainerRuntime;
+use crate::fleet::Engines;
+use crate::runtime::{ContainerRuntime, RuntimeError};
 use crate::store::Catalog;
+use crate::store::TaskRecord;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,6 +86,9 @@ pub struct ControllerSettings {
     pub task_healthy_deadline: Duration,
     /// A deployment that makes no progress for this long fails.
     pub progress_deadline: Duration,
+    /// A declared instance whose engine has not answered for this long is lost: its tasks
+    /// stop and their services replace them elsewhere.
+    pub instance_lost_grace: Duration,
 }
 
 impl Default for ControllerSettings {
@@ -96,6 +101,7 @@ impl Default for ControllerSettings {
             min_healthy_time: Duration::from_secs(10),
             task_healthy_deadline: Duration::from_secs(300),
             progress_deadline: Duration::from_secs(600),
+            instance_lost_grace: Duration::from_secs(180),
         }
     }
 }
@@ -106,8 +112,8 @@ pub struct Context {
     pub clock: Clock,
     /// Desired and observed state.
     pub catalog: Catalog,
-    /// The engine.
-    pub runtime: Arc<dyn ContainerRuntime>,
+    /// The engine of every container instance (the daemon's own and the declared ones).
+    pub engines: Arc<Engines>,
     /// This daemon's id (the `ecsd.owner` label value).
     pub owner: String,
     /// Tunables.
@@ -124,4 +130,26 @@ pub struct Context {
     pub news: super::task::targets::TargetNews,
     /// The daemon's own counters: every reconcile's kind, outcome and latency.
     pub health: Arc<crate::metrics::DaemonHealth>,
+}
+
+impl Context {
+    /// The daemon's own engine.
+    pub fn local_engine(&self) -> Arc<dyn ContainerRuntime> {
+        self.engines.local()
+    }
+
+    /// The engine of the instance `task` was placed on; `Unreachable` while that instance
+    /// has no connected engine.
+    pub fn engine_for(&self, task: &TaskRecord) -> Result<Arc<dyn ContainerRuntime>, RuntimeError> {
+        self.engine_of(task.container_instance.as_deref())
+    }
+
+    /// The engine of instance `id` (`None`: the daemon's own).
+    pub fn engine_of(&self, id: Option<&str>) -> Result<Arc<dyn ContainerRuntime>, RuntimeError> {
+        self.engines.get(id).ok_or_else(|| RuntimeError::Unreachable {
+            endpoint: format!("container instance {}", id.unwrap_or_default()),
+            message: "no engine connection for this container instance (not declared, or not connected yet)"
+                .into(),
+        })
+    }
 }

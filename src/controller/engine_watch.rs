@@ -1,10 +1,13 @@
-//! Follows the engine: waits for it at start (the readiness gate), turns container events
-//! into queue keys, and reconnects with backoff, resyncing after every reconnect.
+//! Follows the engines: waits for the daemon's own at start (the readiness gate), turns
+//! container events of every engine into queue keys, and reconnects with backoff, resyncing
+//! after every reconnect.
 
+use super::ControllerError;
 use super::backoff::Backoff;
 use super::context::{Context, ObjectKey};
 use super::resync::resync_all;
-use crate::runtime::{EngineEvent, labels};
+use crate::runtime::{ContainerRuntime, EngineEvent, EngineInfo, labels};
+use crate::store::EngineFacts;
 use futures::StreamExt;
 use std::sync::Arc;
 use tracing::{debug, info, warn};
@@ -14,8 +17,8 @@ use tracing::{debug, info, warn};
 pub async fn wait_until_ready(ctx: &Context) {
     let mut failures = 0;
     loop {
-        match ctx.runtime.info().await {
-            Ok(info) => match resync_all(ctx).await {
+        match ctx.local_engine().info().await {
+            Ok(info) => match record_facts(ctx, ctx.engines.local_id(), &info).and(resync_all(ctx).await) {
                 Ok(()) => {
                     info!(engine = %info.name, version = %info.version, api = %info.api_version, "engine ready");
                     ctx.queue.set_ready();
@@ -40,12 +43,36 @@ pub fn event_keys(event: &EngineEvent) -> Vec<ObjectKey> {
     keys
 }
 
-/// Runs forever: subscribe, forward events, and on a broken stream wait, reconnect, resync.
-pub async fn watch_engine(ctx: Arc<Context>) {
+/// Records what an engine reports about itself (it answered: connected).
+pub fn record_facts(ctx: &Context, id: &str, info: &EngineInfo) -> Result<(), ControllerError> {
+    let before = ctx.catalog.engine_facts(id)?;
+    let since = match &before {
+        Some(b) if b.connected => b.since,
+        _ => ctx.clock.now_millis(),
+    };
+    let facts = EngineFacts {
+        connected: true,
+        since,
+        engine: info.name.clone(),
+        version: info.version.clone(),
+        cpu: info.cpus * 1024,
+        memory: info.memory_bytes / (1024 * 1024),
+        architecture: info.architecture.clone(),
+        error: None,
+    };
+    if before.as_ref() != Some(&facts) {
+        ctx.catalog.put_engine_facts(id, &facts)?;
+    }
+    Ok(())
+}
+
+/// Runs forever for one engine: subscribe, forward events, and on a broken stream wait,
+/// reconnect, resync.
+pub async fn watch_engine(ctx: Arc<Context>, engine: Arc<dyn ContainerRuntime>) {
     let filter = labels::filter(labels::OWNER, &ctx.owner);
     let mut failures = 0;
     loop {
-        let mut events = ctx.runtime.events(&filter);
+        let mut events = engine.events(&filter);
         if failures > 0 {
             // Events may have been missed while disconnected: look at everything again.
             if let Err(e) = resync_all(&ctx).await {

@@ -9,6 +9,7 @@ mod context;
 mod deployment_plan;
 mod engine_watch;
 mod exit_hints;
+mod instances;
 mod load_balancing;
 mod queue;
 mod restart_backoff;
@@ -109,8 +110,10 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
     let ready_ctx = ctx.clone();
     let watcher = tokio::spawn(async move {
         engine_watch::wait_until_ready(&ready_ctx).await;
-        engine_watch::watch_engine(ready_ctx).await;
+        let local = ready_ctx.local_engine();
+        engine_watch::watch_engine(ready_ctx, local).await;
     });
+    let instances = tokio::spawn(instances::supervise(ctx.clone()));
     let resync_ctx = ctx.clone();
     let resync = tokio::spawn(async move {
         let mut tick = tokio::time::interval(resync_ctx.settings.resync_interval);
@@ -134,6 +137,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
     changes.abort();
     targets.abort();
     watcher.abort();
+    instances.abort();
     resync.abort();
 }
 

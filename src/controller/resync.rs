@@ -71,29 +71,63 @@ fn report_lost_records(ctx: &Context, running: usize) -> Result<(), ControllerEr
 }
 
 /// Recreates the task records of owned containers that have none (and notes the revisions
-/// they run).
+/// they run), on every engine that answers; the daemon's own engine must answer. A container
+/// still running for a task that is STOPPED (replaced while its instance was lost) is stopped.
 pub async fn adopt_orphans(ctx: &Context) -> Result<Adoption, ControllerError> {
-    let owned = ctx
-        .runtime
-        .list(&[labels::filter(labels::OWNER, &ctx.owner)])
-        .await?;
+    let mut adoption = Adoption {
+        with_containers: BTreeSet::new(),
+        running: 0,
+    };
+    for (id, engine) in ctx.engines.all() {
+        let local = id == ctx.engines.local_id();
+        let owned = match engine.list(&[labels::filter(labels::OWNER, &ctx.owner)]).await {
+            Ok(owned) => owned,
+            Err(e) if !local => {
+                warn!(instance = %id, error = %e, "container instance does not answer; its tasks are left as they are");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let on = (!local).then_some(id.as_str());
+        adopt_from(ctx, &engine, on, &owned, &mut adoption)?;
+    }
+    Ok(adoption)
+}
+
+/// Adoption on one engine (`on`: its declared instance id, `None` for the daemon's own).
+fn adopt_from(
+    ctx: &Context,
+    engine: &std::sync::Arc<dyn crate::runtime::ContainerRuntime>,
+    on: Option<&str>,
+    owned: &[crate::runtime::ContainerInfo],
+    adoption: &mut Adoption,
+) -> Result<(), ControllerError> {
     let known: BTreeSet<String> = ctx.catalog.tasks()?.into_iter().map(|t| t.id).collect();
-    let mut with_containers = BTreeSet::new();
-    let mut running = 0;
-    for c in &owned {
+    let statuses = ctx.catalog.task_statuses()?;
+    for c in owned {
         let Some(task_id) = c.label(labels::TASK) else {
             continue;
         };
-        let new = with_containers.insert(task_id.to_string());
+        let new = adoption.with_containers.insert(task_id.to_string());
         if !known.contains(task_id) {
-            adopt_orphan(ctx, c.state, &c.labels)?;
-            running += usize::from(new && c.state == ContainerState::Running);
+            adopt_orphan(ctx, c.state, &c.labels, on)?;
+            adoption.running += usize::from(new && c.state == ContainerState::Running);
+            continue;
+        }
+        let stopped = statuses
+            .get(task_id)
+            .is_some_and(|s| s.last_status == TaskState::Stopped);
+        if stopped && c.state == ContainerState::Running {
+            info!(task = %task_id, container = %c.name, "stopping a container of a STOPPED task (replaced while its instance was lost)");
+            let (engine, id, timeout) = (engine.clone(), c.id.clone(), ctx.settings.stop_timeout);
+            tokio::spawn(async move {
+                if let Err(e) = engine.stop(&id, timeout).await {
+                    warn!(container = %id, error = %e, "cannot stop a superseded container");
+                }
+            });
         }
     }
-    Ok(Adoption {
-        with_containers,
-        running,
-    })
+    Ok(())
 }
 
 /// Rebuilds a task record from container labels (e.g. after the state dir was lost).
@@ -101,6 +135,7 @@ fn adopt_orphan(
     ctx: &Context,
     state: ContainerState,
     container_labels: &std::collections::BTreeMap<String, String>,
+    on: Option<&str>,
 ) -> Result<(), ControllerError> {
     let get = |k: &str| container_labels.get(k).cloned();
     let (Some(id), Some(cluster), Some(task_definition)) = (
@@ -142,7 +177,7 @@ fn adopt_orphan(
         created_at: ctx.clock.now_millis(),
         labels: Default::default(),
         launch: Default::default(),
-        container_instance: None,
+        container_instance: on.map(str::to_string),
     };
     info!(task = %task.id, "adopted a running container with no task record");
     // Not a fresh task: its containers exist, so the task reconciler must look before creating.

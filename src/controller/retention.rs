@@ -7,6 +7,7 @@ use crate::model::TaskState;
 use crate::runtime::labels;
 use crate::store::{TaskRecord, TaskStatus};
 use std::collections::{BTreeMap, BTreeSet};
+use tracing::warn;
 
 /// Stopped tasks per service (or standalone group) whose containers are kept for `logs`.
 pub const KEEP_STOPPED_CONTAINERS: usize = 3;
@@ -74,27 +75,39 @@ pub async fn enforce_retention(
         retention,
         ctx.clock.now_millis(),
     );
+    // One unreachable engine must not hold back the others' cleanup: its tasks wait for the
+    // next resync.
     for id in &plan.remove_containers {
-        remove_task_containers(ctx, id).await?;
+        if let Err(e) = remove_task_containers(ctx, id).await {
+            warn!(task = %id, error = %e, "cannot remove the containers of a stopped task yet");
+        }
     }
     for id in &plan.forget {
-        remove_task_containers(ctx, id).await?;
-        ctx.catalog.remove_task(id)?;
+        match remove_task_containers(ctx, id).await {
+            Ok(()) => ctx.catalog.remove_task(id)?,
+            Err(e) => warn!(task = %id, error = %e, "cannot forget a stopped task yet"),
+        }
     }
     Ok(())
 }
 
 /// Removes every container of a task (only ours: filtered by owner and task labels), then
 /// its task-scoped volumes and network.
+/// A task on an instance that is no longer declared has no engine to clean: nothing to do.
 pub async fn remove_task_containers(ctx: &Context, task_id: &str) -> Result<(), ControllerError> {
+    let task = ctx.catalog.task(task_id)?;
+    let on = task.as_ref().and_then(|t| t.container_instance.as_deref());
+    let Some(engine) = ctx.engines.get(on) else {
+        return Ok(());
+    };
     let filters = [
         labels::filter(labels::OWNER, &ctx.owner),
         labels::filter(labels::TASK, task_id),
     ];
-    for c in ctx.runtime.list(&filters).await? {
-        ctx.runtime.remove(&c.id).await?;
+    for c in engine.list(&filters).await? {
+        engine.remove(&c.id).await?;
     }
-    if let Some(task) = ctx.catalog.task(task_id)? {
+    if let Some(task) = task {
         super::task::release_task_resources(ctx, &task).await?;
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! The Service spec: ECS `CreateService` fields, with the ones ecsd runs today.
 
 use super::launch::{LaunchType, PropagateTags};
-use super::placement::{PlacementStrategy, validate_placement_strategy};
+use super::placement::{
+    PlacementConstraint, PlacementStrategy, validate_placement_constraints, validate_placement_strategy,
+};
 use super::unsupported::NotSupported;
 use super::validation::FieldError;
 use serde::{Deserialize, Serialize};
@@ -46,9 +48,10 @@ pub struct ServiceSpec {
     /// Rolling-deployment limits and the circuit breaker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
-    /// ECS field not supported yet.
-    #[serde(default, skip_serializing)]
-    pub placement_constraints: NotSupported,
+    /// Rules every instance a task goes on must satisfy (`distinctInstance`, `memberOf`; at
+    /// most 10 together with the task definition's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
     /// How tasks are spread over container instances (at most 5 rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_strategy: Vec<PlacementStrategy>,
@@ -170,6 +173,10 @@ pub enum AssignPublicIp {
 /// Checks placement strategies, network configuration, controller and platform version.
 fn validate_launch(spec: &ServiceSpec) -> Vec<FieldError> {
     let mut errors = validate_placement_strategy(&spec.placement_strategy, "spec.placementStrategy");
+    errors.extend(validate_placement_constraints(
+        &spec.placement_constraints,
+        "spec.placementConstraints",
+    ));
     if let Some(network) = &spec.network_configuration {
         errors.extend(validate_network_configuration(
             network,

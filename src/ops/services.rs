@@ -53,6 +53,8 @@ pub struct ServiceUpdate {
     pub deployment_configuration: Option<DeploymentConfiguration>,
     /// New placement strategy rules.
     pub placement_strategy: Option<Vec<PlacementStrategy>>,
+    /// New `placementConstraints`.
+    pub placement_constraints: Option<Vec<crate::model::PlacementConstraint>>,
     /// New `awsvpc` configuration.
     pub network_configuration: Option<NetworkConfiguration>,
     /// New Fargate platform version.
@@ -96,6 +98,9 @@ pub fn updated_spec(current: &ServiceSpec, update: &ServiceUpdate) -> ServiceSpe
             config.deployment_circuit_breaker = given.deployment_circuit_breaker;
         }
         spec.deployment_configuration = Some(config);
+    }
+    if let Some(rules) = &update.placement_constraints {
+        spec.placement_constraints = rules.clone();
     }
     if let Some(rules) = &update.placement_strategy {
         spec.placement_strategy = rules.clone();

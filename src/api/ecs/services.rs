@@ -114,6 +114,7 @@ struct UpdateInput {
     health_check_grace_period_seconds: Option<crate::model::Seconds>,
     deployment_configuration: Option<model::DeploymentConfiguration>,
     placement_strategy: Option<Vec<model::PlacementStrategy>>,
+    placement_constraints: Option<Vec<model::PlacementConstraint>>,
     network_configuration: Option<model::NetworkConfiguration>,
     platform_version: Option<String>,
     deployment_controller: Option<model::DeploymentController>,
@@ -124,8 +125,6 @@ struct UpdateInput {
     availability_zone_rebalancing: Option<model::AvailabilityZoneRebalancing>,
     #[serde(default, rename = "capacityProviderStrategy")]
     _capacity_provider_strategy: NotSupported,
-    #[serde(default, rename = "placementConstraints")]
-    _placement_constraints: NotSupported,
     #[serde(default, rename = "serviceRegistries")]
     _service_registries: NotSupported,
     #[serde(default, rename = "serviceConnectConfiguration")]
@@ -152,6 +151,7 @@ pub(super) fn update(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         health_check_grace_period_seconds: req.health_check_grace_period_seconds,
         deployment_configuration: req.deployment_configuration,
         placement_strategy: req.placement_strategy,
+        placement_constraints: req.placement_constraints,
         network_configuration: req.network_configuration,
         platform_version: req.platform_version,
         deployment_controller: req.deployment_controller,

@@ -42,7 +42,7 @@ pub struct Service {
     pub events: Vec<ServiceEventShape>,
     /// When it was created.
     pub created_at: f64,
-    /// Placement constraints (none are supported).
+    /// Placement constraints, as given.
     pub placement_constraints: Vec<PlacementConstraint>,
     /// Placement strategy rules, as given.
     pub placement_strategy: Vec<PlacementStrategy>,
@@ -99,16 +99,8 @@ pub struct ServiceRegistry {
     pub registry_arn: String,
 }
 
-/// ECS `PlacementConstraint`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlacementConstraint {
-    /// `distinctInstance` or `memberOf`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Cluster query language expression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expression: Option<String>,
-}
+/// ECS `PlacementConstraint` (the model's own: the shapes and specs agree).
+pub use crate::model::PlacementConstraint;
 
 /// ECS `DeploymentConfiguration` with the defaults of the scheduling strategy filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,7 +216,7 @@ pub fn service(
             .map(event)
             .collect(),
         created_at: seconds(s.created_at),
-        placement_constraints: Vec::new(),
+        placement_constraints: s.spec.placement_constraints.clone(),
         placement_strategy: s.spec.placement_strategy.clone(),
         health_check_grace_period_seconds: s.spec.health_check_grace_period_seconds.map(|g| g.0),
         scheduling_strategy: s.spec.scheduling_strategy,

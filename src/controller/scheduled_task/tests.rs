@@ -9,7 +9,10 @@ use std::sync::Arc;
 fn context(catalog: &Catalog) -> Context {
     Context {
         catalog: catalog.clone(),
-        runtime: Arc::new(FakeRuntime::new()),
+        engines: Arc::new(crate::fleet::Engines::local_only(
+            catalog.container_instance_id().unwrap(),
+            Arc::new(FakeRuntime::new()),
+        )),
         owner: "test-owner".into(),
         settings: ControllerSettings::default(),
         queue: WorkQueue::new(Backoff::RECONCILE),

@@ -3,6 +3,7 @@
 use super::super::ControllerError;
 use super::super::context::Context;
 use super::super::deployment_plan::{DeploymentPlan, StopWhy};
+use super::placing::Placer;
 use super::views::{ServiceTask, is_live};
 use crate::model::{DesiredStatus, StopCode, TagSources, new_task_id, task_tags};
 use crate::store::{Deployment, ServiceRecord, TaskDefinitionRecord, TaskLaunch, TaskRecord};
@@ -15,14 +16,25 @@ pub fn stop(ctx: &Context, id: &str, reason: &str) -> Result<(), ControllerError
     Ok(())
 }
 
-/// Applies the plan; returns ECS-worded events.
+/// What carrying out a plan did.
+pub struct PlanOutcome {
+    /// ECS-worded service events.
+    pub events: Vec<String>,
+    /// Why a task could not be placed, when one could not.
+    pub unplaced: Option<String>,
+}
+
+/// Applies the plan: stops, in-place swaps (the new task on the old one's instance), and
+/// starts, each placed by `placer`.
 pub fn apply_plan(
     ctx: &Context,
     service: &ServiceRecord,
     primary: &Deployment,
     td: &TaskDefinitionRecord,
     plan: &DeploymentPlan,
-) -> Result<Vec<String>, ControllerError> {
+    placer: &mut Placer,
+    tasks: &[ServiceTask],
+) -> Result<PlanOutcome, ControllerError> {
     let name = &service.name;
     let mut events = Vec::new();
     let mut stopped = Vec::new();
@@ -36,7 +48,11 @@ pub fn apply_plan(
     }
     let mut started = Vec::new();
     for old in &plan.replace_in_place {
-        let new = start_task(ctx, service, primary, td, Some(old.clone()), None)?;
+        let on = tasks
+            .iter()
+            .find(|(t, _)| t.id == *old)
+            .and_then(|(t, _)| t.container_instance.clone());
+        let new = start_task(ctx, service, primary, td, Some(old.clone()), on)?;
         started.push(new.clone());
         events.push(format!(
             "(service {name}) is replacing task {old} in place with task {new}: its fixed host port leaves \
@@ -44,8 +60,20 @@ pub fn apply_plan(
              the new one starts."
         ));
     }
+    let mut unplaced = None;
     for _ in 0..plan.start {
-        started.push(start_task(ctx, service, primary, td, None, None)?);
+        match placer.place_one(tasks) {
+            Ok(instance) => {
+                let on = placer.record_instance(instance);
+                started.push(start_task(ctx, service, primary, td, None, on)?);
+            }
+            Err(why) => {
+                let event = why.service_event(name);
+                events.push(event.clone());
+                unplaced = Some(event);
+                break;
+            }
+        }
     }
     if !stopped.is_empty() {
         events.push(format!(
@@ -62,7 +90,7 @@ pub fn apply_plan(
             task_list(&started)
         ));
     }
-    Ok(events)
+    Ok(PlanOutcome { events, unplaced })
 }
 
 /// Second half of an in-place swap: once the held task's containers exist, stop the task whose

@@ -6,6 +6,7 @@ mod actions;
 mod deployments;
 mod hold;
 mod judge;
+mod placing;
 mod views;
 
 pub use deployments::breaker_threshold;
@@ -15,6 +16,7 @@ use super::deployment_plan::{PlanInput, plan_deployment};
 use super::retention::remove_task_containers;
 use super::{Action, ControllerError};
 use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
+use crate::runtime::RuntimeError;
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
 use deployments::{complete_if_done, fail_primary, follow_spec, held_reason, primary, push_event};
 use hold::primary_hold;
@@ -36,9 +38,14 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
     let before = ctx.catalog.service_status(cluster, name)?.unwrap_or_default();
     let mut status = before.clone();
     let mut events = Vec::new();
-    let desired = service.desired_count();
     status.message = None;
-    match requested(ctx, &service)? {
+    let requested = requested(ctx, &service)?;
+    let wanted = match &requested {
+        Requested::Revision(td) => Some(td.as_ref()),
+        Requested::Unresolved(_) => None,
+    };
+    let desired = placing::Placer::new(ctx, &service, wanted)?.desired(&service);
+    match requested {
         Requested::Revision(td) => {
             let id = format!(
                 "ecs-svc/{:019}",
@@ -97,7 +104,8 @@ async fn step(
     events: &mut Vec<String>,
 ) -> Result<Action, ControllerError> {
     let name = service.name.as_str();
-    let desired = service.desired_count();
+    let mut placer = placing::Placer::new(ctx, service, target)?;
+    let desired = placer.desired(service);
     let Some(p) = primary(status).cloned() else {
         return Ok(Action::Done);
     };
@@ -123,13 +131,25 @@ async fn step(
         events.extend(why.event(name, &id));
         failed_now.push((id, why.stop_reason()));
     }
-    judge_primary(ctx, service, tasks, status, now, events);
+    judge_primary(ctx, service, tasks, status, desired, now, events);
     if let Some(td) = target
-        && !preflight(ctx, service, td, status, now, events).await?
+        && !preflight(ctx, service, td, &placer.eligible(), status, now, events).await?
     {
         // Images missing: change nothing (in particular, stop no old task) until they are here.
         count(status, tasks, &p.id, &p.task_definition, desired);
         return Ok(Action::RequeueAfter(Duration::from_secs(5)));
+    }
+    // A task whose instance is DRAINING (or gone, or no longer a DAEMON's) is planned as if
+    // an older deployment's: replaced within the service's bounds, then stopped.
+    let mut live = live;
+    for planned in live.iter_mut().filter(|t| t.deployment == p.id) {
+        let moving = tasks
+            .iter()
+            .find(|(t, _)| t.id == planned.id)
+            .is_some_and(|(t, _)| placer.must_move(&placer.instance_of(t)));
+        if moving {
+            planned.deployment = format!("{} (moving off its instance)", p.id);
+        }
     }
     let p = primary(status).cloned().unwrap_or(p);
     let hold = primary_hold(tasks, &p, &failed_now, now, ctx.settings.min_healthy_time);
@@ -141,7 +161,7 @@ async fn step(
         max_percent: max,
         primary: &p.id,
         may_start,
-        fixed_host_port: target.is_some_and(uses_fixed_host_port),
+        fixed_host_port: target.is_some_and(uses_fixed_host_port) && !placer.can_surge_elsewhere(),
         tasks: &live,
         stopping: u32::try_from(tasks.iter().filter(|(t, s)| still_stopping(t, s)).count())
             .unwrap_or(u32::MAX),
@@ -155,10 +175,14 @@ async fn step(
         if plan.start > 0 || !plan.replace_in_place.is_empty() {
             record_deployments(ctx, service, status)?;
         }
-        events.extend(actions::apply_plan(ctx, service, &p, td, &plan)?);
+        let outcome = actions::apply_plan(ctx, service, &p, td, &plan, &mut placer, tasks)?;
+        if let Some(why) = &outcome.unplaced {
+            status.message = Some(why.clone());
+        }
+        events.extend(outcome.events);
     }
     events.extend(actions::release_swapped_slots(ctx, service, tasks, &p.id)?);
-    events.extend(settle(status, service, tasks, healthy_primary, now));
+    events.extend(settle(status, service, tasks, healthy_primary, desired, now));
     let in_progress = primary(status).is_some_and(|p| p.rollout_state == RolloutState::InProgress);
     Ok(match (hold, in_progress) {
         (Some(h), _) => Action::RequeueAfter(h.wait),
@@ -179,12 +203,13 @@ fn settle(
     service: &ServiceRecord,
     tasks: &[ServiceTask],
     healthy_primary: usize,
+    desired: u32,
     now: u64,
 ) -> Vec<String> {
     let Some(p) = primary(status).cloned() else {
         return Vec::new();
     };
-    count(status, tasks, &p.id, &p.task_definition, service.desired_count());
+    count(status, tasks, &p.id, &p.task_definition, desired);
     let others_remaining = tasks
         .iter()
         .filter(|(t, s)| {
@@ -217,6 +242,7 @@ async fn preflight(
     ctx: &Context,
     service: &ServiceRecord,
     td: &TaskDefinitionRecord,
+    instances: &[String],
     status: &mut ServiceStatus,
     now: u64,
     events: &mut Vec<String>,
@@ -227,16 +253,29 @@ async fn preflight(
     if p.images_ready || p.rollout_state != RolloutState::InProgress || p.task_definition != td.reference() {
         return Ok(true);
     }
-    for def in &td.spec.container_definitions {
-        if ctx.runtime.image_exists(&def.image).await? {
-            continue;
-        }
-        info!(service = %service.name, image = %def.image, "pulling image before the rollout");
-        if let Err(e) = ctx.runtime.pull(&def.image).await {
-            let reason = format!("CannotPullContainerError: {}: {e}", def.image);
-            let rollback = service.spec.circuit_breaker().is_some_and(|b| b.rollback);
-            events.extend(fail_primary(status, &service.name, &reason, rollback, now));
-            return Ok(false);
+    // Every instance the rollout may place on; one that stops answering meanwhile is not
+    // placed on, so it does not hold the others back.
+    let local = ctx.engines.local_id().to_string();
+    let engines = instances
+        .iter()
+        .filter_map(|id| ctx.engines.get(Some(id)).map(|engine| (id, engine)));
+    for (instance, engine) in engines {
+        for def in &td.spec.container_definitions {
+            let present = match engine.image_exists(&def.image).await {
+                Ok(present) => present,
+                Err(RuntimeError::Unreachable { .. }) if *instance != local => break,
+                Err(e) => return Err(e.into()),
+            };
+            if present {
+                continue;
+            }
+            info!(service = %service.name, image = %def.image, instance = %instance, "pulling image before the rollout");
+            if let Err(e) = engine.pull(&def.image).await {
+                let reason = format!("CannotPullContainerError: {}: {e}", def.image);
+                let rollback = service.spec.circuit_breaker().is_some_and(|b| b.rollback);
+                events.extend(fail_primary(status, &service.name, &reason, rollback, now));
+                return Ok(false);
+            }
         }
     }
     if let Some(d) = status.deployments.iter_mut().find(|d| d.id == p.id) {
@@ -252,6 +291,7 @@ fn judge_primary(
     service: &ServiceRecord,
     tasks: &[ServiceTask],
     status: &mut ServiceStatus,
+    desired: u32,
     now: u64,
     events: &mut Vec<String>,
 ) {
@@ -274,7 +314,6 @@ fn judge_primary(
         return;
     }
     let breaker = service.spec.circuit_breaker();
-    let desired = service.desired_count();
     if let Some(b) = breaker.filter(|_| failures >= breaker_threshold(desired)) {
         info!(service = %service.name, failures, "circuit breaker tripped");
         events.extend(fail_primary(

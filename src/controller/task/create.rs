@@ -32,7 +32,7 @@ pub(super) async fn create_container(
     super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
     let mut pulled = false;
     loop {
-        match ctx.runtime.create(&spec).await {
+        match ctx.engine_for(task)?.create(&spec).await {
             Ok(id) => {
                 debug!(task = %task.id, container = %spec.name, "created container");
                 return Ok(Prepared::Ready(Made::New(id)));
@@ -47,7 +47,7 @@ pub(super) async fn create_container(
             }
             Err(RuntimeError::ImageNotFound { image }) if !pulled => {
                 info!(task = %task.id, image = %image, "pulling image");
-                if let Err(e) = ctx.runtime.pull(&image).await {
+                if let Err(e) = ctx.engine_for(task)?.pull(&image).await {
                     return match e {
                         RuntimeError::Unreachable { .. } => Err(e.into()),
                         other => Ok(Prepared::CannotStart(format!(
@@ -75,7 +75,7 @@ async fn adopt(
     task: &TaskRecord,
     name: &str,
 ) -> Result<Option<ContainerInfo>, ControllerError> {
-    let Some(existing) = ctx.runtime.inspect(name).await? else {
+    let Some(existing) = ctx.engine_for(task)?.inspect(name).await? else {
         return Ok(None);
     };
     let ours = existing.label(labels::OWNER) == Some(ctx.owner.as_str())

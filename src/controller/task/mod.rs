@@ -62,7 +62,7 @@ pub async fn reconcile_task(ctx: &Context, id: &str) -> Result<Action, Controlle
     let mut observed = if fresh {
         Observed::new()
     } else {
-        observe(ctx, id, defs).await?
+        observe(ctx, &task, defs).await?
     };
     let action = match definition {
         Prepared::CannotStart(reason) => {
@@ -109,7 +109,7 @@ async fn run(
     if !is_stopping(task, status) {
         let progress = start::advance(ctx, task, &td.spec, status, observed).await?;
         if progress.changed {
-            *observed = observe(ctx, &task.id, defs).await?;
+            *observed = observe(ctx, task, defs).await?;
         }
         recheck = progress.recheck;
         record_containers(status, defs, observed);
@@ -118,7 +118,7 @@ async fn run(
     if is_stopping(task, status) {
         return finish(ctx, task, status, observed, Some(&td.spec)).await;
     }
-    let probe_in = start::check_health(ctx, defs, status, observed).await?;
+    let probe_in = start::check_health(ctx, task, defs, status, observed).await?;
     status.health_status = health::task_health(defs, &status.containers);
     if status.health_status == crate::model::HealthStatus::Healthy && status.healthy_at.is_none() {
         status.healthy_at = Some(ctx.clock.now_millis());
@@ -233,14 +233,19 @@ impl<T> Prepared<T> {
 /// The task's containers as the engine has them. Exited containers are inspected (exit
 /// codes), and so are running ones with a health check (health, start time) and ones that
 /// just died (the list may lag, see `exit_hints`); the rest need only the list.
-async fn observe(ctx: &Context, id: &str, defs: &[ContainerDefinition]) -> Result<Observed, ControllerError> {
+async fn observe(
+    ctx: &Context,
+    task: &TaskRecord,
+    defs: &[ContainerDefinition],
+) -> Result<Observed, ControllerError> {
+    let engine = ctx.engine_for(task)?;
     let filters = [
         labels::filter(labels::OWNER, &ctx.owner),
-        labels::filter(labels::TASK, id),
+        labels::filter(labels::TASK, &task.id),
     ];
     let checked = |name: &str| defs.iter().any(|d| d.name == name && d.health_check.is_some());
     let mut observed = Observed::new();
-    for summary in ctx.runtime.list(&filters).await? {
+    for summary in engine.list(&filters).await? {
         let Some(name) = summary.label(labels::CONTAINER).map(str::to_string) else {
             continue;
         };
@@ -251,7 +256,7 @@ async fn observe(ctx: &Context, id: &str, defs: &[ContainerDefinition]) -> Resul
             continue;
         }
         // Gone between list and inspect (e.g. `docker rm -f`): treat it as absent.
-        if let Some(info) = ctx.runtime.inspect(&summary.id).await? {
+        if let Some(info) = engine.inspect(&summary.id).await? {
             observed.insert(name, info);
         }
     }

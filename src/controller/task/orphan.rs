@@ -53,7 +53,7 @@ pub(super) async fn hold(
     status: &mut TaskStatus,
     why: String,
 ) -> Result<Action, ControllerError> {
-    let observed: Observed = observe(ctx, &task.id, &[]).await?;
+    let observed: Observed = observe(ctx, task, &[]).await?;
     let old = std::mem::take(&mut status.containers);
     status.containers = observed
         .iter()

@@ -23,7 +23,7 @@ pub(super) async fn prepare(
 ) -> Result<Prepared<EnvFiles>, ControllerError> {
     let identity = super::identity(task);
     for volume in task_volumes(td, &identity, &ctx.owner) {
-        if !ctx.runtime.ensure_volume(&volume).await? {
+        if !ctx.engine_for(task)?.ensure_volume(&volume).await? {
             return Ok(Prepared::CannotStart(format!(
                 "CannotCreateContainerError: volume {} does not exist and autoprovision is false",
                 volume.name
@@ -34,7 +34,7 @@ pub(super) async fn prepare(
         .into_iter()
         .chain(task_network(td, &identity, &ctx.owner));
     for network in networks {
-        ctx.runtime.ensure_network(&network).await?;
+        ctx.engine_for(task)?.ensure_network(&network).await?;
     }
     let mut files = EnvFiles::new();
     for path in td.container_definitions.iter().flat_map(env_file_paths) {
@@ -64,13 +64,13 @@ pub async fn release(ctx: &Context, task: &TaskRecord) -> Result<(), ControllerE
         return Ok(());
     };
     if let Some(network) = task_network(&td.spec, &super::identity(task), &ctx.owner) {
-        ctx.runtime.remove_network(&network.name).await?;
+        ctx.engine_for(task)?.remove_network(&network.name).await?;
     }
     for volume in task_volumes(&td.spec, &super::identity(task), &ctx.owner)
         .into_iter()
         .filter(|v| v.task_scoped)
     {
-        ctx.runtime.remove_volume(&volume.name).await?;
+        ctx.engine_for(task)?.remove_volume(&volume.name).await?;
     }
     Ok(())
 }

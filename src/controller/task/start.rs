@@ -131,7 +131,7 @@ async fn start_ready(
         match verdict {
             Readiness::Ready => {
                 progress.changed = true;
-                match ctx.runtime.start(&info.id).await {
+                match ctx.engine_for(task)?.start(&info.id).await {
                     Ok(()) => {}
                     Err(e @ RuntimeError::Unreachable { .. }) => return Err(e.into()),
                     Err(other) => {
@@ -225,6 +225,7 @@ fn was_created(status: &TaskStatus, def: &ContainerDefinition) -> bool {
 /// returns when the next own probe is due.
 pub(super) async fn check_health(
     ctx: &Context,
+    task: &TaskRecord,
     defs: &[ContainerDefinition],
     status: &mut TaskStatus,
     observed: &Observed,
@@ -244,7 +245,7 @@ pub(super) async fn check_health(
         let mut due = view.next_probe_at;
         if let (true, Some(hc), Some(info)) = (view.probe_due, &def.health_check, info) {
             let result = ctx
-                .runtime
+                .engine_for(task)?
                 .exec(&info.id, &probe_command(hc), hc.timeout().duration())
                 .await;
             let probe = match &result {

@@ -43,6 +43,7 @@ pub(super) async fn stop_containers(
         if wave.is_empty() {
             wave = running.clone(); // a dependency cycle cannot block shutdown
         }
+        let engine = ctx.engine_for(task)?;
         let stops = wave.iter().filter_map(|name| {
             let info = observed.get(*name)?;
             let timeout = defs
@@ -50,7 +51,7 @@ pub(super) async fn stop_containers(
                 .find(|d| d.name == *name)
                 .and_then(|d| d.stop_timeout)
                 .map_or(ctx.settings.stop_timeout, |s| s.duration());
-            Some(ctx.runtime.stop(&info.id, timeout))
+            Some(engine.stop(&info.id, timeout))
         });
         for result in futures::future::join_all(stops).await {
             match result {
@@ -58,7 +59,7 @@ pub(super) async fn stop_containers(
                 Err(e) => return Err(e.into()),
             }
         }
-        *observed = observe(ctx, &task.id, defs).await?;
+        *observed = observe(ctx, task, defs).await?;
     }
     Ok(())
 }

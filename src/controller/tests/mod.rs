@@ -16,9 +16,10 @@ struct Harness {
 }
 
 fn context(catalog: Catalog, fake: Arc<FakeRuntime>) -> Arc<Context> {
+    let local_id = catalog.container_instance_id().unwrap();
     Arc::new(Context {
         catalog,
-        runtime: fake,
+        engines: Arc::new(crate::fleet::Engines::local_only(local_id, fake)),
         owner: "test-owner".into(),
         settings: ControllerSettings {
             stop_timeout: Duration::from_secs(2),
