@@ -623,6 +623,7 @@ async fn task_scoped_volumes_and_the_awsvpc_network_are_created_first_and_releas
 mod crash_recovery;
 mod deployments;
 mod failures;
+mod instances;
 
 #[tokio::test(start_paused = true)]
 async fn a_deleted_clusters_network_is_removed_once_its_tasks_have_stopped() {

@@ -1,0 +1,327 @@
+//! Several engines as container instances of one cluster, on fakes and a paused clock:
+//! spread, constraints, DRAINING, DAEMON coverage, a partition, a lost engine, adoption.
+
+use super::*;
+use crate::fleet::{Connector, Engines};
+use crate::model::{ContainerInstanceSpec, PlacementConstraint, PlacementConstraintType, SchedulingStrategy};
+use crate::runtime::ContainerRuntime;
+use crate::store::{InstanceStatus, declared_instance_id};
+
+/// The daemon's own fake engine plus one fake per declared instance.
+struct Fleet {
+    h: Harness,
+    remotes: BTreeMap<String, Arc<FakeRuntime>>,
+}
+
+fn engine_url(name: &str) -> String {
+    format!("unix:///fake/{name}.sock")
+}
+
+fn connector(remotes: &BTreeMap<String, Arc<FakeRuntime>>) -> Connector {
+    let by_url: BTreeMap<String, Arc<FakeRuntime>> = remotes
+        .iter()
+        .map(|(name, fake)| (engine_url(name), fake.clone()))
+        .collect();
+    Arc::new(move |spec: &ContainerInstanceSpec| {
+        by_url
+            .get(&spec.engine)
+            .map(|f| f.clone() as Arc<dyn ContainerRuntime>)
+            .ok_or_else(|| crate::runtime::RuntimeError::Unreachable {
+                endpoint: spec.engine.clone(),
+                message: "no such fake".into(),
+            })
+    })
+}
+
+fn declare(catalog: &Catalog, name: &str, attributes: &[(&str, &str)]) {
+    let spec = ContainerInstanceSpec {
+        engine: engine_url(name),
+        attributes: attributes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    catalog
+        .apply_declared_instance("default", name, &spec, &BTreeMap::new())
+        .unwrap();
+}
+
+fn start_fleet(
+    catalog: Catalog,
+    local: Arc<FakeRuntime>,
+    remotes: BTreeMap<String, Arc<FakeRuntime>>,
+) -> Fleet {
+    let base = Arc::into_inner(context(catalog.clone(), local.clone())).unwrap();
+    let ctx = Arc::new(Context {
+        engines: Arc::new(Engines::new(
+            catalog.container_instance_id().unwrap(),
+            local.clone(),
+            connector(&remotes),
+        )),
+        settings: ControllerSettings {
+            instance_lost_grace: Duration::from_secs(60),
+            ..base.settings.clone()
+        },
+        ..base
+    });
+    Fleet {
+        h: Harness::start_with(ctx, local),
+        remotes,
+    }
+}
+
+/// A fleet of the local engine and `names`, each declared with `attributes`, all connected.
+async fn fleet(names: &[(&str, &[(&str, &str)])]) -> Fleet {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    let mut remotes = BTreeMap::new();
+    for (name, attributes) in names {
+        declare(&catalog, name, attributes);
+        remotes.insert(name.to_string(), Arc::new(FakeRuntime::new()));
+    }
+    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
+    f.until("every instance is connected", |f| {
+        f.remotes.keys().all(|n| f.connected(n))
+    })
+    .await;
+    f
+}
+
+impl Fleet {
+    fn connected(&self, name: &str) -> bool {
+        let id = declared_instance_id("default", name);
+        self.h
+            .catalog()
+            .engine_facts(&id)
+            .unwrap()
+            .is_some_and(|f| f.connected)
+    }
+
+    fn remote(&self, name: &str) -> &Arc<FakeRuntime> {
+        &self.remotes[name]
+    }
+
+    /// Running containers per engine: `local` first, then each declared one by name.
+    fn spread(&self) -> Vec<usize> {
+        let mut counts = vec![self.h.fake.running().len()];
+        counts.extend(self.remotes.values().map(|f| f.running().len()));
+        counts
+    }
+
+    fn total_running(&self) -> usize {
+        self.spread().iter().sum()
+    }
+
+    fn apply(&self, spec: ServiceSpec) {
+        self.h
+            .catalog()
+            .apply_service("default", "web", &spec, &BTreeMap::new())
+            .unwrap();
+    }
+
+    fn running_count(&self) -> u32 {
+        self.h
+            .catalog()
+            .service_status("default", "web")
+            .unwrap()
+            .map_or(0, |s| s.running_count)
+    }
+
+    async fn until(&self, what: &str, cond: impl Fn(&Self) -> bool) {
+        for _ in 0..3000 {
+            if cond(self) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting until {what}; spread {:?}", self.spread());
+    }
+}
+
+fn replicas(n: u32) -> ServiceSpec {
+    ServiceSpec {
+        task_definition: "web".into(),
+        desired_count: Some(n),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_spreads_its_tasks_evenly_over_the_instances() {
+    let f = fleet(&[("a", &[]), ("b", &[])]).await;
+    f.h.register("busybox");
+    f.apply(replicas(6));
+    f.until("6 tasks run", |f| {
+        f.total_running() == 6 && f.running_count() == 6
+    })
+    .await;
+    assert_eq!(f.spread(), vec![2, 2, 2]);
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn member_of_keeps_a_service_on_the_matching_instances() {
+    let f = fleet(&[("a", &[]), ("b", &[("disk", "ssd")])]).await;
+    f.h.register("busybox");
+    f.apply(ServiceSpec {
+        placement_constraints: vec![PlacementConstraint {
+            kind: PlacementConstraintType::MemberOf,
+            expression: Some("attribute:disk == ssd".into()),
+        }],
+        ..replicas(3)
+    });
+    f.until("3 tasks run", |f| f.running_count() == 3).await;
+    assert_eq!(f.spread(), vec![0, 0, 3]);
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn distinct_instance_leaves_what_does_not_fit_pending_with_an_event() {
+    let f = fleet(&[("a", &[])]).await;
+    f.h.register("busybox");
+    f.apply(ServiceSpec {
+        placement_constraints: vec![PlacementConstraint {
+            kind: PlacementConstraintType::DistinctInstance,
+            expression: None,
+        }],
+        ..replicas(3)
+    });
+    f.until("2 tasks run", |f| f.running_count() == 2).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(f.spread(), vec![1, 1], "never a second task on an instance");
+    let status = f.h.catalog().service_status("default", "web").unwrap().unwrap();
+    let event = status
+        .events
+        .iter()
+        .find(|e| e.message.contains("was unable to place a task"))
+        .expect("an unable-to-place event");
+    assert!(event.message.contains("DistinctInstance"), "{}", event.message);
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_draining_instance_hands_its_tasks_over_without_dropping_below_desired() {
+    let f = fleet(&[("a", &[]), ("b", &[])]).await;
+    f.h.register("busybox");
+    f.apply(replicas(3));
+    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
+        .await;
+    let a = declared_instance_id("default", "a");
+    f.h.catalog()
+        .update_registration("default", &a, |r| {
+            r.status = InstanceStatus::Draining;
+            Ok(())
+        })
+        .unwrap();
+    let mut lowest = usize::MAX;
+    for _ in 0..600 {
+        lowest = lowest.min(f.total_running());
+        if f.remote("a").running().is_empty() && f.total_running() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        f.remote("a").running().is_empty(),
+        "a is drained: {:?}",
+        f.spread()
+    );
+    assert_eq!(f.total_running(), 3);
+    assert!(
+        lowest >= 3,
+        "minimum healthy 100%: never fewer than 3 ran ({lowest})"
+    );
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_daemon_runs_one_task_per_instance_and_follows_new_and_draining_ones() {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    declare(&catalog, "a", &[]);
+    let remotes: BTreeMap<String, Arc<FakeRuntime>> = ["a", "b"]
+        .iter()
+        .map(|n| (n.to_string(), Arc::new(FakeRuntime::new())))
+        .collect();
+    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
+    f.until("a is connected", |f| f.connected("a")).await;
+    f.h.register("busybox");
+    f.apply(ServiceSpec {
+        scheduling_strategy: SchedulingStrategy::Daemon,
+        desired_count: None,
+        ..replicas(0)
+    });
+    f.until("one task on local and a", |f| f.spread() == vec![1, 1, 0])
+        .await;
+    declare(f.h.catalog(), "b", &[]);
+    f.until("b gets its task", |f| f.spread() == vec![1, 1, 1]).await;
+    let a = declared_instance_id("default", "a");
+    f.h.catalog()
+        .update_registration("default", &a, |r| {
+            r.status = InstanceStatus::Draining;
+            Ok(())
+        })
+        .unwrap();
+    f.until("a loses its task", |f| f.spread() == vec![1, 0, 1]).await;
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_partition_duplicates_nothing_and_a_lost_engine_is_replaced_once() {
+    let f = fleet(&[("a", &[]), ("b", &[])]).await;
+    f.h.register("busybox");
+    f.apply(replicas(3));
+    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
+        .await;
+    let created_before = f.h.fake.count(|c| matches!(c, FakeCall::Create(_)))
+        + f.remote("b").count(|c| matches!(c, FakeCall::Create(_)));
+    f.remote("a").set_reachable(false);
+    f.until("a is disconnected", |f| !f.connected("a")).await;
+    // Within the grace: nothing is replaced.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let created_during = f.h.fake.count(|c| matches!(c, FakeCall::Create(_)))
+        + f.remote("b").count(|c| matches!(c, FakeCall::Create(_)));
+    assert_eq!(
+        created_during, created_before,
+        "no duplicate during a short partition"
+    );
+    // Past the grace: a's task is stopped and replaced on another instance.
+    f.until("the lost task is replaced", |f| {
+        f.h.fake.running().len() + f.remote("b").running().len() == 3 && f.running_count() == 3
+    })
+    .await;
+    f.remote("a").set_reachable(true);
+    f.until("a's superseded container is stopped", |f| {
+        f.connected("a") && f.remote("a").running().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(f.total_running(), 3, "nothing runs twice: {:?}", f.spread());
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restarted_daemon_adopts_every_instances_containers_without_creating_or_stopping() {
+    let f = fleet(&[("a", &[]), ("b", &[])]).await;
+    f.h.register("busybox");
+    f.apply(replicas(3));
+    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
+        .await;
+    let remotes = f.remotes.clone();
+    let (catalog, local) = f.h.shutdown().await;
+    let calls = |fake: &FakeRuntime| fake.count(|c| matches!(c, FakeCall::Create(_) | FakeCall::Stop(_)));
+    let before: Vec<usize> = std::iter::once(calls(&local))
+        .chain(remotes.values().map(|f| calls(f)))
+        .collect();
+    let f = start_fleet(catalog, local, remotes);
+    f.until("every instance is connected", |f| {
+        f.connected("a") && f.connected("b")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let after: Vec<usize> = std::iter::once(calls(&f.h.fake))
+        .chain(f.remotes.values().map(|f| calls(f)))
+        .collect();
+    assert_eq!(after, before, "zero creates, zero stops on every engine");
+    assert_eq!(f.spread(), vec![1, 1, 1]);
+    f.h.shutdown().await;
+}
