@@ -89,7 +89,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 /// Every duration flag of `ecsd serve` that sets a controller setting, with its reader. Zero
 /// is allowed only where it means something (kill at once, forget at once, healthy at once);
 /// the maxima keep every deadline arithmetic far from overflow.
-const DURATION_FLAGS: [(SettingReader, DurationFlag); 6] = [
+const DURATION_FLAGS: [(SettingReader, DurationFlag); 7] = [
     (
         |s| s.stop_timeout,
         DurationFlag {
@@ -142,6 +142,15 @@ const DURATION_FLAGS: [(SettingReader, DurationFlag); 6] = [
             min: Duration::from_secs(1),
             max: Duration::from_secs(7 * 24 * 3600),
             why: "; a zero deadline would fail every deployment",
+        },
+    ),
+    (
+        |s| s.instance_lost_grace,
+        DurationFlag {
+            flag: "--instance-lost-grace",
+            min: Duration::from_secs(1),
+            max: DAY,
+            why: "; tasks of an engine that stops answering are replaced only after this",
         },
     ),
 ];

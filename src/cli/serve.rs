@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// A deployment without progress for this long fails (and rolls back if its breaker says so).
     #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
     progress_deadline: Duration,
+    /// A declared container instance whose engine has not answered for this long is lost:
+    /// its tasks stop and their services replace them on other instances.
+    #[arg(long, default_value = "3m", value_parser = humantime::parse_duration)]
+    instance_lost_grace: Duration,
     /// How often the metrics collector samples every running container (CPU, memory,
     /// network, block I/O); an hour of samples is kept in memory.
     #[arg(long, default_value = "15s", value_parser = humantime::parse_duration)]
@@ -101,6 +105,7 @@ pub async fn run(args: ServeArgs, socket: PathBuf) -> anyhow::Result<()> {
         min_healthy_time: args.min_healthy_time,
         task_healthy_deadline: args.task_healthy_deadline,
         progress_deadline: args.progress_deadline,
+        instance_lost_grace: args.instance_lost_grace,
         ..Default::default()
     };
     config::check_durations(&settings)?;
