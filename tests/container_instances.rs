@@ -350,3 +350,63 @@ fn a_lost_remote_engine_is_disconnected_its_task_replaced_after_the_grace_and_ne
         spread(d, "web")
     );
 }
+
+#[test]
+fn the_load_balancer_reaches_tasks_on_every_engine_at_each_instances_address() {
+    use ecsd::model::fixtures::forward_listener;
+    use ecsd::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSpec};
+    use ecsd::model::{PortMapping, Seconds, ServiceLoadBalancer};
+    let d = &mut Daemon::start(Engine::Docker);
+    let _cleanup = cluster_of_three(d, &format!("tcp://{REMOTE_ADDR}:{REMOTE_PORT}"));
+    let port = common::manifest_port();
+    let mut app = shell_container(
+        "app",
+        "busybox:latest",
+        "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www",
+    );
+    app.port_mappings = vec![PortMapping {
+        container_port: 8080,
+        ..Default::default()
+    }];
+    let mut service = replica_service("web", 3);
+    service.load_balancers = vec![ServiceLoadBalancer {
+        target_group_arn: "web".into(),
+        container_name: "app".into(),
+        container_port: 8080,
+        ..Default::default()
+    }];
+    let group = TargetGroupSpec {
+        health_check_interval_seconds: Some(Seconds(5)),
+        health_check_timeout_seconds: Some(Seconds(2)),
+        ..Default::default()
+    };
+    let balancer = LoadBalancerSpec {
+        listeners: vec![forward_listener(
+            port,
+            LbProtocol::Http,
+            Some([127, 0, 0, 1].into()),
+            "web",
+        )],
+        ..Default::default()
+    };
+    let stack = Manifests::new()
+        .target_group("web", group)
+        .load_balancer("web-lb", balancer)
+        .task_definition("web", with_containers(vec![app]))
+        .service("web", service)
+        .yaml();
+    d.apply(&manifest(d, "web.yaml", &stack));
+    d.wait_until("one task per engine, all running", 120, |d| {
+        spread(d, "web") == (1, 1, 1) && d.service("web")["runningCount"] == 3
+    });
+    let seen = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    d.wait_until("the balancer answers from all three tasks", 60, |_| {
+        if let Some(reply) = common::http_get(port)
+            && let Some((head, body)) = reply.split_once("\r\n\r\n")
+            && head.contains(" 200 ")
+        {
+            seen.borrow_mut().insert(body.trim().to_string());
+        }
+        seen.borrow().len() == 3
+    });
+}

@@ -29,7 +29,15 @@ pub(super) async fn create_container(
 ) -> Result<Prepared<Made>, ControllerError> {
     let mut spec = container_spec(def, td, &super::identity(task), &ctx.owner, env_files);
     let balanced = super::targets::load_balancers(ctx, task)?;
-    super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
+    // On the daemon's own engine only the balancer needs those ports (loopback); a remote
+    // engine's are reached from here, at its address.
+    if task
+        .container_instance
+        .as_deref()
+        .is_none_or(|id| id == ctx.engines.local_id())
+    {
+        super::targets::publish_privately(&mut spec.ports, &def.name, &balanced);
+    }
     let mut pulled = false;
     loop {
         match ctx.engine_for(task)?.create(&spec).await {

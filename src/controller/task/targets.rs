@@ -44,19 +44,46 @@ pub fn publish_privately(ports: &mut [PortSpec], container: &str, lbs: &[Service
     }
 }
 
-/// Where the balancer reaches `lb`'s container port: the engine's binding (loopback when it
-/// is bound to every interface).
-pub fn target_addr(containers: &[ContainerStatus], lb: &ServiceLoadBalancer) -> Option<SocketAddr> {
+/// Where the balancer reaches `lb`'s container port: the engine's binding; one bound to
+/// every interface (or to a remote engine's loopback) is reached at `host`, the instance's
+/// address (loopback for the daemon's own engine).
+pub fn target_addr(
+    containers: &[ContainerStatus],
+    lb: &ServiceLoadBalancer,
+    host: IpAddr,
+) -> Option<SocketAddr> {
     let container = containers.iter().find(|c| c.name == lb.container_name)?;
     let binding = container
         .network_bindings
         .iter()
         .find(|b| b.container_port == lb.container_port)?;
     let ip = match binding.bind_ip.parse::<IpAddr>() {
-        Ok(ip) if !ip.is_unspecified() => ip,
-        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Ok(ip) if !ip.is_unspecified() && !(ip.is_loopback() && !host.is_loopback()) => ip,
+        _ => host,
     };
     Some(SocketAddr::new(ip, binding.host_port))
+}
+
+/// The address a task's published ports are reached at: loopback for the daemon's own
+/// engine, the declared instance's `address` otherwise (resolved when it is a host name).
+pub fn instance_address(ctx: &Context, task: &TaskRecord) -> Option<IpAddr> {
+    let id = match &task.container_instance {
+        Some(id) if id != ctx.engines.local_id() => id,
+        _ => return Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+    };
+    let record = ctx
+        .catalog
+        .declared_instances(Some(&task.cluster))
+        .ok()?
+        .into_iter()
+        .find(|r| &r.id == id)?;
+    let address = record.spec.address();
+    address.parse().ok().or_else(|| {
+        std::net::ToSocketAddrs::to_socket_addrs(&(address.as_str(), 0))
+            .ok()?
+            .next()
+            .map(|a| a.ip())
+    })
 }
 
 /// Registers every target of a RUNNING task (idempotent); false while a target group is not
@@ -68,8 +95,11 @@ pub fn register(
     lbs: &[ServiceLoadBalancer],
 ) -> bool {
     let mut all = true;
+    let Some(host) = instance_address(ctx, task) else {
+        return false;
+    };
     for lb in lbs {
-        let Some(addr) = target_addr(containers, lb) else {
+        let Some(addr) = target_addr(containers, lb, host) else {
             all = false;
             continue;
         };
@@ -256,9 +286,17 @@ mod tests {
             ..Default::default()
         }];
         assert_eq!(
-            target_addr(&containers, &lb("app", 8080)),
+            target_addr(&containers, &lb("app", 8080), IpAddr::V4(Ipv4Addr::LOCALHOST)),
             Some("127.0.0.1:32768".parse().unwrap())
         );
-        assert_eq!(target_addr(&containers, &lb("app", 9090)), None);
+        assert_eq!(
+            target_addr(&containers, &lb("app", 9090), IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            None
+        );
+        assert_eq!(
+            target_addr(&containers, &lb("app", 8080), "10.213.0.2".parse().unwrap()),
+            Some("10.213.0.2:32768".parse().unwrap()),
+            "a remote engine's port bound everywhere is reached at the instance's address"
+        );
     }
 }
