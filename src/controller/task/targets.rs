@@ -58,7 +58,7 @@ pub fn target_addr(
         .iter()
         .find(|b| b.container_port == lb.container_port)?;
     let ip = match binding.bind_ip.parse::<IpAddr>() {
-        Ok(ip) if !ip.is_unspecified() && !(ip.is_loopback() && !host.is_loopback()) => ip,
+        Ok(ip) if !ip.is_unspecified() && (!ip.is_loopback() || host.is_loopback()) => ip,
         _ => host,
     };
     Some(SocketAddr::new(ip, binding.host_port))
