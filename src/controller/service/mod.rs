@@ -14,7 +14,7 @@ pub use deployments::breaker_threshold;
 use super::context::Context;
 use super::deployment_plan::{PlanInput, plan_deployment};
 use super::retention::remove_task_containers;
-use super::{Action, ControllerError};
+use super::{Action, ControllerError, StopWhy};
 use crate::model::{NetworkMode, StopCode, TaskDefinitionRef, TaskState};
 use crate::runtime::RuntimeError;
 use crate::store::{DeploymentStatus, RolloutState, ServiceRecord, ServiceStatus, TaskDefinitionRecord};
@@ -166,6 +166,7 @@ async fn step(
         stopping: u32::try_from(tasks.iter().filter(|(t, s)| still_stopping(t, s)).count())
             .unwrap_or(u32::MAX),
     });
+    let plan = choose_scale_in(plan, &live, tasks, &p.id, &placer);
     let short = live.iter().filter(|t| t.deployment == p.id).count() < desired as usize;
     if let Some(h) = hold.filter(|_| short) {
         status.message = Some(h.message());
@@ -189,6 +190,34 @@ async fn step(
         (None, true) => Action::RequeueAfter(Duration::from_secs(1)),
         (None, false) => Action::Done,
     })
+}
+
+/// The planner says how many of the PRIMARY's tasks go when it scales in; which ones is
+/// placement's choice (the service's strategies), preferring unhealthy, then newer, tasks.
+fn choose_scale_in(
+    mut plan: super::DeploymentPlan,
+    live: &[super::PlanTask],
+    tasks: &[ServiceTask],
+    primary_id: &str,
+    placer: &placing::Placer,
+) -> super::DeploymentPlan {
+    let count = plan.stop.iter().filter(|(_, why)| *why == StopWhy::ScaleIn).count();
+    if count == 0 {
+        return plan;
+    }
+    let mut mine: Vec<&super::PlanTask> = live.iter().filter(|t| t.deployment == primary_id).collect();
+    mine.sort_by_key(|t| (t.healthy, std::cmp::Reverse(t.created_at)));
+    let candidates: Vec<(String, String)> = mine
+        .iter()
+        .filter_map(|t| {
+            let (record, _) = tasks.iter().find(|(r, _)| r.id == t.id)?;
+            Some((t.id.clone(), placer.instance_of(record)))
+        })
+        .collect();
+    let chosen = placer.choose_scale_in(&candidates, count);
+    plan.stop.retain(|(_, why)| *why != StopWhy::ScaleIn);
+    plan.stop.extend(chosen.into_iter().map(|id| (id, StopWhy::ScaleIn)));
+    plan
 }
 
 /// Told to stop, not stopped yet: it still holds its slot (ports, memory).

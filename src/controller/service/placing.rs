@@ -117,6 +117,25 @@ impl Placer {
         self.eligible().len() > 1
     }
 
+    /// The `count` tasks to stop when the service scales in, as ECS chooses them: by the
+    /// service's strategies (spread keeps the instances balanced), among the tasks of the
+    /// chosen instance the first of `candidates` (`(task id, instance id)`, in the order the
+    /// caller would rather lose them).
+    pub fn choose_scale_in(&self, candidates: &[(String, String)], count: usize) -> Vec<String> {
+        let Some(demand) = &self.demand else {
+            return candidates.iter().take(count).map(|(id, _)| id.clone()).collect();
+        };
+        let placed: Vec<placement::PlacedTask> = candidates
+            .iter()
+            .map(|(id, instance)| placement::PlacedTask {
+                id: id.clone(),
+                instance: instance.clone(),
+                demand: demand.clone(),
+            })
+            .collect();
+        placement::choose_for_scale_in(&self.instances, &placed, &self.strategies, count, self.seed)
+    }
+
     /// Chooses an instance for one new task, taking what it reserves; why not when none fits.
     /// A DAEMON's task goes only on a covered instance that has no live task of the service.
     pub fn place_one(&mut self, tasks: &[ServiceTask]) -> Result<String, Unplaced> {

@@ -325,3 +325,28 @@ async fn a_restarted_daemon_adopts_every_instances_containers_without_creating_o
     assert_eq!(f.spread(), vec![1, 1, 1]);
     f.h.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn scaling_in_keeps_the_spread_balanced_not_merely_the_newest() {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    declare(&catalog, "a", &[]);
+    let remotes: BTreeMap<String, Arc<FakeRuntime>> = ["a", "b"]
+        .iter()
+        .map(|n| (n.to_string(), Arc::new(FakeRuntime::new())))
+        .collect();
+    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
+    f.until("a is connected", |f| f.connected("a")).await;
+    f.h.register("busybox");
+    f.apply(replicas(4));
+    f.until("4 tasks run on local and a", |f| f.spread() == vec![2, 2, 0]).await;
+    declare(f.h.catalog(), "b", &[]);
+    f.until("b is connected", |f| f.connected("b")).await;
+    f.apply(replicas(6));
+    // The two newest tasks are both on b.
+    f.until("6 tasks run", |f| f.spread() == vec![2, 2, 2]).await;
+    f.apply(replicas(3));
+    f.until("3 tasks run", |f| f.total_running() == 3).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(f.spread(), vec![1, 1, 1], "scale-in follows spread");
+    f.h.shutdown().await;
+}
