@@ -249,6 +249,9 @@ fn a_daemon_service_runs_one_task_on_each_engine() {
         .yaml();
     d.apply(&manifest(d, "daemon.yaml", &services));
     d.wait_until("one agent per engine", 120, |d| spread(d, "agent") == (1, 1, 1));
+    d.wait_until("the service wants one task per instance", 30, |d| {
+        d.service("agent")["desiredCount"] == 3 && d.service("agent")["runningCount"] == 3
+    });
 }
 
 /// A tcp forwarder to the remote engine that can be cut (a partition of this daemon alone):

@@ -92,7 +92,7 @@ pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsErro
             .entry(service.cluster.clone())
             .or_insert_with(|| cluster(&service.cluster));
         entry.services.push(ServiceInventory {
-            desired: service.desired_count(),
+            desired: service.desired_count_in(&status),
             running: status.running_count,
             pending: status.pending_count,
             deployments: status

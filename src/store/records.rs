@@ -200,15 +200,25 @@ impl ServiceRecord {
 }
 
 impl ServiceRecord {
-    /// Desired number of tasks (0 once deleting; one per container instance for DAEMON).
+    /// Desired number of tasks as the spec says it (0 once deleting; a DAEMON's count
+    /// depends on the instances, see `desired_count_in`: 1 here).
     pub fn desired_count(&self) -> u32 {
         if self.deleting {
             0
         } else if self.spec.scheduling_strategy == crate::model::SchedulingStrategy::Daemon {
-            // One ACTIVE container instance today: the local engine.
             1
         } else {
             self.spec.desired_count.unwrap_or(0)
+        }
+    }
+
+    /// Desired number of tasks as the scheduler last computed it: a DAEMON wants one per
+    /// instance it covers, which its PRIMARY deployment records.
+    pub fn desired_count_in(&self, status: &ServiceStatus) -> u32 {
+        let daemon = self.spec.scheduling_strategy == crate::model::SchedulingStrategy::Daemon;
+        match status.deployments.iter().find(|d| d.status == DeploymentStatus::Primary) {
+            Some(p) if daemon && !self.deleting => p.desired_count,
+            _ => self.desired_count(),
         }
     }
 }

@@ -188,7 +188,7 @@ pub fn service(
         load_balancers: load_balancers(scope, s),
         service_registries: Vec::new(),
         status: if s.deleting { "DRAINING" } else { "ACTIVE" }.into(),
-        desired_count: s.desired_count(),
+        desired_count: s.desired_count_in(&status),
         running_count: status.running_count,
         pending_count: status.pending_count,
         launch_type: s.spec.launch_type.unwrap_or_default(),
@@ -291,7 +291,7 @@ pub fn deployment(scope: &ArnScope, d: &Deployment) -> DeploymentShape {
 
 fn converging_primary(scope: &ArnScope, s: &ServiceRecord, status: &ServiceStatus) -> DeploymentShape {
     let converged = status.observed_generation == s.generation
-        && status.running_count == s.desired_count()
+        && status.running_count == s.desired_count_in(status)
         && status.pending_count == 0;
     DeploymentShape {
         id: format!("ecs-svc/{:019}", s.generation),
@@ -300,7 +300,7 @@ fn converging_primary(scope: &ArnScope, s: &ServiceRecord, status: &ServiceStatu
             .task_definition
             .as_deref()
             .map(|r| scope.task_definition_arn(r)),
-        desired_count: s.desired_count(),
+        desired_count: s.desired_count_in(status),
         pending_count: status.pending_count,
         running_count: status.running_count,
         failed_tasks: 0,
