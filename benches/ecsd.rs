@@ -1,7 +1,8 @@
 //! `cargo bench --bench ecsd`: how fast ecsd converges and reacts, and what it costs, measured
 //! against the engine itself (and Docker Swarm) in the same run; and its load balancer
 //! against HAProxy and direct requests (`lb`); and the placement engine's decisions for
-//! 10,000 tasks over 100 fake instances (`placement`); and what Container Insights costs
+//! 10,000 tasks over 100 fake instances (`placement`) and the control plane running them
+//! (`instances`); and what Container Insights costs
 //! with 100 tasks (`metrics`).
 //!
 //! Starts the real daemon binary in temp dirs against the local Docker engine, drives it with
@@ -27,6 +28,8 @@ mod fleet;
 mod footprint;
 #[path = "ecsd/haproxy.rs"]
 mod haproxy;
+#[path = "ecsd/instances.rs"]
+mod instances;
 #[path = "ecsd/lb.rs"]
 mod lb;
 #[path = "ecsd/manifests.rs"]
@@ -171,6 +174,7 @@ async fn run_scenario(
         Scenario::Peer => peer::run(bench, out).await,
         Scenario::Lb => lb::run(bench, out).await,
         Scenario::Placement => placement::run(bench, out),
+        Scenario::Instances => instances::run(bench, out).await,
         Scenario::Metrics => metrics::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,
     }
 }

@@ -27,11 +27,13 @@ pub enum Scenario {
     Placement,
     /// One metrics sample of the fleet (cgroups, and one-shot stats), and a scrape.
     Metrics,
+    /// The control plane with 10,000 tasks over 100 fake container instances.
+    Instances,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::ScaleUp,
         Scenario::Rolling,
         Scenario::Reaction,
@@ -42,6 +44,7 @@ impl Scenario {
         Scenario::Api,
         Scenario::Metrics,
         Scenario::Placement,
+        Scenario::Instances,
         Scenario::Lb,
         Scenario::Peer,
     ];
@@ -59,6 +62,7 @@ impl Scenario {
             Scenario::Lb => "lb",
             Scenario::Placement => "placement",
             Scenario::Metrics => "metrics",
+            Scenario::Instances => "instances",
         }
     }
 

@@ -182,12 +182,12 @@ fn in_batches(
 }
 
 /// Resets the process's peak RSS (Linux ≥ 4.0); whether the kernel allowed it.
-fn reset_peak_rss() -> bool {
+pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// The process's peak RSS since the last reset, in MiB.
-fn peak_rss_mib() -> anyhow::Result<f64> {
+pub fn peak_rss_mib() -> anyhow::Result<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kib: f64 = status
         .lines()

@@ -31,7 +31,7 @@ struct Target {
     bound: Bound,
 }
 
-const TARGETS: [Target; 19] = [
+const TARGETS: [Target; 20] = [
     Target::at_most(
         "scale-up: ecsd/direct ratio (median) <= 1.15",
         Scenario::ScaleUp,
@@ -172,6 +172,13 @@ const TARGETS: [Target; 19] = [
     Target::at_most(
         "placement: peak RSS while deciding <= 200 MiB",
         Scenario::Placement,
+        "peak_rss",
+        Stat::Max,
+        200.0,
+    ),
+    Target::at_most(
+        "instances: control plane with 10,000 tasks, peak RSS <= 200 MiB",
+        Scenario::Instances,
         "peak_rss",
         Stat::Max,
         200.0,

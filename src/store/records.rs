@@ -216,7 +216,11 @@ impl ServiceRecord {
     /// instance it covers, which its PRIMARY deployment records.
     pub fn desired_count_in(&self, status: &ServiceStatus) -> u32 {
         let daemon = self.spec.scheduling_strategy == crate::model::SchedulingStrategy::Daemon;
-        match status.deployments.iter().find(|d| d.status == DeploymentStatus::Primary) {
+        match status
+            .deployments
+            .iter()
+            .find(|d| d.status == DeploymentStatus::Primary)
+        {
             Some(p) if daemon && !self.deleting => p.desired_count,
             _ => self.desired_count(),
         }

@@ -201,7 +201,11 @@ fn choose_scale_in(
     primary_id: &str,
     placer: &placing::Placer,
 ) -> super::DeploymentPlan {
-    let count = plan.stop.iter().filter(|(_, why)| *why == StopWhy::ScaleIn).count();
+    let count = plan
+        .stop
+        .iter()
+        .filter(|(_, why)| *why == StopWhy::ScaleIn)
+        .count();
     if count == 0 {
         return plan;
     }
@@ -216,7 +220,8 @@ fn choose_scale_in(
         .collect();
     let chosen = placer.choose_scale_in(&candidates, count);
     plan.stop.retain(|(_, why)| *why != StopWhy::ScaleIn);
-    plan.stop.extend(chosen.into_iter().map(|id| (id, StopWhy::ScaleIn)));
+    plan.stop
+        .extend(chosen.into_iter().map(|id| (id, StopWhy::ScaleIn)));
     plan
 }
 

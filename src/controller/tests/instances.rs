@@ -338,7 +338,8 @@ async fn scaling_in_keeps_the_spread_balanced_not_merely_the_newest() {
     f.until("a is connected", |f| f.connected("a")).await;
     f.h.register("busybox");
     f.apply(replicas(4));
-    f.until("4 tasks run on local and a", |f| f.spread() == vec![2, 2, 0]).await;
+    f.until("4 tasks run on local and a", |f| f.spread() == vec![2, 2, 0])
+        .await;
     declare(f.h.catalog(), "b", &[]);
     f.until("b is connected", |f| f.connected("b")).await;
     f.apply(replicas(6));
