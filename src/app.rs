@@ -5,7 +5,7 @@ use crate::api;
 use crate::config::Config;
 use crate::controller::{self, Backoff, Clock, Context, WorkQueue};
 use crate::metrics::{
-    self, CgroupReader, DaemonHealth, EngineUsage, InstrumentedRuntime, MetricsView, UsageHistory, collector,
+    self, CgroupReader, DaemonHealth, FleetUsage, InstrumentedRuntime, MetricsView, UsageHistory, collector,
 };
 use crate::runtime::{DockerRuntime, RuntimeError};
 use crate::store::integrity::{self, Integrity};
@@ -151,7 +151,7 @@ pub async fn run(
         config.metrics_interval,
     )));
     let cgroups = metrics::engine_is_local(&engine).then(CgroupReader::default);
-    let source = Arc::new(EngineUsage::new(ctx.local_engine(), ctx.owner.clone(), cgroups));
+    let source = Arc::new(FleetUsage::new(ctx.engines.clone(), ctx.owner.clone(), cgroups));
     let sampler = tokio::spawn(collector::run(
         source,
         history.clone(),

@@ -158,7 +158,7 @@ fn constrained(
 
 #[test]
 fn a_service_spreads_over_three_engines_and_member_of_keeps_one_on_podman() {
-    let d = &mut Daemon::start(Engine::Docker);
+    let d = &mut Daemon::with_args(Engine::Docker, &["--metrics-interval", "1s"]);
     let _cleanup = cluster_of_three(d, &format!("tcp://{REMOTE_ADDR}:{REMOTE_PORT}"));
     let services = Manifests::new()
         .task_definition("idle", idle())

@@ -33,7 +33,7 @@ pub use health::{DaemonHealth, Outcome};
 pub use history::{Sample, Series, UsageHistory};
 pub use instrumented::InstrumentedRuntime;
 pub use rates::{TaskUtilization, Utilization};
-pub use source::{ContainerRef, ContainerUsage, EngineUsage, UsageSource, engine_is_local};
+pub use source::{ContainerRef, ContainerUsage, EngineUsage, FleetUsage, UsageSource, engine_is_local};
 pub use view::MetricsView;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -151,6 +151,71 @@ impl UsageSource for EngineUsage {
     }
 }
 
+/// Samples every engine of the fleet: the daemon's own through its cgroups (when it runs on
+/// this machine), every declared instance's through its engine's one-shot stats. An engine
+/// that does not answer is left out of the sample (its containers reappear once it answers).
+pub struct FleetUsage {
+    engines: Arc<crate::fleet::Engines>,
+    owner: String,
+    local_cgroups: Option<CgroupReader>,
+    sources: Mutex<HashMap<String, (Arc<dyn ContainerRuntime>, Arc<EngineUsage>)>>,
+}
+
+impl FleetUsage {
+    /// A source for the containers `owner` runs on every engine of `engines`.
+    pub fn new(
+        engines: Arc<crate::fleet::Engines>,
+        owner: String,
+        local_cgroups: Option<CgroupReader>,
+    ) -> Self {
+        Self {
+            engines,
+            owner,
+            local_cgroups,
+            sources: Mutex::default(),
+        }
+    }
+
+    /// The source of each engine now, made once per engine handle.
+    fn sources(&self) -> Vec<(String, Arc<EngineUsage>)> {
+        let mut sources = self.sources.lock().unwrap_or_else(|p| p.into_inner());
+        let all = self.engines.all();
+        sources.retain(|id, _| all.iter().any(|(i, _)| i == id));
+        all.into_iter()
+            .map(|(id, engine)| {
+                let same = sources.get(&id).is_some_and(|(e, _)| Arc::ptr_eq(e, &engine));
+                if !same {
+                    let cgroups = (id == self.engines.local_id())
+                        .then(|| self.local_cgroups.clone())
+                        .flatten();
+                    let source = Arc::new(EngineUsage::new(engine.clone(), self.owner.clone(), cgroups));
+                    sources.insert(id.clone(), (engine, source));
+                }
+                let source = sources.get(&id).map(|(_, s)| s.clone());
+                (id, source)
+            })
+            .filter_map(|(id, source)| Some((id, source?)))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl UsageSource for FleetUsage {
+    async fn sample(&self) -> Result<Vec<ContainerUsage>, MetricsError> {
+        let mut all = Vec::new();
+        for (id, source) in self.sources() {
+            match source.sample().await {
+                Ok(sample) => all.extend(sample),
+                Err(e) if id == self.engines.local_id() => return Err(e),
+                Err(e) => {
+                    tracing::debug!(instance = %id, error = %e, "container instance left out of this sample")
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
 /// The containers whose cgroups could be read, and the rest (for the engine's stats).
 fn read_cgroups(
     reader: Option<&CgroupReader>,
