@@ -158,8 +158,11 @@ pub struct FleetUsage {
     engines: Arc<crate::fleet::Engines>,
     owner: String,
     local_cgroups: Option<CgroupReader>,
-    sources: Mutex<HashMap<String, (Arc<dyn ContainerRuntime>, Arc<EngineUsage>)>>,
+    sources: Mutex<HashMap<String, EngineSource>>,
 }
+
+/// One engine handle and the source sampling it.
+type EngineSource = (Arc<dyn ContainerRuntime>, Arc<EngineUsage>);
 
 impl FleetUsage {
     /// A source for the containers `owner` runs on every engine of `engines`.
