@@ -54,6 +54,8 @@ mod report;
 mod rolling;
 #[path = "ecsd/scale_up.rs"]
 mod scale_up;
+#[path = "ecsd/scale_up_two.rs"]
+mod scale_up_two;
 #[path = "ecsd/stats.rs"]
 mod stats;
 #[path = "ecsd/targets.rs"]
@@ -164,6 +166,7 @@ async fn run_scenario(
 ) -> anyhow::Result<()> {
     match scenario {
         Scenario::ScaleUp => scale_up::run(bench, out).await,
+        Scenario::ScaleUpTwo => scale_up_two::run(bench, out).await,
         Scenario::Rolling => rolling::run(bench, out).await,
         Scenario::Reaction => reaction::run(bench, out).await,
         Scenario::Adoption => adoption::run(bench, fleet::get_or_start(fleet, bench, out).await?, out).await,

@@ -43,11 +43,17 @@ pub struct Engine {
 impl Engine {
     /// Connects to the Docker socket and negotiates the API version.
     pub async fn connect(run_id: String) -> anyhow::Result<Self> {
-        let path = ENGINE.trim_start_matches("unix://");
+        Self::connect_to(ENGINE, run_id).await
+    }
+
+    /// Connects to the engine at `endpoint` (`unix://…`: Docker, or Podman's compatible
+    /// socket) and negotiates the API version.
+    pub async fn connect_to(endpoint: &str, run_id: String) -> anyhow::Result<Self> {
+        let path = endpoint.trim_start_matches("unix://");
         let docker = Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)?
             .negotiate_version()
             .await
-            .with_context(|| format!("the engine at {ENGINE} does not answer: run scripts/setup-engine"))?;
+            .with_context(|| format!("the engine at {endpoint} does not answer: run scripts/setup-engine"))?;
         Ok(Self { docker, run_id })
     }
 

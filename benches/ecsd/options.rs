@@ -29,12 +29,15 @@ pub enum Scenario {
     Metrics,
     /// The control plane with 10,000 tasks over 100 fake container instances.
     Instances,
+    /// A service from 0 to N tasks over two engines (Docker and Podman) against direct starts on both.
+    ScaleUpTwo,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::ScaleUp,
+        Scenario::ScaleUpTwo,
         Scenario::Rolling,
         Scenario::Reaction,
         // Footprint first: its peak RSS is then that of the daemon that started the fleet,
@@ -63,6 +66,7 @@ impl Scenario {
             Scenario::Placement => "placement",
             Scenario::Metrics => "metrics",
             Scenario::Instances => "instances",
+            Scenario::ScaleUpTwo => "scale-up-two-engines",
         }
     }
 
