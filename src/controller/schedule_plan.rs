@@ -69,7 +69,9 @@ pub fn decide(now: u64, facts: &ScheduleFacts) -> Decision {
     if facts.state == ScheduleState::Disabled {
         return Decision::Wait { next: None };
     }
-    let from = facts.last_tick.unwrap_or(facts.anchor.saturating_sub(1));
+    // Nothing before the anchor is due: a schedule enabled again (or given a new expression)
+    // does not catch up on what passed since its last run.
+    let from = facts.last_tick.unwrap_or(0).max(facts.anchor.saturating_sub(1));
     let Some(due) = facts.schedule.next_after(from, facts.anchor) else {
         return Decision::Wait { next: None };
     };
