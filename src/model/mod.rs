@@ -30,8 +30,9 @@ pub use cluster::{
 };
 pub use duration::Seconds;
 pub use launch::{
-    LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, PropagateTags, TagSources, check_launch_type,
-    compatibilities, ec2_memory_problems, fargate_problems, launch_problems, task_tags,
+    LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, NETWORK_MODE_MISMATCH, PropagateTags, Tag,
+    TagSources, check_caller_tag, check_launch_type, check_platform_version, compatibilities,
+    ec2_memory_problems, fargate_problems, launch_problems, task_tags,
 };
 pub use load::{
     FileLoad, LoadedManifest, ManifestError, content_hash, is_manifest_file, load_folder, load_paths,
@@ -44,8 +45,8 @@ pub use placement::{
     validate_task_definition_constraints,
 };
 pub use scheduled_task::{
-    ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_RUNS_HISTORY_LIMIT, ScheduleState, ScheduledTaskSpec,
-    validate_scheduled_task,
+    ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_DESCRIPTION_LEN, MAX_RUNS_HISTORY_LIMIT,
+    ScheduleState, ScheduledTaskSpec, target_problems, validate_scheduled_task,
 };
 pub use service::{
     AssignPublicIp, AvailabilityZoneRebalancing, AwsVpcConfiguration, CircuitBreaker,

@@ -1,9 +1,10 @@
 //! Scheduled tasks as both doors see them: find, list (with what each has done and will do),
 //! delete.
 
+use super::tasks::RunTasks;
 use super::{ObjectKind, OpsError, clusters};
 use crate::model::{ScheduleState, TaskState};
-use crate::store::{Catalog, ScheduleStatus, ScheduledTaskRecord};
+use crate::store::{Catalog, ScheduleStatus, ScheduledTaskRecord, TaskLaunch};
 
 /// How many future firings a description lists.
 pub const UPCOMING: usize = 5;
@@ -80,11 +81,47 @@ fn with_status(
 }
 
 /// Asks for one run now (`ecsd schedule run`), whatever the expression and state say; the
-/// overlap policy still applies. The schedule must exist.
+/// overlap policy still applies. The schedule must exist and have a target.
 pub fn run_now(catalog: &Catalog, cluster: &str, name: &str) -> Result<(), OpsError> {
-    find(catalog, cluster, name)?;
+    let record = find(catalog, cluster, name)?;
+    if record.spec.task_definition.is_none() {
+        return Err(OpsError::InvalidSpec(format!(
+            "scheduled task {cluster}/{name} has no target (no taskDefinition): there is nothing to run"
+        )));
+    }
     catalog.request_scheduled_run(cluster, name)?;
     Ok(())
+}
+
+/// The RunTask one run of `record` makes (`None` for a schedule without a target): its
+/// target's fields, `startedBy: ecsd-schedule/<name>` and, unless it names one, the group
+/// `scheduled:<name>`.
+pub fn run_request(record: &ScheduledTaskRecord) -> Option<RunTasks> {
+    let spec = &record.spec;
+    Some(RunTasks {
+        cluster: record.cluster.clone(),
+        task_definition: spec.task_definition.clone()?,
+        count: spec.task_count(),
+        started_by: Some(crate::controller::schedule_started_by(&record.name)),
+        group: Some(
+            spec.group
+                .clone()
+                .unwrap_or_else(|| format!("scheduled:{}", record.name)),
+        ),
+        labels: spec
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect(),
+        launch: TaskLaunch {
+            launch_type: spec.launch_type,
+            platform_version: spec.platform_version.clone(),
+            overrides: spec.overrides.clone(),
+            enable_execute_command: spec.enable_execute_command,
+        },
+        managed_tags: spec.enable_ecs_managed_tags,
+        propagate_tags: spec.propagate_tags,
+    })
 }
 
 /// Enables or disables a schedule (`ecsd schedule enable|disable`).

@@ -110,14 +110,7 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-/// ECS `Tag`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tag {
-    /// Key.
-    pub key: String,
-    /// Value.
-    pub value: String,
-}
+pub use crate::model::Tag;
 
 /// ECS tags of a label map.
 pub fn tags(labels: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
