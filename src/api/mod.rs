@@ -95,6 +95,7 @@ impl From<OpsError> for ApiError {
             OpsError::DaemonNotScalable { .. }
             | OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
+            | OpsError::AmbiguousSchedule { .. }
             | OpsError::InvalidReference { .. }
             | OpsError::InvalidSpec(_)
             | OpsError::NothingToUndo { .. } => ApiError::invalid(message),

@@ -332,7 +332,7 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
         ),
         Manifest::ScheduledTask(d) => result(
             m,
-            catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?,
+            catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels, None)?,
             None,
         ),
     };

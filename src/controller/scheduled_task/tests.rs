@@ -28,7 +28,7 @@ fn catalog_with(spec: &ScheduledTaskSpec) -> Catalog {
         .register_task_definition("job", &task_definition(&[("main", "busybox")]), &BTreeMap::new())
         .unwrap();
     catalog
-        .apply_scheduled_task("default", "backup", spec, &BTreeMap::new())
+        .apply_scheduled_task("default", "backup", spec, &BTreeMap::new(), None)
         .unwrap();
     catalog
 }
@@ -224,6 +224,7 @@ async fn a_rate_given_a_target_runs_at_once() {
             "backup",
             &schedule("rate(1 hour)", "job"),
             &BTreeMap::new(),
+            None,
         )
         .unwrap();
     reconcile(&ctx).await;
