@@ -139,6 +139,32 @@ impl ScheduledTaskSpec {
         self.state == ScheduleState::Enabled && self.task_definition.is_some()
     }
 
+    /// This spec's target under `schedule`'s own fields (expression, zone, state,
+    /// description and ecsd's extensions): an EventBridge rule's settings and its target are
+    /// set apart.
+    pub fn with_schedule_of(&self, schedule: &Self) -> Self {
+        Self {
+            schedule_expression: schedule.schedule_expression.clone(),
+            schedule_expression_timezone: schedule.schedule_expression_timezone.clone(),
+            state: schedule.state,
+            description: schedule.description.clone(),
+            concurrency_policy: schedule.concurrency_policy,
+            starting_deadline_seconds: schedule.starting_deadline_seconds,
+            runs_history_limit: schedule.runs_history_limit,
+            ..self.clone()
+        }
+    }
+
+    /// The schedule's own fields without a target: a rule before (or after) its targets.
+    pub fn without_target(&self) -> Self {
+        Self::default().with_schedule_of(self)
+    }
+
+    /// Whether `other` starts the same runs, whatever its own schedule fields.
+    pub fn same_target(&self, other: &Self) -> bool {
+        self.with_schedule_of(other) == *other
+    }
+
     /// Tasks per run.
     pub fn task_count(&self) -> u32 {
         self.task_count.unwrap_or(1)
@@ -271,17 +297,7 @@ fn validate_tags(tags: &[Tag]) -> Vec<FieldError> {
 
 /// Target fields set on a schedule without a target would silently do nothing: refused.
 fn orphan_target_fields(spec: &ScheduledTaskSpec) -> Vec<FieldError> {
-    let target_less = ScheduledTaskSpec {
-        schedule_expression: spec.schedule_expression.clone(),
-        schedule_expression_timezone: spec.schedule_expression_timezone.clone(),
-        state: spec.state,
-        description: spec.description.clone(),
-        concurrency_policy: spec.concurrency_policy,
-        starting_deadline_seconds: spec.starting_deadline_seconds,
-        runs_history_limit: spec.runs_history_limit,
-        ..ScheduledTaskSpec::default()
-    };
-    if *spec == target_less {
+    if *spec == spec.without_target() {
         return Vec::new();
     }
     vec![FieldError::new(
@@ -408,6 +424,29 @@ mod tests {
                 "spec.overrides.containerOverrides[0].name"
             ]
         );
+    }
+
+    #[test]
+    fn a_rules_settings_and_its_target_are_set_apart() {
+        let target = ScheduledTaskSpec {
+            task_count: Some(3),
+            ..spec("rate(1 hour)")
+        };
+        let rule = ScheduledTaskSpec {
+            description: Some("nightly".into()),
+            concurrency_policy: ConcurrencyPolicy::Forbid,
+            ..spec("cron(0 3 * * ? *)")
+        }
+        .without_target();
+        assert_eq!(rule.task_definition, None);
+        let both = target.with_schedule_of(&rule);
+        assert_eq!(
+            (both.schedule_expression.as_str(), both.task_count),
+            ("cron(0 3 * * ? *)", Some(3))
+        );
+        assert_eq!(both.concurrency_policy, ConcurrencyPolicy::Forbid);
+        assert!(both.same_target(&target));
+        assert!(!both.same_target(&rule));
     }
 
     #[test]

@@ -65,8 +65,8 @@ pub struct ScheduleWrite {
 
 /// Creates or replaces a schedule, moving it when it is stored in another cluster now
 /// (`from`). Refused, with nothing written, when the spec is invalid, the cluster is not
-/// ACTIVE, the task definition is unknown or does not suit the target, or another schedule
-/// of that name is already in the new cluster. Whether a watched folder manages the schedule
+/// ACTIVE, a new target's task definition is unknown or does not suit it, or another
+/// schedule of that name is already in the new cluster. Whether a watched folder manages the schedule
 /// is the door's question (`ownership`), asked before.
 pub fn put(catalog: &Catalog, write: &ScheduleWrite, from: Option<&str>) -> Result<ApplyOutcome, OpsError> {
     let problems: Vec<String> = validate_scheduled_task(&write.spec)
@@ -77,7 +77,11 @@ pub fn put(catalog: &Catalog, write: &ScheduleWrite, from: Option<&str>) -> Resu
         return Err(OpsError::InvalidSpec(problems.join("; ")));
     }
     clusters::require_active(catalog, &write.cluster)?;
-    if let Some(reference) = &write.spec.task_definition {
+    let stored = catalog.scheduled_task(from.unwrap_or(&write.cluster), &write.name)?;
+    // A target already stored is not judged again (its family may have been deregistered
+    // since): changing only the rule's own settings always works.
+    let new_target = stored.is_none_or(|r| !r.spec.same_target(&write.spec));
+    if let Some(reference) = write.spec.task_definition.as_ref().filter(|_| new_target) {
         let td = task_definitions::resolve(catalog, reference)?;
         if let Some(problem) = target_problems(&write.spec, &td.spec).first() {
             return Err(OpsError::InvalidSpec(problem.to_string()));
@@ -285,6 +289,23 @@ mod tests {
         let err = put(&catalog, &write("default", wrong_container), None).unwrap_err();
         assert!(err.to_string().contains("no container named"), "{err}");
         assert!(catalog.scheduled_tasks(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_stored_target_is_not_judged_again_when_only_the_rule_changes() {
+        let catalog = catalog();
+        put(&catalog, &write("default", schedule("rate(1 hour)", "job")), None).unwrap();
+        task_definitions::deregister(&catalog, "job").unwrap();
+        let disabled = ScheduledTaskSpec {
+            state: ScheduleState::Disabled,
+            ..schedule("rate(2 hours)", "job")
+        };
+        put(&catalog, &write("default", disabled), Some("default")).unwrap();
+        let more = ScheduledTaskSpec {
+            task_count: Some(2),
+            ..schedule("rate(2 hours)", "job")
+        };
+        assert!(put(&catalog, &write("default", more), Some("default")).is_err());
     }
 
     #[test]
