@@ -328,7 +328,13 @@ fn verify(authorization: &str, amz_date: &str) {
         body: b"{}",
     };
     let credentials = sigv4::Credentials::new("AKID", "secret");
-    let _ = sigv4::verify(&request, &credentials, "us-east-1", SystemTime::now());
+    let _ = sigv4::verify(
+        &request,
+        &credentials,
+        "us-east-1",
+        sigv4::SERVICE,
+        SystemTime::now(),
+    );
 }
 
 /// Now as `X-Amz-Date` (`20260101T000000Z`).

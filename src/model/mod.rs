@@ -71,4 +71,4 @@ pub use task_overrides::{
     ContainerOverride, MAX_OVERRIDES_BYTES, TaskOverride, apply_overrides, validate_overrides,
 };
 pub use unsupported::{NOT_SUPPORTED, NotSupported};
-pub use validation::{FieldError, check_name};
+pub use validation::{FieldError, check_name, check_name_within};

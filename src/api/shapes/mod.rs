@@ -77,6 +77,16 @@ impl ArnScope {
         )
     }
 
+    /// EventBridge's ARN of a rule (on the default event bus).
+    pub fn rule_arn(&self, name: &str) -> String {
+        format!("arn:aws:events:{}:{}:rule/{name}", self.region, self.account)
+    }
+
+    /// EventBridge's ARN of an event bus.
+    pub fn event_bus_arn(&self, name: &str) -> String {
+        format!("arn:aws:events:{}:{}:event-bus/{name}", self.region, self.account)
+    }
+
     /// ARN of a task definition revision (`family:rev`).
     pub fn task_definition_arn(&self, reference: &str) -> String {
         self.arn(&format!("task-definition/{reference}"))

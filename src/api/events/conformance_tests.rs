@@ -1,0 +1,111 @@
+//! Every request member botocore's EventBridge model defines, for every operation ecsd serves
+//! (and inside a target, every member of `Target` and `EcsParameters`), is either understood
+//! or refused by name: none is silently ignored, none is an "unknown field".
+//!
+//! The walk is the ECS door's (`crate::api::ecs::conformance_tests`): each member is sent alone
+//! on top of the operation's smallest request, with a value built from its shape; the answer
+//! may be a success or any error but "unknown field", and a ValidationException (ecsd's
+//! refusal) must name the member.
+
+use super::{EventsError, dispatch, supported_operations};
+use crate::api::ApiState;
+use crate::api::ecs::conformance_tests::{botocore_model_of, sample};
+use serde_json::{Value, json};
+
+fn ecs_target() -> Value {
+    json!({"Id": "t1", "Arn": "arn:aws:ecs:us-east-1:000000000000:cluster/default",
+           "EcsParameters": {"TaskDefinitionArn": "job"}})
+}
+
+/// The smallest request each operation accepts, against `fixture()`'s rules.
+fn base(op: &str) -> Value {
+    match op {
+        "PutRule" => json!({"Name": "probe", "ScheduleExpression": "rate(1 hour)"}),
+        "DescribeRule" | "EnableRule" | "DisableRule" => json!({"Name": "nightly"}),
+        "DeleteRule" => json!({"Name": "bare"}),
+        "PutTargets" => json!({"Rule": "nightly", "Targets": [ecs_target()]}),
+        "RemoveTargets" => json!({"Rule": "nightly", "Ids": ["t1"]}),
+        "ListTargetsByRule" => json!({"Rule": "nightly"}),
+        _ => json!({}),
+    }
+}
+
+/// A task definition `job`, the rule `nightly` with the target `t1`, the rule `bare`.
+fn fixture() -> ApiState {
+    let s = super::tests::state();
+    for name in ["nightly", "bare"] {
+        let rule = json!({"Name": name, "ScheduleExpression": "rate(1 hour)"});
+        dispatch(&s, "PutRule", rule).unwrap();
+    }
+    dispatch(&s, "PutTargets", base("PutTargets")).unwrap();
+    s
+}
+
+/// What is wrong with the answer to `request`, which adds `member`; `None` when it is fine.
+fn problem(op: &str, member: &str, request: Value) -> Option<String> {
+    let answer = dispatch(&fixture(), op, request);
+    let message = match answer {
+        Ok(_) => return None,
+        Err(EventsError::Validation(message)) if !message.contains(member) => message,
+        Err(e) if e.to_string().contains("unknown field") => e.to_string(),
+        Err(_) => return None,
+    };
+    Some(format!("{op} with {member}: {message}"))
+}
+
+/// The members of a structure shape, with each one's shape name.
+fn members(model: &Value, shape: &str) -> Vec<(String, String)> {
+    model["shapes"][shape]["members"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(name, spec)| {
+                    (
+                        name.clone(),
+                        spec["shape"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_request_member_of_every_served_operation_is_understood_or_refused_by_name() {
+    let model = botocore_model_of("events/2015-10-07");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for op in supported_operations() {
+        let Some(input_shape) = model["operations"][op]["input"]["shape"].as_str() else {
+            problems.push(format!("{op}: not an operation of botocore's EventBridge model"));
+            continue;
+        };
+        for (member, shape) in members(&model, input_shape) {
+            let mut request = base(op);
+            request[&member] = sample(&model, &shape, 0);
+            problems.extend(problem(op, &member, request));
+            checked += 1;
+        }
+    }
+    for (member, shape) in members(&model, "Target") {
+        let mut target = ecs_target();
+        target[&member] = sample(&model, &shape, 0);
+        let request = json!({"Rule": "nightly", "Targets": [target]});
+        problems.extend(problem("PutTargets", &member, request));
+        checked += 1;
+    }
+    for (member, shape) in members(&model, "EcsParameters") {
+        let mut target = ecs_target();
+        target["EcsParameters"][&member] = sample(&model, &shape, 0);
+        let request = json!({"Rule": "nightly", "Targets": [target]});
+        problems.extend(problem("PutTargets", &member, request));
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} members were tried");
+    assert!(
+        problems.is_empty(),
+        "{} members:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
