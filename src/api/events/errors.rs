@@ -73,7 +73,7 @@ impl From<OpsError> for EventsError {
             OpsError::NotFound { kind, name } => match kind {
                 ObjectKind::ScheduledTask => EventsError::no_rule(&name),
                 ObjectKind::Cluster => EventsError::Validation(format!(
-                    "Arn: cluster {name} not found: an ECS target's Arn names a cluster of ecsd"
+                    "cluster {name} not found (an ECS target's Arn names a cluster of ecsd)"
                 )),
                 ObjectKind::TaskDefinition => EventsError::Validation(format!(
                     "EcsParameters.TaskDefinitionArn: task definition {name} not found (register it first)"

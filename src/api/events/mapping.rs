@@ -42,7 +42,12 @@ pub(super) fn eventbridge_names(message: &str) -> String {
 /// A rule's name: a schedule's name (letters, digits, `-`, `_`), at most 64 characters.
 pub(super) fn check_rule_name(name: &str) -> Result<(), String> {
     check_name_within(name, MAX_RULE_NAME_LEN).map_err(|why| {
-        format!("Name: {why} (ecsd keeps a rule as a scheduled task, whose names take no '.')")
+        let dot = if name.contains('.') {
+            " (EventBridge allows '.', but ecsd keeps a rule as a scheduled task, whose names do not)"
+        } else {
+            ""
+        };
+        format!("Name: {why}{dot}")
     })
 }
 

@@ -290,7 +290,11 @@ fn put_rule_refuses_what_ecsd_cannot_run_and_names_it() {
         ),
         (
             json!({"Name": "r.s", "ScheduleExpression": "rate(1 hour)"}),
-            "Name: ",
+            "Name: expected only letters, digits, '-' and '_', got \"r.s\" (EventBridge allows '.'",
+        ),
+        (
+            json!({"Name": "r".repeat(65), "ScheduleExpression": "rate(1 hour)"}),
+            "Name: expected at most 64 characters",
         ),
         (
             json!({"Name": "r", "ScheduleExpression": "rate(1 hour)", "Tags": [{"Key": "aws:x", "Value": "v"}]}),
