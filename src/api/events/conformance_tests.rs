@@ -109,3 +109,75 @@ fn every_request_member_of_every_served_operation_is_understood_or_refused_by_na
         problems.join("\n")
     );
 }
+
+/// Where `value` breaks the model's `shape`: a member the shape lacks, or a wrong JSON type.
+fn shape_problems(model: &Value, shape: &str, value: &Value, at: &str) -> Vec<String> {
+    let s = &model["shapes"][shape];
+    let wrong = |expected: &str| vec![format!("{at}: expected {expected}, got {value}")];
+    match s["type"].as_str().unwrap_or_default() {
+        "structure" => {
+            let Some(object) = value.as_object() else {
+                return wrong("an object");
+            };
+            let mut problems = Vec::new();
+            for (member, inner) in object {
+                match s["members"][member]["shape"].as_str() {
+                    Some(inner_shape) => problems.extend(shape_problems(
+                        model,
+                        inner_shape,
+                        inner,
+                        &format!("{at}.{member}"),
+                    )),
+                    None => problems.push(format!("{at}.{member}: not a member of {shape}")),
+                }
+            }
+            problems
+        }
+        "list" => match value.as_array() {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .flat_map(|(i, item)| {
+                    let member = s["member"]["shape"].as_str().unwrap_or_default();
+                    shape_problems(model, member, item, &format!("{at}[{i}]"))
+                })
+                .collect(),
+            None => wrong("a list"),
+        },
+        "string" if !value.is_string() => wrong("a string"),
+        "integer" | "long" if !value.is_i64() => wrong("an integer"),
+        "boolean" if !value.is_boolean() => wrong("a boolean"),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn every_response_has_only_members_of_botocores_output_shapes() {
+    let model = botocore_model_of("events/2015-10-07");
+    let s = fixture();
+    let full = json!({"Id": "t1", "Arn": "arn:aws:ecs:us-east-1:000000000000:cluster/default",
+        "RoleArn": "arn:aws:iam::000000000000:role/r", "Input": "{\"containerOverrides\":[{\"name\":\"main\"}]}",
+        "EcsParameters": {"TaskDefinitionArn": "job:1", "TaskCount": 2, "LaunchType": "EC2", "Group": "g",
+            "PlacementStrategy": [{"type": "binpack", "field": "memory"}], "PropagateTags": "TASK_DEFINITION",
+            "EnableECSManagedTags": true, "EnableExecuteCommand": true, "Tags": [{"Key": "k", "Value": "v"}]}});
+    let mut second = ecs_target();
+    second["Id"] = json!("t2");
+    let calls = [
+        ("PutRule", base("PutRule")),
+        (
+            "PutTargets",
+            json!({"Rule": "nightly", "Targets": [full, second]}),
+        ),
+        ("DescribeRule", base("DescribeRule")),
+        ("ListRules", json!({"Limit": 1})),
+        ("ListTargetsByRule", base("ListTargetsByRule")),
+        ("RemoveTargets", base("RemoveTargets")),
+    ];
+    let mut problems = Vec::new();
+    for (op, request) in calls {
+        let output = dispatch(&s, op, request).unwrap_or_else(|e| panic!("{op}: {e}"));
+        let shape = model["operations"][op]["output"]["shape"].as_str().unwrap();
+        problems.extend(shape_problems(&model, shape, &output, op));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
