@@ -1,5 +1,6 @@
 //! Property tests over every parser that reads untrusted input: the manifest loader, the
-//! cluster query language, SigV4 `Authorization` headers and the ECS request decoder. Each
+//! cluster query language, SigV4 `Authorization` headers and the ECS and EventBridge request
+//! decoders. Each
 //! property is "any input gives a value or an error": no panic, no stack overflow, and (by the
 //! time bound of the run) no runaway work.
 //!
@@ -263,26 +264,89 @@ const MEMBERS: &[&str] = &[
     "environment",
 ];
 
-/// JSON shaped like ECS requests: known member names, awkward numbers, some nesting.
-fn ecs_json() -> impl Strategy<Value = Value> {
+/// EventBridge operations ecsd serves, and one it does not.
+const EVENTS_OPERATIONS: &[&str] = &[
+    "PutRule",
+    "DescribeRule",
+    "ListRules",
+    "EnableRule",
+    "DisableRule",
+    "DeleteRule",
+    "PutTargets",
+    "RemoveTargets",
+    "ListTargetsByRule",
+    "PutEvents",
+];
+
+const EVENTS_MEMBERS: &[&str] = &[
+    "Name",
+    "ScheduleExpression",
+    "EventPattern",
+    "State",
+    "Description",
+    "RoleArn",
+    "Tags",
+    "Key",
+    "Value",
+    "EventBusName",
+    "Rule",
+    "Targets",
+    "Id",
+    "Arn",
+    "Input",
+    "EcsParameters",
+    "TaskDefinitionArn",
+    "TaskCount",
+    "LaunchType",
+    "NetworkConfiguration",
+    "awsvpcConfiguration",
+    "Subnets",
+    "Group",
+    "PlacementStrategy",
+    "Ids",
+    "Force",
+    "NamePrefix",
+    "Limit",
+    "NextToken",
+];
+
+/// Strings ECS requests carry.
+const ECS_STRINGS: &[&str] = &[
+    "arn:aws:ecs:us-east-1:000000000000:service/default/web",
+    "web",
+    "busybox",
+];
+
+/// Strings EventBridge requests carry, an `Input` among them (JSON inside JSON).
+const EVENTS_STRINGS: &[&str] = &[
+    "arn:aws:ecs:us-east-1:000000000000:cluster/default",
+    "rule",
+    "rate(1 second)",
+    "cron(0 3 * * ? *)",
+    "{\"containerOverrides\": [{\"name\": \"main\", \"command\": [\"true\"]}]}",
+    "{\"containerOverrides\": {}}",
+];
+
+/// JSON shaped like requests with `members` and `strings`: awkward numbers, some nesting.
+fn request_json(
+    operations: &'static [&'static str],
+    members: &'static [&'static str],
+    strings: &'static [&'static str],
+) -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         prop_oneof![Just(u64::from(u32::MAX)), Just(u64::MAX), 0..20u64].prop_map(Value::from),
         prop_oneof![Just(i64::MIN), Just(-1i64)].prop_map(Value::from),
         any::<f64>().prop_map(Value::from),
-        proptest::sample::select(OPERATIONS).prop_map(Value::from),
+        proptest::sample::select(operations).prop_map(Value::from),
         "[a-z:/*()= ]{0,12}".prop_map(Value::from),
-        Just(Value::from(
-            "arn:aws:ecs:us-east-1:000000000000:service/default/web"
-        )),
-        Just(Value::from("web")),
-        Just(Value::from("busybox")),
+        proptest::sample::select(strings).prop_map(Value::from),
     ];
-    leaf.prop_recursive(6, 64, 8, |inner| {
+    leaf.prop_recursive(6, 64, 8, move |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::vec((proptest::sample::select(MEMBERS), inner), 0..8).prop_map(|pairs| {
+            proptest::collection::vec((proptest::sample::select(members), inner), 0..8).prop_map(|pairs| {
                 Value::Object(
                     pairs
                         .into_iter()
@@ -328,7 +392,13 @@ fn verify(authorization: &str, amz_date: &str) {
         body: b"{}",
     };
     let credentials = sigv4::Credentials::new("AKID", "secret");
-    let _ = sigv4::verify(&request, &credentials, "us-east-1", SystemTime::now());
+    let _ = sigv4::verify(
+        &request,
+        &credentials,
+        "us-east-1",
+        sigv4::SERVICE,
+        SystemTime::now(),
+    );
 }
 
 /// Now as `X-Amz-Date` (`20260101T000000Z`).
@@ -387,8 +457,22 @@ proptest! {
     #[test]
     fn the_ecs_decoder_takes_any_request(
         op in proptest::sample::select(OPERATIONS),
-        input in prop_oneof![ecs_json(), any::<String>().prop_map(Value::from)],
+        input in prop_oneof![
+            request_json(OPERATIONS, MEMBERS, ECS_STRINGS),
+            any::<String>().prop_map(Value::from)
+        ],
     ) {
         let _ = ecs::dispatch(&api_state(), op, input);
+    }
+
+    #[test]
+    fn the_events_decoder_takes_any_request(
+        op in proptest::sample::select(EVENTS_OPERATIONS),
+        input in prop_oneof![
+            request_json(EVENTS_OPERATIONS, EVENTS_MEMBERS, EVENTS_STRINGS),
+            any::<String>().prop_map(Value::from)
+        ],
+    ) {
+        let _ = crate::api::events::dispatch(&api_state(), op, input);
     }
 }

@@ -31,7 +31,8 @@
 //! - `ops/`: every user-visible operation and its rules (run, stop, scale, update, undo,
 //!   delete), called by both doors, with typed errors each door maps in one `match`.
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
-//!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification.
+//!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification, and
+//!   `api/events/` EventBridge's scheduled rules with ECS targets on the same listener.
 //! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
 //!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
 //! - `metrics/`: Container Insights on one machine: the collector samples every running

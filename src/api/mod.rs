@@ -1,11 +1,14 @@
 //! The native HTTP API over the daemon's unix socket (used by the CLI).
 //!
 //! Handlers are thin: they decode, call `ops` (or `apply`, or read the `Catalog`), and encode
-//! ECS shapes. `native/` is the CLI's door, `ecs/` the ECS API's.
+//! ECS shapes. `native/` is the CLI's door, `ecs/` the ECS API's, `events/` EventBridge's
+//! (on the ECS API's listener).
 
 pub mod client;
 pub mod ecs;
+pub mod events;
 mod native;
+mod paging;
 pub mod shapes;
 
 pub use native::{router, top_router};
@@ -95,6 +98,7 @@ impl From<OpsError> for ApiError {
             OpsError::DaemonNotScalable { .. }
             | OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
+            | OpsError::AmbiguousSchedule { .. }
             | OpsError::InvalidReference { .. }
             | OpsError::InvalidSpec(_)
             | OpsError::NothingToUndo { .. } => ApiError::invalid(message),

@@ -19,8 +19,7 @@ pub fn prune_absent(
 }
 
 use crate::model::{
-    DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef, TaskDefinitionSpec, launch_problems,
-    validate_overrides,
+    DEFAULT_CLUSTER, Kind, Manifest, TaskDefinitionRef, TaskDefinitionSpec, launch_problems, target_problems,
 };
 use crate::store::{ApplyOutcome, Catalog, Origin, StoreError, TaskDefinitionRecord};
 use serde::{Deserialize, Serialize};
@@ -194,8 +193,8 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
     }
     for m in manifests.iter() {
         let task_definition = match m {
-            Manifest::Service(d) => &d.spec.task_definition,
-            Manifest::ScheduledTask(d) => &d.spec.task_definition,
+            Manifest::Service(d) => Some(&d.spec.task_definition),
+            Manifest::ScheduledTask(d) => d.spec.task_definition.as_ref(),
             _ => continue,
         };
         let cluster = m.cluster();
@@ -208,6 +207,9 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
                 m.describe()
             ));
         }
+        let Some(task_definition) = task_definition else {
+            continue;
+        };
         if let Ok(r) = TaskDefinitionRef::parse(task_definition) {
             let known = match r.revision {
                 Some(rev) => catalog.task_definition(&r.family, rev)?.is_some(),
@@ -241,17 +243,10 @@ fn check(catalog: &Catalog, manifests: &mut [Manifest]) -> Result<(), ApplyError
 fn definition_problems(m: &Manifest, td: &TaskDefinitionSpec) -> Vec<String> {
     match m {
         Manifest::Service(d) => launch_problems(&d.spec, td),
-        Manifest::ScheduledTask(d) => d
-            .spec
-            .overrides
-            .as_ref()
-            .map(|o| {
-                validate_overrides(o, td)
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Manifest::ScheduledTask(d) => target_problems(&d.spec, td)
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -337,7 +332,7 @@ fn write(catalog: &Catalog, doc: &Document, options: &ApplyOptions) -> Result<Ap
         ),
         Manifest::ScheduledTask(d) => result(
             m,
-            catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels)?,
+            catalog.apply_scheduled_task(m.cluster(), &d.metadata.name, &d.spec, &d.metadata.labels, None)?,
             None,
         ),
         Manifest::ContainerInstance(d) => result(

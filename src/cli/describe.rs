@@ -46,7 +46,14 @@ fn scheduled_task(st: &ScheduledTaskShape) {
     field("Schedule", &st.spec.schedule_expression);
     field("Time zone", st.spec.timezone());
     field("State", wire(&st.spec.state));
-    field("Task definition", &st.spec.task_definition);
+    field("Description", or_dash(st.spec.description.as_ref()));
+    field(
+        "Task definition",
+        st.spec
+            .task_definition
+            .as_deref()
+            .unwrap_or("- (no target: never runs)"),
+    );
     field("Tasks per run", st.spec.task_count());
     field("Concurrency", wire(&st.spec.concurrency_policy));
     field(

@@ -417,6 +417,7 @@ fn scheduled_tasks(items: &[ScheduledTaskShape]) -> Listing {
                 st.spec.schedule_expression.clone(),
                 st.spec.timezone().to_string(),
                 wire(&st.spec.state),
+                or_dash(st.spec.task_definition.as_ref()),
                 or_dash(
                     st.runs
                         .last()
@@ -429,7 +430,14 @@ fn scheduled_tasks(items: &[ScheduledTaskShape]) -> Listing {
         .collect();
     Listing {
         headers: vec![
-            "NAME", "SCHEDULE", "TZ", "STATE", "LAST RUN", "NEXT RUN", "ACTIVE",
+            "NAME",
+            "SCHEDULE",
+            "TZ",
+            "STATE",
+            "TASK DEFINITION",
+            "LAST RUN",
+            "NEXT RUN",
+            "ACTIVE",
         ],
         rows,
     }

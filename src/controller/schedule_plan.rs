@@ -19,7 +19,7 @@ const WEEK_MILLIS: u64 = 7 * 86_400_000;
 pub struct ScheduleFacts<'a> {
     /// The parsed expression in its zone.
     pub schedule: &'a Schedule,
-    /// ENABLED or DISABLED.
+    /// ENABLED or DISABLED (a schedule without a target counts as DISABLED).
     pub state: ScheduleState,
     /// What a due time does while a run is active.
     pub policy: ConcurrencyPolicy,
@@ -69,7 +69,9 @@ pub fn decide(now: u64, facts: &ScheduleFacts) -> Decision {
     if facts.state == ScheduleState::Disabled {
         return Decision::Wait { next: None };
     }
-    let from = facts.last_tick.unwrap_or(facts.anchor.saturating_sub(1));
+    // Nothing before the anchor is due: a schedule enabled again (or given a new expression)
+    // does not catch up on what passed since its last run.
+    let from = facts.last_tick.unwrap_or(0).max(facts.anchor.saturating_sub(1));
     let Some(due) = facts.schedule.next_after(from, facts.anchor) else {
         return Decision::Wait { next: None };
     };
@@ -110,11 +112,13 @@ fn latest_due(schedule: &Schedule, first: u64, now: u64, anchor: u64) -> (u64, u
     (latest, count)
 }
 
-/// The key an anchor belongs to: a changed expression or zone counts from the change.
+/// The key an anchor belongs to: a changed expression or zone, or a schedule enabled again or
+/// given a target again, counts from the change.
 pub fn anchor_key(record: &ScheduledTaskRecord) -> String {
-    match record.spec.state {
-        ScheduleState::Enabled => format!("{} {}", record.spec.schedule_expression, record.spec.timezone()),
-        ScheduleState::Disabled => String::new(),
+    if record.spec.fires() {
+        format!("{} {}", record.spec.schedule_expression, record.spec.timezone())
+    } else {
+        String::new()
     }
 }
 
@@ -132,7 +136,7 @@ pub fn upcoming(record: &ScheduledTaskRecord, status: &ScheduleStatus, now: u64,
     let Ok(schedule) = record.spec.schedule() else {
         return Vec::new();
     };
-    if record.spec.state == ScheduleState::Disabled {
+    if !record.spec.fires() {
         return Vec::new();
     }
     let anchor = anchor_at(record, status, now);

@@ -7,11 +7,11 @@
 use super::context::Context;
 use super::schedule_plan::{Decision, ScheduleFacts, anchor_at, anchor_key, decide};
 use super::{Action, ControllerError};
-use crate::model::{ConcurrencyPolicy, StopCode, TaskState};
-use crate::ops::tasks::{RunTasks, run};
-use crate::store::{
-    RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, TaskLaunch, TaskRecord, TaskStatus,
-};
+use crate::model::{ConcurrencyPolicy, ScheduleState, StopCode, TaskState};
+use crate::ops::OpsError;
+use crate::ops::scheduled_tasks::run_request;
+use crate::ops::tasks::run;
+use crate::store::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, TaskRecord, TaskStatus};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -47,7 +47,11 @@ pub async fn reconcile_scheduled_task(
     };
     let facts = ScheduleFacts {
         schedule: &schedule,
-        state: record.spec.state,
+        state: if record.spec.fires() {
+            ScheduleState::Enabled
+        } else {
+            ScheduleState::Disabled
+        },
         policy: record.spec.concurrency_policy,
         deadline_millis: record
             .spec
@@ -165,26 +169,18 @@ fn record_tick(status: &mut ScheduleStatus, record: &ScheduledTaskRecord, entry:
     status.runs.drain(..excess);
 }
 
-/// Starts the run's tasks; a refusal (unknown task definition, …) fails the run.
+/// Starts the run's tasks; a refusal (unknown task definition, no target, …) fails the run.
 fn start_run(ctx: &Context, record: &ScheduledTaskRecord, status: &mut ScheduleStatus) {
-    let request = RunTasks {
-        cluster: record.cluster.clone(),
-        task_definition: record.spec.task_definition.clone(),
-        count: record.spec.task_count(),
-        started_by: Some(started_by(&record.name)),
-        group: Some(format!("scheduled:{}", record.name)),
-        labels: BTreeMap::new(),
-        launch: TaskLaunch {
-            overrides: record.spec.overrides.clone(),
-            ..TaskLaunch::default()
-        },
-        managed_tags: false,
-        propagate_tags: None,
-    };
     let Some(entry) = status.runs.last_mut() else {
         return;
     };
-    match run(&ctx.catalog, &request) {
+    let started = match run_request(record) {
+        Some(request) => run(&ctx.catalog, &request),
+        None => Err(OpsError::InvalidSpec(
+            "the schedule has no target (no taskDefinition)".into(),
+        )),
+    };
+    match started {
         Ok(tasks) => {
             entry.task_ids = tasks.into_iter().map(|t| t.id).collect();
             info!(tasks = ?entry.task_ids, "schedule started a run");

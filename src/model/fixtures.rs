@@ -201,7 +201,7 @@ impl Manifests {
 pub fn schedule(expression: &str, task_definition: &str) -> ScheduledTaskSpec {
     ScheduledTaskSpec {
         schedule_expression: expression.to_string(),
-        task_definition: task_definition.to_string(),
+        task_definition: Some(task_definition.to_string()),
         ..Default::default()
     }
 }

@@ -88,6 +88,40 @@ pub fn task_tags(from: &TagSources, own: &BTreeMap<String, String>) -> BTreeMap<
     tags
 }
 
+/// ECS `Tag` given to a RunTask (or a schedule's runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// Key (1 to 128 characters; `aws:` is reserved).
+    pub key: String,
+    /// Value (at most 256 characters).
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Why a caller may not set `tag`: ECS's sizes, and the `aws:` prefix ECS keeps for itself.
+pub fn check_caller_tag(tag: &Tag) -> Result<(), String> {
+    super::limits::check_tag(&tag.key, &tag.value)?;
+    if tag.key.to_lowercase().starts_with("aws:") {
+        return Err(format!("tag {:?}: the aws: prefix is reserved", tag.key));
+    }
+    Ok(())
+}
+
+/// ECS's rule for `platformVersion`: only with `launchType: FARGATE`.
+pub fn check_platform_version(
+    launch_type: Option<LaunchType>,
+    platform_version: Option<&str>,
+) -> Result<(), String> {
+    if platform_version.is_some() && launch_type != Some(LaunchType::Fargate) {
+        return Err("The platform version must be null when specifying an EC2 launch type.".into());
+    }
+    Ok(())
+}
+
+/// ECS's refusal of a `networkConfiguration` for a definition whose mode is not `awsvpc`.
+pub const NETWORK_MODE_MISMATCH: &str =
+    "Network Configuration is not valid for the given networkMode of this task definition.";
+
 /// What a service's launch settings demand of its task definition: Fargate's rules for
 /// `launchType: FARGATE`, and `networkConfiguration` only with `networkMode: awsvpc`.
 pub fn launch_problems(spec: &super::ServiceSpec, td: &TaskDefinitionSpec) -> Vec<String> {
@@ -96,10 +130,7 @@ pub fn launch_problems(spec: &super::ServiceSpec, td: &TaskDefinitionSpec) -> Ve
         problems.push(format!("spec.launchType: {why}"));
     }
     if spec.network_configuration.is_some() && td.network_mode() != NetworkMode::Awsvpc {
-        problems.push(
-            "spec.networkConfiguration: Network Configuration is not valid for the given networkMode of this task definition."
-                .to_string(),
-        );
+        problems.push(format!("spec.networkConfiguration: {NETWORK_MODE_MISMATCH}"));
     }
     problems
 }

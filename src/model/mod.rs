@@ -35,8 +35,9 @@ pub use container_instance::{
 };
 pub use duration::Seconds;
 pub use launch::{
-    LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, PropagateTags, TagSources, check_launch_type,
-    compatibilities, ec2_memory_problems, fargate_problems, launch_problems, task_tags,
+    LaunchType, MANAGED_CLUSTER_TAG, MANAGED_SERVICE_TAG, NETWORK_MODE_MISMATCH, PropagateTags, Tag,
+    TagSources, check_caller_tag, check_launch_type, check_platform_version, compatibilities,
+    ec2_memory_problems, fargate_problems, launch_problems, task_tags,
 };
 pub use load::{
     FileLoad, LoadedManifest, ManifestError, content_hash, is_manifest_file, load_folder, load_paths,
@@ -49,8 +50,8 @@ pub use placement::{
     validate_task_definition_constraints,
 };
 pub use scheduled_task::{
-    ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_RUNS_HISTORY_LIMIT, ScheduleState, ScheduledTaskSpec,
-    validate_scheduled_task,
+    ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_DESCRIPTION_LEN, MAX_RUNS_HISTORY_LIMIT,
+    ScheduleState, ScheduledTaskSpec, target_problems, validate_scheduled_task,
 };
 pub use service::{
     AssignPublicIp, AvailabilityZoneRebalancing, AwsVpcConfiguration, CircuitBreaker,
@@ -75,4 +76,4 @@ pub use task_overrides::{
     ContainerOverride, MAX_OVERRIDES_BYTES, TaskOverride, apply_overrides, validate_overrides,
 };
 pub use unsupported::{NOT_SUPPORTED, NotSupported};
-pub use validation::{FieldError, check_name};
+pub use validation::{FieldError, check_name, check_name_within};

@@ -191,11 +191,8 @@ fn validate_launch(spec: &ServiceSpec) -> Vec<FieldError> {
             format!("{controller:?} is not supported yet by ecsd: only ECS (rolling update)"),
         ));
     }
-    if spec.platform_version.is_some() && spec.launch_type != Some(LaunchType::Fargate) {
-        errors.push(FieldError::new(
-            "spec.platformVersion",
-            "The platform version must be null when specifying an EC2 launch type.",
-        ));
+    if let Err(why) = super::check_platform_version(spec.launch_type, spec.platform_version.as_deref()) {
+        errors.push(FieldError::new("spec.platformVersion", why));
     }
     errors
 }

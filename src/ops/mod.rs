@@ -115,6 +115,17 @@ pub enum OpsError {
         /// Its id.
         instance: String,
     },
+    /// Scheduled tasks of the same name in several clusters, asked for by name alone.
+    #[error(
+        "scheduled tasks named {name} exist in clusters {}: rename one to reach it by name alone",
+        clusters.join(", ")
+    )]
+    AmbiguousSchedule {
+        /// The name given.
+        name: String,
+        /// The clusters that have one.
+        clusters: Vec<String>,
+    },
     /// A task id prefix matches several tasks.
     #[error("task id prefix {prefix} matches {count} tasks; give more characters")]
     AmbiguousTask {

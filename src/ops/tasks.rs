@@ -2,8 +2,8 @@
 
 use super::{ObjectKind, OpsError, clusters, task_definitions};
 use crate::model::{
-    LaunchType, PropagateTags, StopCode, TagSources, TaskDefinitionSpec, check_launch_type, limits,
-    new_task_id, now_millis, task_tags, validate_overrides,
+    PropagateTags, StopCode, TagSources, TaskDefinitionSpec, check_launch_type, check_platform_version,
+    limits, new_task_id, now_millis, task_tags, validate_overrides,
 };
 use crate::store::{Catalog, InstanceStatus, TaskLaunch, TaskRecord};
 use std::collections::BTreeMap;
@@ -75,11 +75,8 @@ pub fn run(catalog: &Catalog, req: &RunTasks) -> Result<Vec<TaskRecord>, OpsErro
 /// that name its containers, no `SERVICE` tag propagation without a service.
 fn check_launch(req: &RunTasks, spec: &TaskDefinitionSpec) -> Result<(), OpsError> {
     check_launch_type(spec, req.launch.launch_type.unwrap_or_default()).map_err(OpsError::InvalidSpec)?;
-    if req.launch.platform_version.is_some() && req.launch.launch_type != Some(LaunchType::Fargate) {
-        return Err(OpsError::InvalidSpec(
-            "The platform version must be null when specifying an EC2 launch type.".into(),
-        ));
-    }
+    check_platform_version(req.launch.launch_type, req.launch.platform_version.as_deref())
+        .map_err(OpsError::InvalidSpec)?;
     if let Some(overrides) = &req.launch.overrides
         && let Some(problem) = validate_overrides(overrides, spec).into_iter().next()
     {

@@ -21,7 +21,7 @@ pub use records::{
     Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord,
     TaskDefinitionStatus, TaskLaunch, TaskRecord, TaskStatus, Tombstone,
 };
-pub use schedule_records::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord};
+pub use schedule_records::{RuleBinding, RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord};
 pub use sled_store::SledStore;
 
 /// Errors from reading or writing state.

@@ -23,6 +23,25 @@ pub struct ScheduledTaskRecord {
     /// each it has not handled yet.
     #[serde(default)]
     pub runs_requested: u64,
+    /// What the EventBridge API echoes back beyond the spec (empty for a manifest's schedule).
+    #[serde(default)]
+    pub rule: RuleBinding,
+}
+
+/// What the EventBridge API keeps of a schedule made or changed through it, beyond the spec:
+/// the identities it hands back (roles mean nothing here: there is no IAM).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleBinding {
+    /// The rule's `RoleArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The target's `Id` (the schedule's name when it was never given one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// The target's `RoleArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_role_arn: Option<String>,
 }
 
 /// How a run ended (or why a due time did not start one).

@@ -5,6 +5,8 @@
 #![allow(dead_code)] // each test crate uses part of the harness
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
+pub mod aws;
+
 use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -1,18 +1,18 @@
 //! Who may call the ECS endpoint. Whoever can reach it can run containers, so:
 //!
 //! - with credentials configured, every request must carry a valid SigV4 signature by that key
-//!   pair, for the endpoint's region and the `ecs` service, on any address;
+//!   pair, for the endpoint's region and the request's service (`events` for EventBridge
+//!   operations, `ecs` for the rest), on any address;
 //! - without credentials, any (or no) signature is accepted, and only on a loopback address,
 //!   where only local users can connect (as with the native API's socket).
 
 use super::sigv4::{self, Credentials, SignedRequest};
-use super::{bounded_body, reply};
+use super::{bounded_body, error_reply};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -55,13 +55,24 @@ async fn verify_request(State(v): State<Arc<Verifier>>, request: Request, next: 
         headers: &parts.headers,
         body: &body,
     };
-    match sigv4::verify(&signed, &v.credentials, &v.region, SystemTime::now()) {
+    let service = signing_service(super::amz_target(&parts.headers));
+    match sigv4::verify(&signed, &v.credentials, &v.region, service, SystemTime::now()) {
         Ok(()) => next.run(Request::from_parts(parts, Body::from(body))).await,
         Err(e) => {
             let (status, code) = e.status_and_code();
             tracing::warn!(code, error = %e, "ecs request refused");
-            reply(status, json!({"__type": code, "message": e.to_string()}))
+            error_reply(status, code, &e.to_string())
         }
+    }
+}
+
+/// The service a request's signature is scoped to: `events` for EventBridge operations, `ecs`
+/// for the rest.
+fn signing_service(target: &str) -> &'static str {
+    if target.starts_with(crate::api::events::TARGET_PREFIX) {
+        crate::api::events::SIGNING_SERVICE
+    } else {
+        sigv4::SERVICE
     }
 }
 
@@ -73,8 +84,17 @@ mod tests {
     use tower::ServiceExt;
 
     /// Sends `ListClusters` to an endpoint that requires `AKID`/`secret` in eu-west-1, signed
-    /// with `signer` (unsigned when `None`); returns the status and `__type`.
+    /// with `signer` for `ecs` (unsigned when `None`); returns the status and `__type`.
     async fn list_clusters(signer: Option<&Credentials>) -> (StatusCode, Option<String>) {
+        call("AmazonEC2ContainerServiceV20141113.ListClusters", signer, "ecs").await
+    }
+
+    /// Sends the operation `target` to that endpoint, signed with `signer` for `service`.
+    async fn call(
+        target: &'static str,
+        signer: Option<&Credentials>,
+        service: &str,
+    ) -> (StatusCode, Option<String>) {
         let mut scope = super::super::default_scope();
         scope.region = "eu-west-1".into();
         let catalog = Catalog::new(Arc::new(MemoryStore::new()));
@@ -86,10 +106,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("127.0.0.1:4000"));
         headers.insert("x-amz-date", HeaderValue::from_str(&amz_date).unwrap());
-        headers.insert(
-            "x-amz-target",
-            HeaderValue::from_static("AmazonEC2ContainerServiceV20141113.ListClusters"),
-        );
+        headers.insert("x-amz-target", HeaderValue::from_static(target));
         if let Some(creds) = signer {
             let signed = SignedRequest {
                 method: "POST",
@@ -98,7 +115,7 @@ mod tests {
                 headers: &headers,
                 body,
             };
-            let auth = sigv4::authorization(&signed, creds, "eu-west-1", "ecs", &amz_date);
+            let auth = sigv4::authorization(&signed, creds, "eu-west-1", service, &amz_date);
             headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
         }
         let mut request = Request::post("/").body(Body::from(&body[..])).unwrap();
@@ -110,6 +127,29 @@ mod tests {
             .unwrap();
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         (status, value["__type"].as_str().map(String::from))
+    }
+
+    #[tokio::test]
+    async fn eventbridge_operations_are_signed_for_events_and_ecs_ones_for_ecs() {
+        let creds = Credentials::new("AKID", "secret");
+        let rules = "AWSEvents.ListRules";
+        assert_eq!(call(rules, Some(&creds), "events").await, (StatusCode::OK, None));
+        assert_eq!(
+            call(rules, Some(&creds), "ecs").await,
+            (StatusCode::BAD_REQUEST, Some("InvalidSignatureException".into()))
+        );
+        assert_eq!(
+            call(rules, None, "events").await,
+            (
+                StatusCode::FORBIDDEN,
+                Some("MissingAuthenticationTokenException".into())
+            )
+        );
+        let clusters = "AmazonEC2ContainerServiceV20141113.ListClusters";
+        assert_eq!(
+            call(clusters, Some(&creds), "events").await,
+            (StatusCode::BAD_REQUEST, Some("InvalidSignatureException".into()))
+        );
     }
 
     #[tokio::test]

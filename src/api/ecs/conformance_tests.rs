@@ -16,19 +16,26 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// botocore's ECS model, or a loud failure naming the script that installs it.
-pub(crate) fn botocore_model() -> Value {
+fn botocore_model() -> Value {
+    botocore_model_of("ecs/2014-11-13")
+}
+
+/// botocore's model of a service (`ecs/2014-11-13`, `events/2015-10-07`), or a loud failure
+/// naming the script that installs it.
+pub(crate) fn botocore_model_of(service: &str) -> Value {
     let lib = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/aws-venv/lib");
     let found = std::fs::read_dir(&lib).ok().and_then(|dirs| {
         dirs.flatten()
             .map(|d| {
-                d.path()
-                    .join("site-packages/awscli/botocore/data/ecs/2014-11-13/service-2.json")
+                d.path().join(format!(
+                    "site-packages/awscli/botocore/data/{service}/service-2.json"
+                ))
             })
             .find(|p| p.exists())
     });
     let path = found.unwrap_or_else(|| {
         panic!(
-            "botocore's ECS model is not under {}: run `scripts/setup-aws` (or `scripts/test`, which does it)",
+            "botocore's {service} model is not under {}: run `scripts/setup-aws` (or `scripts/test`, which does it)",
             lib.display()
         )
     });
@@ -37,7 +44,7 @@ pub(crate) fn botocore_model() -> Value {
 
 /// A value of the shape: every required member, or the first one when none is required;
 /// the first enum value for strings.
-fn sample(model: &Value, shape: &str, depth: usize) -> Value {
+pub(crate) fn sample(model: &Value, shape: &str, depth: usize) -> Value {
     let s = &model["shapes"][shape];
     match s["type"].as_str().unwrap_or("string") {
         "structure" => {

@@ -132,6 +132,7 @@ impl From<OpsError> for EcsError {
             }
             e @ (OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
+            | OpsError::AmbiguousSchedule { .. }
             | OpsError::InstanceDraining { .. }
             | OpsError::NothingToUndo { .. }
             | OpsError::ManagedByFolder { .. }

@@ -1,6 +1,7 @@
 //! The ECS-compatible endpoint: AWS JSON 1.1 on `POST /` (`X-Amz-Target:
 //! AmazonEC2ContainerServiceV20141113.<Op>`), over the same `Catalog` as the native API, so
-//! objects made either way appear in both.
+//! objects made either way appear in both. Requests for EventBridge (`AWSEvents.<Op>`) on the
+//! same listener go to `crate::api::events`.
 //!
 //! `dispatch` maps operation names to one function per operation, grouped by resource in
 //! `clusters`, `task_definitions`, `tasks`, `services`, `container_instances`, `attributes`
@@ -14,7 +15,7 @@ mod auth;
 mod capacity_providers;
 mod clusters;
 #[cfg(test)]
-mod conformance_tests;
+pub(crate) mod conformance_tests;
 mod container_instances;
 mod dispatch;
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use idempotency::ClientTokens;
 pub use sigv4::Credentials;
 
 use super::ApiState;
+use super::paging::PageError;
 use super::shapes::ArnScope;
 use crate::model::DEFAULT_CLUSTER;
 use crate::model::limits::MAX_ECS_REQUEST_BYTES;
@@ -86,17 +88,18 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
         Ok(body) => body,
         Err(too_large) => return too_large,
     };
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let target = amz_target(&headers);
+    if let Some(op) = target.strip_prefix(crate::api::events::TARGET_PREFIX) {
+        return crate::api::events::handle(&s, op, &body);
+    }
     let result = match target.strip_prefix(TARGET_PREFIX) {
         Some(op) => match parse_body(&body).and_then(|input| dispatch(&s, op, input)) {
             Ok(output) => settled(&s, op, output, &headers).await,
             Err(e) => Err(e),
         },
         None => Err(EcsError::UnsupportedFeature(format!(
-            "missing or foreign X-Amz-Target {target:?}: expected {TARGET_PREFIX}<Operation>"
+            "missing or foreign X-Amz-Target {target:?}: expected {TARGET_PREFIX}<Operation> (ECS) or {}<Operation> (EventBridge)",
+            crate::api::events::TARGET_PREFIX
         ))),
     };
     match result {
@@ -104,9 +107,17 @@ async fn handle(State(s): State<Arc<ApiState>>, headers: HeaderMap, body: Body) 
         Err(e) => {
             let (status, code) = e.status_and_code();
             tracing::debug!(target = %target, code, error = %e, "ecs request failed");
-            reply(status, json!({"__type": code, "message": e.to_string()}))
+            error_reply(status, code, &e.to_string())
         }
     }
+}
+
+/// The request's `X-Amz-Target` (empty when absent): which operation of which API.
+pub(super) fn amz_target(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// How long CreateService and UpdateService wait for the controller to act on the change.
@@ -165,14 +176,24 @@ pub(super) async fn bounded_body(body: Body) -> Result<Bytes, Response> {
 }
 
 fn parse_body(body: &[u8]) -> Result<Value, EcsError> {
+    parse_json(body).map_err(|e| EcsError::InvalidParameter(format!("request body is not JSON: {e}")))
+}
+
+/// An AWS JSON 1.1 request body; an empty one is an input without members.
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, serde_json::Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
     serde_json::from_slice(body)
-        .map_err(|e| EcsError::InvalidParameter(format!("request body is not JSON: {e}")))
 }
 
-fn reply(status: StatusCode, body: Value) -> Response {
+/// An AWS JSON 1.1 error: the code in `__type`, and the message.
+pub(crate) fn error_reply(status: StatusCode, code: &str, message: &str) -> Response {
+    reply(status, json!({"__type": code, "message": message}))
+}
+
+/// An AWS JSON 1.1 response with a fresh request id.
+pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -200,9 +221,14 @@ fn request_id() -> String {
 
 /// Decodes an operation's input, naming the offending member on failure.
 pub(crate) fn input<T: DeserializeOwned>(body: Value) -> Result<T, EcsError> {
+    decode(body).map_err(EcsError::InvalidParameter)
+}
+
+/// Decodes a document strictly; the error is `<member path>: <what is wrong>`.
+pub(crate) fn decode<T: DeserializeOwned>(body: Value) -> Result<T, String> {
     serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
-        EcsError::InvalidParameter(format!("{path}: {}", e.into_inner()))
+        format!("{path}: {}", e.into_inner())
     })
 }
 
@@ -247,25 +273,12 @@ pub(crate) fn page<T>(
     max_results: Option<u32>,
     default_size: usize,
 ) -> Result<(Vec<T>, Option<String>), EcsError> {
-    let size = match max_results {
-        None => default_size,
-        Some(n @ 1..=100) => n as usize,
-        Some(n) => {
-            return Err(EcsError::InvalidParameter(format!(
-                "maxResults must be between 1 and 100, got {n}"
-            )));
+    crate::api::paging::page(items, next_token, max_results, default_size).map_err(|e| match e {
+        PageError::Size(n) => {
+            EcsError::InvalidParameter(format!("maxResults must be between 1 and 100, got {n}"))
         }
-    };
-    let start: usize = match next_token {
-        None | Some("") => 0,
-        Some(token) => token
-            .parse()
-            .map_err(|_| EcsError::InvalidParameter("Invalid nextToken.".into()))?,
-    };
-    let total = items.len();
-    let end = start.saturating_add(size).min(total);
-    let next = (end < total).then(|| end.to_string());
-    Ok((items.into_iter().skip(start).take(size).collect(), next))
+        PageError::Token => EcsError::InvalidParameter("Invalid nextToken.".into()),
+    })
 }
 
 #[cfg(test)]

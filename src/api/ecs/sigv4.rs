@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 /// The only signing algorithm ECS accepts.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// The service name in an ECS credential scope.
+/// The service name in an ECS credential scope (EventBridge's is `events`).
 pub const SERVICE: &str = "ecs";
 
 /// How far `X-Amz-Date` may be from the server's clock, either way (AWS allows 5 minutes).
@@ -146,11 +146,12 @@ struct Authorization<'a> {
     signature: &'a str,
 }
 
-/// Verifies `request` against `credentials`, for `region`, at `now`.
+/// Verifies `request` against `credentials`, for `region` and `service`, at `now`.
 pub fn verify(
     request: &SignedRequest<'_>,
     credentials: &Credentials,
     region: &str,
+    service: &str,
     now: SystemTime,
 ) -> Result<(), SigV4Error> {
     let header = request
@@ -163,7 +164,7 @@ pub fn verify(
     if auth.access_key_id != credentials.access_key_id {
         return Err(SigV4Error::UnknownAccessKey);
     }
-    check_scope(&auth, region)?;
+    check_scope(&auth, region, service)?;
     let amz_date = header_text(request.headers, "x-amz-date").ok_or_else(|| {
         SigV4Error::Incomplete("Authorization header requires existence of a 'X-Amz-Date' header".into())
     })?;
@@ -240,10 +241,10 @@ fn skew_minutes() -> u64 {
     MAX_CLOCK_SKEW.as_secs() / 60
 }
 
-fn check_scope(auth: &Authorization<'_>, region: &str) -> Result<(), SigV4Error> {
-    if auth.service != SERVICE {
+fn check_scope(auth: &Authorization<'_>, region: &str, service: &str) -> Result<(), SigV4Error> {
+    if auth.service != service {
         return Err(SigV4Error::WrongScope(format!(
-            "Credential should be scoped to correct service: '{SERVICE}', not '{}'.",
+            "Credential should be scoped to correct service: '{service}', not '{}'.",
             auth.service
         )));
     }

@@ -7,17 +7,11 @@ use super::{EcsError, existing_cluster, input};
 use crate::api::ApiState;
 use crate::model::limits;
 use crate::store::StoreError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// One ECS `Tag`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub(super) struct Tag {
-    key: String,
-    #[serde(default)]
-    value: String,
-}
+pub(super) use crate::model::Tag;
 
 /// A taggable object named by its ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,13 +57,7 @@ pub(super) fn parse_resource_arn(arn: &str) -> Result<Tagged, EcsError> {
 pub(super) fn labels_from(tags: &[Tag]) -> Result<BTreeMap<String, String>, EcsError> {
     let mut labels = BTreeMap::new();
     for tag in tags {
-        limits::check_tag(&tag.key, &tag.value).map_err(EcsError::InvalidParameter)?;
-        if tag.key.to_lowercase().starts_with("aws:") {
-            return Err(EcsError::InvalidParameter(format!(
-                "tag {:?}: the aws: prefix is reserved",
-                tag.key
-            )));
-        }
+        crate::model::check_caller_tag(tag).map_err(EcsError::InvalidParameter)?;
         labels.insert(tag.key.clone(), tag.value.clone());
     }
     check_count(&labels)?;

@@ -185,7 +185,7 @@ fn check_network(s: &ApiState, req: &RunInput) -> Result<(), EcsError> {
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.".into(),
         )),
         Some(_) if !awsvpc => Err(EcsError::InvalidParameter(
-            "Network Configuration is not valid for the given networkMode of this task definition.".into(),
+            crate::model::NETWORK_MODE_MISMATCH.into(),
         )),
         Some(network) => match validate_network_configuration(network, "networkConfiguration").first() {
             Some(problem) => Err(EcsError::InvalidParameter(problem.to_string())),

@@ -75,7 +75,7 @@ fn guard_schedule(
 ) -> Result<(), crate::api::ApiError> {
     guard(
         s,
-        &format!("ScheduledTask/{cluster}/{name}"),
+        &ops::ownership::schedule_key(cluster, name),
         &format!("scheduled task {cluster}/{name}"),
         force,
     )

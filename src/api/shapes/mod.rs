@@ -77,6 +77,16 @@ impl ArnScope {
         )
     }
 
+    /// EventBridge's ARN of a rule (on the default event bus).
+    pub fn rule_arn(&self, name: &str) -> String {
+        format!("arn:aws:events:{}:{}:rule/{name}", self.region, self.account)
+    }
+
+    /// EventBridge's ARN of an event bus.
+    pub fn event_bus_arn(&self, name: &str) -> String {
+        format!("arn:aws:events:{}:{}:event-bus/{name}", self.region, self.account)
+    }
+
     /// ARN of a task definition revision (`family:rev`).
     pub fn task_definition_arn(&self, reference: &str) -> String {
         self.arn(&format!("task-definition/{reference}"))
@@ -110,14 +120,7 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-/// ECS `Tag`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tag {
-    /// Key.
-    pub key: String,
-    /// Value.
-    pub value: String,
-}
+pub use crate::model::Tag;
 
 /// ECS tags of a label map.
 pub fn tags(labels: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {

@@ -167,6 +167,22 @@ fn a_disabled_schedule_never_fires() {
 }
 
 #[test]
+fn a_cron_enabled_again_waits_for_its_next_due_time_instead_of_catching_up() {
+    let schedule = Schedule::parse("cron(0 3 * * ? *)", None).unwrap();
+    let enabled_again = ScheduleFacts {
+        last_tick: Some(T0 + 180 * MINUTE),
+        anchor: T0 + 3 * 1_440 * MINUTE,
+        ..facts(&schedule)
+    };
+    assert_eq!(
+        decide(T0 + 3 * 1_440 * MINUTE + MINUTE, &enabled_again),
+        Decision::Wait {
+            next: Some(T0 + 3 * 1_440 * MINUTE + 180 * MINUTE)
+        }
+    );
+}
+
+#[test]
 fn a_one_time_schedule_that_has_fired_waits_forever() {
     let schedule = Schedule::parse("at(2026-01-01T00:10:00)", None).unwrap();
     let f = facts(&schedule);

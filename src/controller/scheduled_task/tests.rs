@@ -31,7 +31,7 @@ fn catalog_with(spec: &ScheduledTaskSpec) -> Catalog {
         .register_task_definition("job", &task_definition(&[("main", "busybox")]), &BTreeMap::new())
         .unwrap();
     catalog
-        .apply_scheduled_task("default", "backup", spec, &BTreeMap::new())
+        .apply_scheduled_task("default", "backup", spec, &BTreeMap::new(), None)
         .unwrap();
     catalog
 }
@@ -165,6 +165,73 @@ async fn a_disabled_schedule_starts_nothing_and_a_deleted_one_is_done() {
     assert!(catalog.tasks().unwrap().is_empty());
     catalog.delete_scheduled_task("default", "backup").unwrap();
     assert_eq!(reconcile(&ctx).await, Action::Done);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_starts_its_tasks_with_the_targets_group_tags_and_launch_settings() {
+    let spec = ScheduledTaskSpec {
+        group: Some("nightly".into()),
+        tags: vec![crate::model::Tag {
+            key: "team".into(),
+            value: "ops".into(),
+        }],
+        enable_ecs_managed_tags: true,
+        launch_type: Some(crate::model::LaunchType::External),
+        enable_execute_command: true,
+        ..schedule("rate(1 hour)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    reconcile(&context(&catalog)).await;
+    let task = catalog.tasks().unwrap().pop().unwrap();
+    assert_eq!(task.group, "nightly");
+    assert_eq!(task.labels.get("team").map(String::as_str), Some("ops"));
+    assert_eq!(
+        task.labels
+            .get(crate::model::MANAGED_CLUSTER_TAG)
+            .map(String::as_str),
+        Some("default")
+    );
+    assert_eq!(task.launch.launch_type, Some(crate::model::LaunchType::External));
+    assert!(task.launch.enable_execute_command);
+}
+
+/// A schedule of `expression` without a target (an EventBridge rule without targets).
+fn target_less(expression: &str) -> ScheduledTaskSpec {
+    ScheduledTaskSpec {
+        task_definition: None,
+        ..schedule(expression, "job")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_schedule_without_a_target_never_runs_and_cannot_be_run_by_hand() {
+    let catalog = catalog_with(&target_less("rate(1 second)"));
+    let ctx = context(&catalog);
+    assert_eq!(reconcile(&ctx).await, Action::Done);
+    let err = crate::ops::scheduled_tasks::run_now(&catalog, "default", "backup").unwrap_err();
+    assert!(err.to_string().contains("no target"), "{err}");
+    assert!(catalog.tasks().unwrap().is_empty());
+    let view = crate::ops::scheduled_tasks::view(&catalog, "default", "backup", 0).unwrap();
+    assert!(view.upcoming.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_given_a_target_runs_at_once() {
+    let catalog = catalog_with(&target_less("rate(1 hour)"));
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    tokio::time::advance(Duration::from_secs(600)).await;
+    catalog
+        .apply_scheduled_task(
+            "default",
+            "backup",
+            &schedule("rate(1 hour)", "job"),
+            &BTreeMap::new(),
+            None,
+        )
+        .unwrap();
+    reconcile(&ctx).await;
+    assert_eq!(catalog.tasks().unwrap().len(), 1);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::{ApplyOutcome, Catalog, Change};
 use crate::model::{ScheduledTaskSpec, now_millis};
-use crate::store::schedule_records::{ScheduleStatus, ScheduledTaskRecord};
+use crate::store::schedule_records::{RuleBinding, ScheduleStatus, ScheduledTaskRecord};
 use crate::store::{StoreError, Tree};
 use std::collections::BTreeMap;
 
@@ -11,41 +11,43 @@ fn key(cluster: &str, name: &str) -> String {
 }
 
 impl Catalog {
-    /// Creates or changes a scheduled task.
+    /// Creates or changes a scheduled task; `rule` replaces its EventBridge identities (`None`
+    /// keeps them: a manifest applied again does not forget what the API gave).
     pub fn apply_scheduled_task(
         &self,
         cluster: &str,
         name: &str,
         spec: &ScheduledTaskSpec,
         labels: &BTreeMap<String, String>,
+        rule: Option<&RuleBinding>,
     ) -> Result<ApplyOutcome, StoreError> {
         let mut outcome = ApplyOutcome::Unchanged;
         self.modify(
             Tree::ScheduledTasks,
             &key(cluster, name),
             |current: Option<ScheduledTaskRecord>| {
-                Ok(Some(match current {
-                    Some(r) if r.spec == *spec && r.labels == *labels => r,
-                    Some(r) => {
-                        outcome = ApplyOutcome::Configured;
-                        ScheduledTaskRecord {
-                            spec: spec.clone(),
-                            labels: labels.clone(),
-                            ..r
-                        }
+                let record = current.unwrap_or_else(|| {
+                    outcome = ApplyOutcome::Created;
+                    ScheduledTaskRecord {
+                        cluster: cluster.to_string(),
+                        name: name.to_string(),
+                        spec: spec.clone(),
+                        labels: labels.clone(),
+                        created_at: now_millis(),
+                        runs_requested: 0,
+                        rule: RuleBinding::default(),
                     }
-                    None => {
-                        outcome = ApplyOutcome::Created;
-                        ScheduledTaskRecord {
-                            cluster: cluster.to_string(),
-                            name: name.to_string(),
-                            spec: spec.clone(),
-                            labels: labels.clone(),
-                            created_at: now_millis(),
-                            runs_requested: 0,
-                        }
-                    }
-                }))
+                });
+                let changed = ScheduledTaskRecord {
+                    spec: spec.clone(),
+                    labels: labels.clone(),
+                    rule: rule.cloned().unwrap_or_else(|| record.rule.clone()),
+                    ..record.clone()
+                };
+                if outcome == ApplyOutcome::Unchanged && changed != record {
+                    outcome = ApplyOutcome::Configured;
+                }
+                Ok(Some(changed))
             },
         )?;
         if outcome != ApplyOutcome::Unchanged {

@@ -143,7 +143,7 @@ fn verify_boto(
     now: SystemTime,
 ) -> Result<(), SigV4Error> {
     let h = boto_headers(authorization);
-    verify(&request("POST", "", &h, body), creds, "eu-west-1", now)
+    verify(&request("POST", "", &h, body), creds, "eu-west-1", SERVICE, now)
 }
 
 #[test]
@@ -199,6 +199,7 @@ fn an_unsigned_request_is_missing_its_authentication_token() {
         &request("POST", "", &h, b"{}"),
         &boto_credentials(),
         "eu-west-1",
+        SERVICE,
         boto_time(0),
     )
     .unwrap_err();
@@ -271,6 +272,7 @@ fn malformed_authorization_headers_are_incomplete_signatures() {
         &request("POST", "", &h, BOTO_BODY),
         &boto_credentials(),
         "eu-west-1",
+        SERVICE,
         now,
     );
     assert!(matches!(undated, Err(SigV4Error::Incomplete(m)) if m.contains("X-Amz-Date")));
@@ -288,6 +290,7 @@ fn the_test_signer_round_trips_through_the_verifier() {
             &request("POST", "b=2&a=1", &h, b"{}"),
             &creds,
             "eu-west-1",
+            SERVICE,
             boto_time(0)
         ),
         Ok(())
