@@ -81,7 +81,8 @@ impl From<OpsError> for EventsError {
                 ObjectKind::Service
                 | ObjectKind::Task
                 | ObjectKind::TargetGroup
-                | ObjectKind::LoadBalancer => {
+                | ObjectKind::LoadBalancer
+                | ObjectKind::ContainerInstance => {
                     EventsError::Validation(format!("{} {name} not found", kind.as_str()))
                 }
             },
