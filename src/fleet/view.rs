@@ -170,7 +170,7 @@ pub struct Usage {
     pub task_groups: BTreeMap<String, u32>,
     /// Tasks RUNNING on it.
     pub running: u64,
-    /// Tasks on it not yet RUNNING (nor STOPPED).
+    /// Tasks on it not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).
     pub pending: u64,
 }
 
@@ -192,16 +192,15 @@ pub fn usage_by_instance(
         if status.last_status == TaskState::Stopped || never_started {
             continue;
         }
-        let on = task
-            .container_instance
-            .clone()
-            .unwrap_or_else(|| local_id.clone());
-        let usage = by_instance.entry(on).or_default();
+        let usage = by_instance
+            .entry(task.placed_on(&local_id).to_string())
+            .or_default();
         if task.cluster == cluster {
             *usage.task_groups.entry(task.group.clone()).or_insert(0) += 1;
             match status.last_status {
                 TaskState::Running => usage.running += 1,
-                _ => usage.pending += 1,
+                s if s.is_pending() => usage.pending += 1,
+                _ => {}
             }
         }
         if !definitions.contains_key(&task.task_definition) {

@@ -19,6 +19,15 @@ pub fn require_active(catalog: &Catalog, name: &str) -> Result<(), OpsError> {
     }
 }
 
+/// The clusters that take requests, `default` first while it exists.
+pub fn active(catalog: &Catalog) -> Result<Vec<String>, OpsError> {
+    let mut names: Vec<String> = catalog.clusters()?.into_iter().map(|c| c.name).collect();
+    if !names.iter().any(|n| n == DEFAULT_CLUSTER) && is_active(catalog, DEFAULT_CLUSTER)? {
+        names.insert(0, DEFAULT_CLUSTER.to_string());
+    }
+    Ok(names)
+}
+
 /// Account setting that gives clusters their default `containerInsights`.
 pub const INSIGHTS_ACCOUNT_SETTING: &str = "containerInsights";
 

@@ -55,6 +55,16 @@ pub enum InstanceStatus {
     Draining,
 }
 
+impl InstanceStatus {
+    /// ECS's name: `ACTIVE` or `DRAINING`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Active => "ACTIVE",
+            InstanceStatus::Draining => "DRAINING",
+        }
+    }
+}
+
 /// The machine's registration in one cluster (ecsd's one container instance per cluster).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContainerInstanceRecord {
@@ -422,6 +432,12 @@ impl TaskRecord {
     /// Rebuilt from container labels, not created by this database.
     pub fn is_adopted(&self) -> bool {
         self.started_by.as_deref() == Some(ADOPTED_BY)
+    }
+
+    /// The id of the container instance it was placed on; `local` (the daemon's own
+    /// instance id) for a task recorded before instances were.
+    pub fn placed_on<'a>(&'a self, local: &'a str) -> &'a str {
+        self.container_instance.as_deref().unwrap_or(local)
     }
 
     /// A standalone task of `task_definition` (`family:revision`) in the default cluster, to

@@ -129,8 +129,7 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 /// Whether the cluster exists now: created and not deleted (`default` implicitly, until
 /// deleted).
 pub(super) fn is_active(s: &ApiState, name: &str) -> Result<bool, EcsError> {
-    Ok(s.catalog.cluster(name)?.is_some()
-        || (name == DEFAULT_CLUSTER && s.catalog.deleted_cluster(name)?.is_none()))
+    Ok(crate::ops::clusters::is_active(&s.catalog, name)?)
 }
 
 #[derive(Deserialize)]
@@ -172,10 +171,7 @@ struct ListInput {
 
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: ListInput = input(body)?;
-    let mut names: Vec<String> = s.catalog.clusters()?.into_iter().map(|c| c.name).collect();
-    if !names.iter().any(|n| n == DEFAULT_CLUSTER) && is_active(s, DEFAULT_CLUSTER)? {
-        names.insert(0, DEFAULT_CLUSTER.to_string());
-    }
+    let names = crate::ops::clusters::active(&s.catalog)?;
     let arns = names.iter().map(|n| s.scope.cluster_arn(n)).collect();
     let (arns, next) = page(arns, req.next_token.as_deref(), req.max_results, 100)?;
     Ok(json!({"clusterArns": arns, "nextToken": next}))

@@ -102,6 +102,11 @@ impl ArnScope {
         self.arn(&format!("service/{cluster}/{name}"))
     }
 
+    /// ARN of a container instance (by id) in a cluster.
+    pub fn container_instance_arn(&self, cluster: &str, id: &str) -> String {
+        self.arn(&format!("container-instance/{cluster}/{id}"))
+    }
+
     /// ARN of a container of a task.
     pub fn container_arn(&self, cluster: &str, task: &str, name: &str) -> String {
         self.arn(&format!("container/{cluster}/{task}/{name}"))

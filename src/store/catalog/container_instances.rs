@@ -177,15 +177,12 @@ impl Catalog {
 
     /// Tasks placed on instance `id` that have not STOPPED.
     pub fn live_tasks_on(&self, id: &str) -> Result<Vec<TaskRecord>, StoreError> {
-        let local = id == self.container_instance_id()?;
+        let local = self.container_instance_id()?;
         let statuses = self.task_statuses()?;
         Ok(self
             .tasks()?
             .into_iter()
-            .filter(|t| match &t.container_instance {
-                Some(on) => on == id,
-                None => local,
-            })
+            .filter(|t| t.placed_on(&local) == id)
             .filter(|t| match statuses.get(&t.id) {
                 Some(s) => s.last_status != crate::model::TaskState::Stopped,
                 None => t.desired_status == crate::model::DesiredStatus::Running,
