@@ -92,7 +92,9 @@ impl From<OpsError> for ApiError {
             OpsError::NotFound { .. } => ApiError::NotFound(message),
             OpsError::ServiceDraining { .. }
             | OpsError::ServiceInactive { .. }
-            | OpsError::InstanceDraining { .. }
+            | OpsError::Unplaced { .. }
+            | OpsError::LocalInstance { .. }
+            | OpsError::InstanceRunsTasks { .. }
             | OpsError::ServiceStillScaled { .. }
             | OpsError::ManagedByFolder { .. } => ApiError::Conflict(message),
             OpsError::DaemonNotScalable { .. }
@@ -101,6 +103,7 @@ impl From<OpsError> for ApiError {
             | OpsError::AmbiguousSchedule { .. }
             | OpsError::InvalidReference { .. }
             | OpsError::InvalidSpec(_)
+            | OpsError::AttributeLimit { .. }
             | OpsError::NothingToUndo { .. } => ApiError::invalid(message),
             OpsError::Store(e) => e.into(),
         }

@@ -2,7 +2,7 @@
 
 use super::output::task_id;
 use crate::api::client::ApiClient;
-use crate::api::shapes::{Items, RunTaskRequest, Task};
+use crate::api::shapes::{RunTaskReply, RunTaskRequest};
 use clap::Args;
 
 /// Flags of `ecsd run-task`.
@@ -21,7 +21,8 @@ pub struct RunTaskArgs {
     started_by: Option<String>,
 }
 
-/// Runs `run-task`, printing one task id per line.
+/// Runs `run-task`, printing one task id per line (and, on stderr, why any task asked for
+/// could not be placed).
 pub async fn run(client: &ApiClient, args: RunTaskArgs) -> anyhow::Result<()> {
     let request = RunTaskRequest {
         task_definition: args.task_definition,
@@ -29,9 +30,15 @@ pub async fn run(client: &ApiClient, args: RunTaskArgs) -> anyhow::Result<()> {
         cluster: args.cluster,
         started_by: args.started_by,
     };
-    let reply: Items<Task> = client.post("/v1/tasks", &request).await?;
+    let reply: RunTaskReply = client.post("/v1/tasks", &request).await?;
     for task in &reply.items {
         println!("{}", task_id(task));
+    }
+    for failure in &reply.failures {
+        eprintln!(
+            "warning: a task was not placed: container instance {} ({})",
+            failure.instance, failure.reason
+        );
     }
     Ok(())
 }

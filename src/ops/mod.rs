@@ -6,11 +6,13 @@
 //! Operations write intent only (through the `Catalog`); the controllers act on it.
 
 pub mod clusters;
+pub mod container_instances;
 pub mod manifests;
 pub mod ownership;
 pub mod scheduled_tasks;
 pub mod services;
 pub mod task_definitions;
+pub mod task_placement;
 pub mod tasks;
 
 use crate::store::StoreError;
@@ -107,13 +109,44 @@ pub enum OpsError {
         /// The bound, in words.
         why: String,
     },
-    /// The container instance does not take new tasks.
-    #[error("container instance {instance} of cluster {cluster} is DRAINING: new tasks are not placed on it")]
-    InstanceDraining {
+    /// No container instance of the cluster can take the task (each instance's ECS reason).
+    #[error("no container instance of cluster {cluster} can take a task of {task_definition}: {reasons}")]
+    Unplaced {
+        /// The cluster.
+        cluster: String,
+        /// The task definition asked for.
+        task_definition: String,
+        /// Each instance considered with what stopped it: `local (DRAINING), pi (RESOURCE:MEMORY)`.
+        reasons: String,
+    },
+    /// The daemon's own engine is in every cluster for as long as the daemon runs.
+    #[error(
+        "container instance local of cluster {cluster} is the daemon's own engine and cannot be deleted: drain it instead (`ecsd drain instance local`)"
+    )]
+    LocalInstance {
+        /// The cluster named.
+        cluster: String,
+    },
+    /// A container instance is deleted only once nothing runs on it (unless forced).
+    #[error(
+        "container instance {name} of cluster {cluster} still runs {tasks} task(s): drain it first with `ecsd drain instance {name}` \
+         (its service tasks move elsewhere; stop its standalone tasks with `ecsd stop-task`), then delete it once it runs none"
+    )]
+    InstanceRunsTasks {
         /// Its cluster.
         cluster: String,
-        /// Its id.
+        /// Its name.
+        name: String,
+        /// Tasks on it that have not STOPPED.
+        tasks: usize,
+    },
+    /// A container instance would carry more custom attributes than allowed.
+    #[error("container instance {instance} would have more than {limit} custom attributes")]
+    AttributeLimit {
+        /// Its name.
         instance: String,
+        /// The limit.
+        limit: usize,
     },
     /// Scheduled tasks of the same name in several clusters, asked for by name alone.
     #[error(

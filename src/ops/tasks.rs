@@ -1,11 +1,12 @@
 //! Running, finding and stopping tasks.
 
+use super::task_placement::{self, Unstarted, Where};
 use super::{ObjectKind, OpsError, clusters, task_definitions};
 use crate::model::{
-    PropagateTags, StopCode, TagSources, TaskDefinitionSpec, check_launch_type, check_platform_version,
-    limits, new_task_id, now_millis, task_tags, validate_overrides,
+    PropagateTags, StopCode, TagSources, TaskDefinitionSpec, apply_overrides, check_launch_type,
+    check_platform_version, limits, new_task_id, now_millis, task_tags, validate_overrides,
 };
-use crate::store::{Catalog, InstanceStatus, TaskLaunch, TaskRecord};
+use crate::store::{Catalog, TaskLaunch, TaskRecord};
 use std::collections::BTreeMap;
 
 /// What a caller asks RunTask (or StartTask) for.
@@ -15,7 +16,7 @@ pub struct RunTasks {
     pub cluster: String,
     /// `family`, `family:revision` or an ARN.
     pub task_definition: String,
-    /// How many tasks (1–10).
+    /// How many tasks (1–10) when they are placed; StartTask starts one per named instance.
     pub count: u32,
     /// `startedBy`.
     pub started_by: Option<String>,
@@ -32,15 +33,63 @@ pub struct RunTasks {
     pub propagate_tags: Option<PropagateTags>,
 }
 
-/// Records `count` standalone tasks; the task controller starts them. Refused, with nothing
-/// recorded, when the count is out of range, the cluster or revision is unknown, or the
-/// container instance is DRAINING.
+/// What a run started, and why each task it did not start could not be placed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Launched {
+    /// The tasks recorded, each with the instance it was placed on.
+    pub tasks: Vec<TaskRecord>,
+    /// One entry per task not started.
+    pub failures: Vec<Unstarted>,
+}
+
+impl Launched {
+    /// The tasks started, or why none was when none was.
+    pub fn started(self, req: &RunTasks) -> Result<Self, OpsError> {
+        if !self.tasks.is_empty() || self.failures.is_empty() {
+            return Ok(self);
+        }
+        let mut reasons: Vec<String> = self
+            .failures
+            .iter()
+            .map(|f| format!("{} ({})", f.name, f.reason))
+            .collect();
+        reasons.dedup();
+        Err(OpsError::Unplaced {
+            cluster: req.cluster.clone(),
+            task_definition: req.task_definition.clone(),
+            reasons: reasons.join(", "),
+        })
+    }
+}
+
+/// Places `count` tasks of the request over the cluster's instances (the definition's
+/// constraints, no strategy: a seeded random choice) and records those placed; refused when
+/// none could be placed. The schedules' door; RunTask and StartTask use [`launch`].
 pub fn run(catalog: &Catalog, req: &RunTasks) -> Result<Vec<TaskRecord>, OpsError> {
-    limits::check_run_task_count(req.count).map_err(|why| OpsError::OutOfRange { field: "count", why })?;
+    Ok(launch(catalog, req, &Where::default())?.started(req)?.tasks)
+}
+
+/// Places the tasks of the request as `place` says and records those placed (the task
+/// controller starts them); a task that fits nowhere is a failure with ECS's reason, not an
+/// error. Refused, with nothing recorded, when the count or a placement rule is invalid, or
+/// the cluster or revision is unknown.
+pub fn launch(catalog: &Catalog, req: &RunTasks, place: &Where) -> Result<Launched, OpsError> {
+    if matches!(place, Where::Placed { .. }) {
+        limits::check_run_task_count(req.count)
+            .map_err(|why| OpsError::OutOfRange { field: "count", why })?;
+    }
     clusters::require_active(catalog, &req.cluster)?;
     let td = task_definitions::resolve(catalog, &req.task_definition)?;
     check_launch(req, &td.spec)?;
-    refuse_if_draining(catalog, &req.cluster)?;
+    let spec = match &req.launch.overrides {
+        Some(o) => apply_overrides(&td.spec, o),
+        None => td.spec.clone(),
+    };
+    let group = req
+        .group
+        .clone()
+        .unwrap_or_else(|| format!("family:{}", td.family));
+    let (chosen, failures) = task_placement::choose(catalog, &req.cluster, &spec, &group, req.count, place)?;
     let labels = task_tags(
         &TagSources {
             cluster: &req.cluster,
@@ -53,22 +102,21 @@ pub fn run(catalog: &Catalog, req: &RunTasks) -> Result<Vec<TaskRecord>, OpsErro
         &req.labels,
     );
     let mut tasks = Vec::new();
-    for _ in 0..req.count {
-        let mut task = TaskRecord {
+    for instance in chosen {
+        let task = TaskRecord {
             cluster: req.cluster.clone(),
             started_by: req.started_by.clone(),
             created_at: now_millis(),
             labels: labels.clone(),
             launch: req.launch.clone(),
+            group: group.clone(),
+            container_instance: Some(instance),
             ..TaskRecord::standalone(&new_task_id(), &td.reference())
         };
-        if let Some(group) = &req.group {
-            task.group = group.clone();
-        }
         catalog.create_task(&task)?;
         tasks.push(task);
     }
-    Ok(tasks)
+    Ok(Launched { tasks, failures })
 }
 
 /// The launch settings must suit the definition: Fargate's rules for FARGATE, overrides
@@ -89,17 +137,6 @@ fn check_launch(req: &RunTasks, spec: &TaskDefinitionSpec) -> Result<(), OpsErro
         ));
     }
     Ok(())
-}
-
-/// New tasks are not placed on a DRAINING container instance.
-fn refuse_if_draining(catalog: &Catalog, cluster: &str) -> Result<(), OpsError> {
-    if catalog.container_instance(cluster)?.status != InstanceStatus::Draining {
-        return Ok(());
-    }
-    Err(OpsError::InstanceDraining {
-        cluster: cluster.to_string(),
-        instance: catalog.container_instance_id()?,
-    })
 }
 
 /// The task whose id is `prefix` or starts with it (a unique prefix, as `docker` accepts).
@@ -162,26 +199,53 @@ mod tests {
     }
 
     #[test]
-    fn run_records_count_tasks_of_the_resolved_revision() {
+    fn run_records_count_tasks_of_the_resolved_revision_on_the_chosen_instance() {
         let catalog = catalog_with_revision();
         let tasks = run(&catalog, &request(3)).unwrap();
         assert_eq!(tasks.len(), 3);
+        let local = catalog.container_instance_id().unwrap();
         assert!(tasks.iter().all(|t| t.task_definition == "web:1"));
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t.container_instance.as_deref() == Some(local.as_str()))
+        );
         assert_eq!(catalog.tasks().unwrap().len(), 3);
     }
 
     #[test]
-    fn run_on_a_draining_instance_is_refused_and_records_nothing() {
+    fn run_on_a_draining_instance_places_nothing_and_says_why() {
         let catalog = catalog_with_revision();
         catalog
             .update_container_instance("default", |r| {
-                r.status = InstanceStatus::Draining;
+                r.status = crate::store::InstanceStatus::Draining;
                 Ok(())
             })
             .unwrap();
-        let err = run(&catalog, &request(1)).unwrap_err();
-        assert!(matches!(err, OpsError::InstanceDraining { .. }), "{err}");
+        let launched = launch(&catalog, &request(1), &Where::default()).unwrap();
+        assert!(launched.tasks.is_empty());
+        assert_eq!(launched.failures[0].reason, "DRAINING");
+        let refusal = run(&catalog, &request(1)).unwrap_err();
+        assert!(matches!(refusal, OpsError::Unplaced { .. }), "{refusal}");
+        assert!(refusal.to_string().contains("local (DRAINING)"), "{refusal}");
         assert!(catalog.tasks().unwrap().is_empty());
+    }
+
+    #[test]
+    fn start_task_takes_one_task_per_named_instance_and_reports_an_unknown_one_missing() {
+        let catalog = catalog_with_revision();
+        let on = Where::On(vec!["local".into(), "nope".into(), "local".into()]);
+        let launched = launch(&catalog, &request(0), &on).unwrap();
+        assert_eq!(launched.tasks.len(), 2);
+        assert_eq!(launched.failures.len(), 1);
+        assert_eq!(
+            (launched.failures[0].name.as_str(), launched.failures[0].reason),
+            ("nope", "MISSING")
+        );
+        assert!(matches!(
+            launch(&catalog, &request(0), &Where::On(Vec::new())),
+            Err(OpsError::OutOfRange { .. })
+        ));
     }
 
     #[test]

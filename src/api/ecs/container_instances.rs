@@ -1,65 +1,17 @@
-//! ListContainerInstances, DescribeContainerInstances, UpdateContainerInstancesState: the
-//! machine is one container instance in every cluster, with a stable id kept in the state.
+//! ListContainerInstances, DescribeContainerInstances, UpdateContainerInstancesState,
+//! DeregisterContainerInstance and RegisterContainerInstance's refusal: every instance of the
+//! cluster (the daemon's own engine and the declared ones) through `ops::container_instances`.
 
-use super::clusters::task_counts;
-use super::machine::{self, Capacity};
 use super::{EcsError, existing_cluster, input, missing, page, short_name};
 use crate::api::ApiState;
-use crate::api::shapes::{self, ArnScope};
-use crate::model::{TaskDefinitionRef, TaskState, query};
-use crate::placement::{self, Resources};
-use crate::store::{ContainerInstanceRecord, InstanceStatus};
+use crate::api::shapes;
+use crate::model::query;
+use crate::ops::container_instances::{self as instances, InstanceView};
+use crate::ops::{ObjectKind, OpsError};
+use crate::store::InstanceStatus;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-
-/// ARN of the machine's container instance in `cluster`.
-pub(super) fn instance_arn(scope: &ArnScope, cluster: &str, id: &str) -> String {
-    format!(
-        "arn:aws:ecs:{}:{}:container-instance/{cluster}/{id}",
-        scope.region, scope.account
-    )
-}
-
-/// Whether `given` (an id or ARN) names the machine's container instance.
-pub(super) fn names_instance(s: &ApiState, given: &str) -> Result<bool, EcsError> {
-    Ok(short_name(given) == s.catalog.container_instance_id()?)
-}
-
-/// Attributes ECS agents register by themselves.
-fn built_in_attributes() -> BTreeMap<String, Option<String>> {
-    let arch = match std::env::consts::ARCH {
-        "aarch64" => "arm64",
-        other => other,
-    };
-    [
-        ("ecs.os-type", "linux"),
-        ("ecs.os-family", "LINUX"),
-        ("ecs.cpu-architecture", arch),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-    .collect()
-}
-
-/// Built-in and custom attributes of the instance.
-pub(super) fn all_attributes(record: &ContainerInstanceRecord) -> BTreeMap<String, Option<String>> {
-    let mut all = built_in_attributes();
-    all.extend(record.attributes.clone());
-    all
-}
-
-/// Whether an attribute name belongs to ECS's own.
-pub(super) fn is_built_in(name: &str) -> bool {
-    name.starts_with("ecs.") || name.starts_with("com.amazonaws.ecs.")
-}
-
-fn status_name(status: InstanceStatus) -> &'static str {
-    match status {
-        InstanceStatus::Active => "ACTIVE",
-        InstanceStatus::Draining => "DRAINING",
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -74,25 +26,24 @@ struct ListInput {
 pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: ListInput = input(body)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
-    let record = s.catalog.container_instance(&cluster)?;
-    let mut matches = req
-        .status
+    let filter = req
+        .filter
         .as_deref()
-        .is_none_or(|wanted| wanted == status_name(record.status));
-    if let Some(expression) = req.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        let parsed =
-            query::parse(expression).map_err(|e| EcsError::InvalidParameter(format!("filter {e}")))?;
-        matches &= parsed.matches(&instance(s, &cluster, &record)?);
-    }
-    let arns = if matches {
-        vec![instance_arn(
-            &s.scope,
-            &cluster,
-            &s.catalog.container_instance_id()?,
-        )]
-    } else {
-        Vec::new()
-    };
+        .filter(|f| !f.trim().is_empty())
+        .map(|expression| {
+            query::parse(expression).map_err(|e| EcsError::InvalidParameter(format!("filter {e}")))
+        })
+        .transpose()?;
+    let arns: Vec<String> = instances::list(&s.catalog, Some(&cluster))?
+        .iter()
+        .filter(|v| {
+            req.status
+                .as_deref()
+                .is_none_or(|wanted| wanted == v.status().as_str())
+        })
+        .filter(|v| filter.as_ref().is_none_or(|f| f.matches(&v.placed())))
+        .map(|v| s.scope.container_instance_arn(&cluster, &v.facts.id))
+        .collect();
     let (arns, next) = page(arns, req.next_token.as_deref(), req.max_results, 100)?;
     Ok(json!({"containerInstanceArns": arns, "nextToken": next}))
 }
@@ -109,8 +60,11 @@ struct DescribeInput {
 pub(super) fn describe(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: DescribeInput = input(body)?;
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
-    let (found, failures) = each_instance(s, &cluster, &req.container_instances, &req.include)?;
-    Ok(json!({"containerInstances": found, "failures": failures}))
+    let (found, failures) = each_instance(s, &cluster, &req.container_instances, |given| {
+        instances::find(&s.catalog, &cluster, given)
+    })?;
+    let found = found.iter().map(|v| render(s, v, &req.include)).collect();
+    Ok(json!({"containerInstances": Value::Array(found), "failures": failures}))
 }
 
 #[derive(Deserialize)]
@@ -133,27 +87,21 @@ pub(super) fn update_state(s: &ApiState, body: Value) -> Result<Value, EcsError>
             )));
         }
     };
-    let mut named = false;
-    for given in &req.container_instances {
-        named |= names_instance(s, given)?;
-    }
-    if named {
-        s.catalog.update_container_instance(&cluster, |r| {
-            r.status = status;
-            Ok(())
-        })?;
-    }
-    let (found, failures) = each_instance(s, &cluster, &req.container_instances, &[])?;
-    Ok(json!({"containerInstances": found, "failures": failures}))
+    let (found, failures) = each_instance(s, &cluster, &req.container_instances, |given| {
+        instances::set_status(&s.catalog, &cluster, given, status)
+    })?;
+    let found = found.iter().map(|v| render(s, v, &[])).collect();
+    Ok(json!({"containerInstances": Value::Array(found), "failures": failures}))
 }
 
-/// The instance once per entry naming it, and a MISSING failure for every other entry.
+/// `op` on each instance named (1 to 100 of them), and a MISSING failure for each name no
+/// instance of the cluster has.
 fn each_instance(
     s: &ApiState,
     cluster: &str,
     given: &[String],
-    include: &[String],
-) -> Result<(Vec<Value>, Vec<Value>), EcsError> {
+    op: impl Fn(&str) -> Result<InstanceView, OpsError>,
+) -> Result<(Vec<InstanceView>, Vec<Value>), EcsError> {
     if given.is_empty() || given.len() > 100 {
         return Err(EcsError::InvalidParameter(
             "containerInstances must name between 1 and 100 container instances.".into(),
@@ -161,33 +109,101 @@ fn each_instance(
     }
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for entry in given {
-        if names_instance(s, entry)? {
-            found.push(render(s, cluster, include)?);
-        } else {
-            failures.push(missing(&instance_arn(&s.scope, cluster, short_name(entry))));
+        match op(entry) {
+            Ok(view) => found.push(view),
+            Err(OpsError::NotFound {
+                kind: ObjectKind::ContainerInstance,
+                ..
+            }) => failures.push(missing(
+                &s.scope.container_instance_arn(cluster, short_name(entry)),
+            )),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok((found, failures))
 }
 
-/// ECS `ContainerInstance` for the machine in `cluster`.
-fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsError> {
-    let record = s.catalog.container_instance(cluster)?;
-    let machine = instance(s, cluster, &record)?;
-    let remaining = Capacity {
-        cpu: machine.remaining_cpu(),
-        memory: machine.remaining_memory(),
-    };
-    let (tcp, udp) = (
-        Vec::from_iter(machine.used.ports_tcp.iter().copied()),
-        Vec::from_iter(machine.used.ports_udp.iter().copied()),
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeregisterInput {
+    cluster: Option<String>,
+    container_instance: String,
+    force: Option<bool>,
+}
+
+/// DeregisterContainerInstance: deletes a declared instance (its manifest's next sync, if a
+/// watched folder declares it, brings it back). Without `force` it must run no task; with
+/// it, its tasks are no longer accounted for on it. The daemon's own engine stays.
+pub(super) fn deregister(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: DeregisterInput = input(body)?;
+    let cluster = existing_cluster(s, req.cluster.as_deref())?;
+    let view = instances::delete(
+        &s.catalog,
+        &cluster,
+        &req.container_instance,
+        req.force.unwrap_or(false),
+    )?;
+    let mut shape = render(s, &view, &[]);
+    shape["status"] = json!("INACTIVE");
+    shape["agentConnected"] = json!(false);
+    Ok(json!({"containerInstance": shape}))
+}
+
+/// Every member of RegisterContainerInstance, read so that none is unknown; the call itself
+/// is refused (see `register`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RegisterInput {
+    cluster: Option<String>,
+    #[serde(default, rename = "instanceIdentityDocument")]
+    _instance_identity_document: Option<IgnoredAny>,
+    #[serde(default, rename = "instanceIdentityDocumentSignature")]
+    _instance_identity_document_signature: Option<IgnoredAny>,
+    #[serde(default, rename = "totalResources")]
+    _total_resources: Option<IgnoredAny>,
+    #[serde(default, rename = "versionInfo")]
+    _version_info: Option<IgnoredAny>,
+    #[serde(default, rename = "containerInstanceArn")]
+    _container_instance_arn: Option<IgnoredAny>,
+    #[serde(default, rename = "attributes")]
+    _attributes: Option<IgnoredAny>,
+    #[serde(default, rename = "platformDevices")]
+    _platform_devices: Option<IgnoredAny>,
+    #[serde(default, rename = "tags")]
+    _tags: Option<IgnoredAny>,
+}
+
+/// RegisterContainerInstance is how an ECS agent joins a cluster; ecsd runs no agent (it
+/// dials each engine itself), and the call cannot say where an engine is. Refused with what
+/// to do instead, after the cluster is checked as ECS does.
+pub(super) fn register(s: &ApiState, body: Value) -> Result<Value, EcsError> {
+    let req: RegisterInput = input(body)?;
+    existing_cluster(s, req.cluster.as_deref())?;
+    Err(EcsError::Client(
+        "RegisterContainerInstance is the ECS agent's call, and ecsd runs no agent: it reaches each engine itself. \
+         Declare an engine with a ContainerInstance manifest (`ecsd apply -f instance.yaml`: spec.engine unix:// or \
+         tcp:// with tls), and set custom attributes with PutAttributes"
+            .into(),
+    ))
+}
+
+/// ECS `ContainerInstance` for one instance of a cluster (no `ec2InstanceId`: it is an
+/// engine, not an EC2 instance).
+fn render(s: &ApiState, view: &InstanceView, include: &[String]) -> Value {
+    let placed = view.placed();
+    let registered = resources(
+        placed.registered.cpu,
+        placed.registered.memory,
+        &placed.registered.ports_tcp,
+        &placed.registered.ports_udp,
     );
-    let registered = Capacity {
-        cpu: machine.registered.cpu,
-        memory: machine.registered.memory,
-    };
-    let (_, pending) = task_counts(s, cluster)?;
-    let attributes: Vec<Value> = machine
+    let remaining = resources(
+        placed.remaining_cpu(),
+        placed.remaining_memory(),
+        &placed.used.ports_tcp,
+        &placed.used.ports_udp,
+    );
+    let attributes: Vec<Value> = placed
         .attributes
         .iter()
         .map(|(name, value)| match value {
@@ -195,108 +211,64 @@ fn render(s: &ApiState, cluster: &str, include: &[String]) -> Result<Value, EcsE
             None => json!({"name": name}),
         })
         .collect();
+    let mut version_info = json!({"agentVersion": placed.agent_version, "agentHash": "ecsd"});
+    if let Some(engine) = view.facts.engine.as_ref().filter(|e| !e.version.is_empty()) {
+        version_info["dockerVersion"] = json!(format!("DockerVersion: {}", engine.version));
+    }
     let mut shape = json!({
-        "containerInstanceArn": instance_arn(&s.scope, cluster, &machine.id),
-        "version": record.version + 1,
-        "versionInfo": {"agentVersion": env!("CARGO_PKG_VERSION"), "agentHash": "ecsd"},
-        "registeredResources": machine::resources(registered, &[], &[]),
-        "remainingResources": machine::resources(remaining, &tcp, &udp),
-        "status": status_name(record.status),
-        "agentConnected": true,
-        "runningTasksCount": machine.running_tasks_count,
-        "pendingTasksCount": pending,
+        "containerInstanceArn": s.scope.container_instance_arn(&view.cluster, &view.facts.id),
+        "version": view.facts.registration.version + 1,
+        "versionInfo": version_info,
+        "registeredResources": registered,
+        "remainingResources": remaining,
+        "status": view.status().as_str(),
+        "agentConnected": placed.connected,
+        "runningTasksCount": view.usage.running,
+        "pendingTasksCount": view.usage.pending,
         "attributes": attributes,
     });
-    if let Some(c) = s.catalog.cluster(cluster)? {
-        shape["registeredAt"] = json!(shapes::seconds(c.created_at));
+    // The implicit `default` cluster has no creation time to give its own engine.
+    if view.facts.registered_at > 0 {
+        shape["registeredAt"] = json!(shapes::seconds(view.facts.registered_at));
     }
     if super::tags::wanted(include) {
-        shape["tags"] = json!([]);
+        let labels = view
+            .facts
+            .declared
+            .as_ref()
+            .map(|d| d.labels.clone())
+            .unwrap_or_default();
+        shape["tags"] = super::tags::render(&labels);
     }
     if include.iter().any(|i| i == "CONTAINER_INSTANCE_HEALTH") {
-        shape["healthStatus"] = json!({"overallStatus": "OK", "details": []});
+        let overall = if placed.connected { "OK" } else { "IMPAIRED" };
+        shape["healthStatus"] = json!({"overallStatus": overall, "details": []});
     }
-    Ok(shape)
+    shape
 }
 
-/// The machine as placement and the cluster query language see it in `cluster`: what it
-/// offers, what tasks not yet STOPPED take of it (in every cluster: it is one machine), and
-/// the cluster's tasks on it by group.
-pub(super) fn instance(
-    s: &ApiState,
-    cluster: &str,
-    record: &ContainerInstanceRecord,
-) -> Result<placement::Instance, EcsError> {
-    let registered = machine::registered();
-    let (running, _) = task_counts(s, cluster)?;
-    let statuses = s.catalog.task_statuses()?;
-    let mut task_groups = BTreeMap::new();
-    for task in s.catalog.tasks()?.iter().filter(|t| t.cluster == cluster) {
-        let stopped = statuses
-            .get(&task.id)
-            .is_some_and(|st| st.last_status == TaskState::Stopped);
-        if !stopped {
-            *task_groups.entry(task.group.clone()).or_insert(0) += 1;
-        }
-    }
-    Ok(placement::Instance {
-        id: s.catalog.container_instance_id()?,
-        attributes: all_attributes(record),
-        registered: Resources {
-            cpu: registered.cpu,
-            memory: registered.memory,
-            ..Resources::default()
-        },
-        used: used(s, false)?,
-        status: match record.status {
-            InstanceStatus::Active => placement::InstanceStatus::Active,
-            InstanceStatus::Draining => placement::InstanceStatus::Draining,
-        },
-        connected: true,
-        registered_at: s.catalog.cluster(cluster)?.map_or(0, |c| c.created_at),
-        running_tasks_count: running as u64,
-        agent_version: env!("CARGO_PKG_VERSION").to_string(),
-        task_groups,
-    })
-}
-
-/// What tasks not yet STOPPED take on the machine: their reservations and the host ports
-/// they bind; with `claimed`, also the fixed host ports of tasks not bound yet (a task
-/// placed now must not need them).
-pub(super) fn used(s: &ApiState, claimed: bool) -> Result<Resources, EcsError> {
-    let statuses = s.catalog.task_statuses()?;
-    let mut used = Resources::default();
-    let mut live = Vec::new();
-    for task in s.catalog.tasks()? {
-        let status = statuses.get(&task.id).cloned().unwrap_or_default();
-        if status.last_status == TaskState::Stopped {
-            continue;
-        }
-        let td = TaskDefinitionRef::parse(&task.task_definition)
-            .ok()
-            .and_then(|r| Some(s.catalog.task_definition(&r.family, r.revision?)))
-            .transpose()?
-            .flatten();
-        if let Some(td) = td {
-            let spec = match &task.launch.overrides {
-                Some(o) => crate::model::apply_overrides(&td.spec, o),
-                None => td.spec,
-            };
-            let (cpu, memory) = placement::reservation(&spec);
-            used.cpu += cpu;
-            used.memory += memory;
-            if claimed {
-                let (tcp, udp) = placement::fixed_ports(&spec);
-                used.ports_tcp.extend(tcp);
-                used.ports_udp.extend(udp);
-            }
-        }
-        live.push(status);
-    }
-    let (tcp, udp) = machine::ports_in_use(live.iter());
-    used.ports_tcp.extend(tcp);
-    used.ports_udp.extend(udp);
-    Ok(used)
+/// ECS `Resources`: CPU, MEMORY, PORTS and PORTS_UDP (on `remainingResources`, the ports
+/// listed are those in use, as ECS lists them).
+fn resources<'a>(
+    cpu: u64,
+    memory: u64,
+    tcp: impl IntoIterator<Item = &'a u16>,
+    udp: impl IntoIterator<Item = &'a u16>,
+) -> Value {
+    let integer = |name: &str, value: u64| {
+        json!({"name": name, "type": "INTEGER", "integerValue": value.min(i32::MAX as u64),
+               "doubleValue": 0.0, "longValue": 0})
+    };
+    let ports = |name: &str, ports: Vec<String>| {
+        json!({"name": name, "type": "STRINGSET", "stringSetValue": ports,
+               "integerValue": 0, "doubleValue": 0.0, "longValue": 0})
+    };
+    json!([
+        integer("CPU", cpu),
+        integer("MEMORY", memory),
+        ports("PORTS", tcp.into_iter().map(u16::to_string).collect()),
+        ports("PORTS_UDP", udp.into_iter().map(u16::to_string).collect()),
+    ])
 }
 
 #[derive(Deserialize)]

@@ -27,6 +27,8 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ("ListContainerInstances", container_instances::list),
     ("DescribeContainerInstances", container_instances::describe),
     ("UpdateContainerInstancesState", container_instances::update_state),
+    ("RegisterContainerInstance", container_instances::register),
+    ("DeregisterContainerInstance", container_instances::deregister),
     ("PutAttributes", attributes::put),
     ("DeleteAttributes", attributes::delete),
     ("ListAttributes", attributes::list),

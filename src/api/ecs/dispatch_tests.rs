@@ -194,16 +194,7 @@ fn container_instance_resources_subtract_what_live_tasks_reserve() {
         json!({"containerInstances": [instance_id(&s), "nope"]}),
     );
     let ci = &described["containerInstances"][0];
-    let value = |list: &str, name: &str| {
-        ci[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == name)
-            .unwrap()["integerValue"]
-            .as_i64()
-            .unwrap()
-    };
+    let value = |list: &str, name: &str| super::instances_tests::resource(ci, list, name);
     assert_eq!(
         value("registeredResources", "CPU") - value("remainingResources", "CPU"),
         512

@@ -130,10 +130,14 @@ impl From<OpsError> for EcsError {
             OpsError::ServiceStillScaled { .. } => {
                 EcsError::InvalidParameter("The service cannot be stopped while it is scaled above 0.".into())
             }
+            e @ (OpsError::LocalInstance { .. } | OpsError::InstanceRunsTasks { .. }) => {
+                EcsError::Client(e.to_string())
+            }
+            e @ OpsError::AttributeLimit { .. } => EcsError::AttributeLimitExceeded(e.to_string()),
             e @ (OpsError::OutOfRange { .. }
             | OpsError::AmbiguousTask { .. }
             | OpsError::AmbiguousSchedule { .. }
-            | OpsError::InstanceDraining { .. }
+            | OpsError::Unplaced { .. }
             | OpsError::NothingToUndo { .. }
             | OpsError::ManagedByFolder { .. }
             | OpsError::InvalidSpec(_)) => EcsError::InvalidParameter(e.to_string()),

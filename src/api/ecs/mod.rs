@@ -5,8 +5,9 @@
 //!
 //! `dispatch` maps operation names to one function per operation, grouped by resource in
 //! `clusters`, `task_definitions`, `tasks`, `services`, `container_instances`, `attributes`
-//! and `tags`; `machine` sizes the one container instance (the cluster query language of
-//! ListContainerInstances' `filter` is `crate::model::query`); every failure is an `EcsError`. `auth` decides who may call (loopback without
+//! and `tags`; container instances are `crate::fleet`'s view through `crate::ops` (the
+//! cluster query language of ListContainerInstances' `filter` is `crate::model::query`);
+//! every failure is an `EcsError`. `auth` decides who may call (loopback without
 //! credentials, SigV4 by the configured key pair otherwise) and `sigv4` verifies signatures.
 
 mod account_settings;
@@ -22,7 +23,8 @@ mod dispatch;
 mod dispatch_tests;
 mod errors;
 mod idempotency;
-mod machine;
+#[cfg(test)]
+mod instances_tests;
 #[cfg(test)]
 mod members_tests;
 mod services;

@@ -1,19 +1,18 @@
 //! RunTask, StartTask, DescribeTasks, ListTasks, StopTask.
 
-use super::container_instances::instance_arn;
 use super::idempotency::Seen;
 
 use super::{EcsError, existing_cluster, input, missing, page, readable_cluster, short_name, tags};
 use crate::api::ApiState;
 use crate::api::shapes;
+use crate::fleet;
 use crate::model::{
     DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode, NotSupported, PlacementConstraint,
     PlacementStrategy, PropagateTags, TaskDefinitionRef, TaskOverride, validate_network_configuration,
-    validate_placement_strategy,
 };
-use crate::ops::tasks::RunTasks;
-use crate::ops::{self, OpsError};
-use crate::placement;
+use crate::ops;
+use crate::ops::task_placement::Where;
+use crate::ops::tasks::{Launched, RunTasks};
 use crate::store::{TaskLaunch, TaskRecord, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -65,10 +64,9 @@ impl RunInput {
 
 pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: RunInput = input(body)?;
-    let count = req.count.unwrap_or(1);
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
     let Some(token) = req.client_token.clone() else {
-        return launch(s, &cluster, &req, count);
+        return launch(s, &cluster, &req);
     };
     let canonical = serde_json::to_string(&(&cluster, &req)).unwrap_or_default();
     match s.client_tokens.seen(&token, &canonical) {
@@ -86,7 +84,7 @@ pub(super) fn run(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             "clientToken {token:?} was already used with a different request"
         ))),
         Seen::New => {
-            let out = launch(s, &cluster, &req, count)?;
+            let out = launch(s, &cluster, &req)?;
             let ids = out["tasks"]
                 .as_array()
                 .map(|tasks| {
@@ -125,29 +123,16 @@ struct StartInput {
     _volume_configurations: NotSupported,
 }
 
-/// StartTask: RunTask on named container instances, one task per entry naming the machine.
+/// StartTask: one task on each named container instance that can take it (a MISSING,
+/// DRAINING, AGENT or RESOURCE failure for each that cannot).
 pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
     let req: StartInput = input(body)?;
-    if req.container_instances.is_empty() || req.container_instances.len() > 10 {
-        return Err(EcsError::InvalidParameter(
-            "containerInstances must name between 1 and 10 container instances.".into(),
-        ));
-    }
     let cluster = existing_cluster(s, req.cluster.as_deref())?;
-    let id = s.catalog.container_instance_id()?;
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for given in &req.container_instances {
-        if short_name(given) == id {
-            count += 1;
-        } else {
-            failures.push(missing(&instance_arn(&s.scope, &cluster, short_name(given))));
-        }
-    }
+    let place = Where::On(req.container_instances.clone());
     let run = RunInput {
         cluster: req.cluster,
         task_definition: req.task_definition,
-        count: Some(count),
+        count: None,
         started_by: req.started_by,
         group: req.group,
         tags: req.tags,
@@ -165,15 +150,7 @@ pub(super) fn start(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         _reference_id: NotSupported,
         _volume_configurations: NotSupported,
     };
-    let mut out = if count > 0 {
-        launch(s, &cluster, &run, count)?
-    } else {
-        json!({"tasks": [], "failures": []})
-    };
-    if let Some(list) = out["failures"].as_array_mut() {
-        list.extend(failures);
-    }
-    Ok(out)
+    started(s, &cluster, &run, &place)
 }
 
 /// ECS's network configuration rule: required with `networkMode: awsvpc`, refused otherwise.
@@ -195,33 +172,23 @@ fn check_network(s: &ApiState, req: &RunInput) -> Result<(), EcsError> {
     }
 }
 
-/// Records `count` tasks of the request; a DRAINING container instance is a failure entry,
-/// as ECS reports a task it cannot place.
-fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Value, EcsError> {
-    if let Some(problem) = validate_placement_strategy(&req.placement_strategy, "placementStrategy").first() {
-        return Err(EcsError::InvalidParameter(problem.to_string()));
-    }
-    let constraints =
-        crate::model::validate_placement_constraints(&req.placement_constraints, "placementConstraints");
-    if let Some(problem) = constraints.first() {
-        return Err(EcsError::InvalidParameter(problem.to_string()));
-    }
-    crate::model::limits::check_run_task_count(count)
-        .map_err(|why| EcsError::InvalidParameter(format!("count: {why}")))?;
+/// RunTask: places `count` tasks of the request over the cluster's instances.
+fn launch(s: &ApiState, cluster: &str, req: &RunInput) -> Result<Value, EcsError> {
+    let place = Where::Placed {
+        constraints: req.placement_constraints.clone(),
+        strategies: req.placement_strategy.clone(),
+    };
+    started(s, cluster, req, &place)
+}
+
+/// Records the tasks `place` finds room for; ECS's `failures` (one per task not started,
+/// naming the instance that came closest and what stopped it) for the rest.
+fn started(s: &ApiState, cluster: &str, req: &RunInput, place: &Where) -> Result<Value, EcsError> {
     check_network(s, req)?;
-    let (placed, refused) = fit(s, cluster, req, count)?;
-    let instance = instance_arn(&s.scope, cluster, &s.catalog.container_instance_id()?);
-    let failures: Vec<Value> = refused
-        .iter()
-        .map(|reason| json!({"arn": instance, "reason": reason}))
-        .collect();
-    if placed == 0 {
-        return Ok(json!({"tasks": [], "failures": failures}));
-    }
     let request = RunTasks {
         cluster: cluster.to_string(),
         task_definition: req.task_definition.clone(),
-        count: placed,
+        count: req.count.unwrap_or(1),
         started_by: req.started_by.clone(),
         group: req.group.clone(),
         labels: tags::labels_from(&req.tags)?,
@@ -229,73 +196,16 @@ fn launch(s: &ApiState, cluster: &str, req: &RunInput, count: u32) -> Result<Val
         managed_tags: req.enable_ecs_managed_tags,
         propagate_tags: req.propagate_tags,
     };
-    let created = match ops::tasks::run(&s.catalog, &request) {
-        Err(OpsError::InstanceDraining { cluster, instance }) => {
-            let failure = json!({
-                "arn": instance_arn(&s.scope, &cluster, &instance),
-                "reason": "DRAINING",
-                "detail": "the container instance is DRAINING: new tasks are not placed on it",
-            });
-            return Ok(json!({"tasks": [], "failures": [failure]}));
-        }
-        other => other?,
-    };
-    let mut tasks = Vec::new();
-    for task in &created {
-        tasks.push(render(s, task, &TaskStatus::default(), &["TAGS".to_string()])?);
+    let Launched { tasks, failures } = ops::tasks::launch(&s.catalog, &request, place)?;
+    let failures: Vec<Value> = failures
+        .iter()
+        .map(|f| json!({"arn": s.scope.container_instance_arn(cluster, &f.instance), "reason": f.reason}))
+        .collect();
+    let mut shaped = Vec::new();
+    for task in &tasks {
+        shaped.push(render(s, task, &TaskStatus::default(), &["TAGS".to_string()])?);
     }
-    Ok(json!({"tasks": tasks, "failures": failures}))
-}
-
-/// How many of `count` tasks fit on the machine now (CPU, memory, host ports), and ECS's
-/// reason for each that does not. A reference that does not resolve fits trivially: the
-/// run itself then names what is wrong. The machine counts as ACTIVE here: the run refuses
-/// a DRAINING instance with its own failure.
-fn fit(
-    s: &ApiState,
-    cluster: &str,
-    req: &RunInput,
-    count: u32,
-) -> Result<(u32, Vec<&'static str>), EcsError> {
-    let Ok(td) = ops::task_definitions::resolve(&s.catalog, &req.task_definition) else {
-        return Ok((count, Vec::new()));
-    };
-    let spec = match &req.overrides {
-        Some(o) => crate::model::apply_overrides(&td.spec, o),
-        None => td.spec,
-    };
-    let record = s.catalog.container_instance(cluster)?;
-    let machine = placement::Instance {
-        used: super::container_instances::used(s, true)?,
-        ..super::container_instances::instance(s, cluster, &record)?
-    };
-    let rules: Vec<PlacementConstraint> = spec
-        .placement_constraints
-        .iter()
-        .chain(&req.placement_constraints)
-        .cloned()
-        .collect();
-    let constraints = placement::Constraint::compile_all(&rules)
-        .map_err(|e| EcsError::InvalidParameter(format!("placementConstraints: {e}")))?;
-    let group = req
-        .group
-        .clone()
-        .unwrap_or_else(|| format!("family:{}", td.family));
-    let demand = placement::Demand::of(&spec, group);
-    let placement = placement::place(
-        &[machine],
-        &demand,
-        &constraints,
-        &req.placement_strategy,
-        count,
-        0,
-    );
-    let refused = placement
-        .unplaced
-        .iter()
-        .filter_map(|u| u.closest().map(|(_, rejection)| rejection.ecs_reason()))
-        .collect();
-    Ok((placement.placed.len() as u32, refused))
+    Ok(json!({"tasks": shaped, "failures": failures}))
 }
 
 #[derive(Deserialize)]
@@ -354,9 +264,10 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         return Err(EcsError::ServiceNotFound("Service not found.".into()));
     }
     let wanted_status = req.desired_status.unwrap_or(DesiredStatus::Running);
-    let on_this_instance = match &req.container_instance {
-        Some(given) => short_name(given) == s.catalog.container_instance_id()?,
-        None => true,
+    let local = s.catalog.container_instance_id()?;
+    let instance = match &req.container_instance {
+        Some(given) => Some(fleet::find_instance(&s.catalog, &cluster, given)?.map(|f| f.id)),
+        None => None,
     };
     let statuses = s.catalog.task_statuses()?;
     let arns: Vec<String> = s
@@ -366,7 +277,9 @@ pub(super) fn list(s: &ApiState, body: Value) -> Result<Value, EcsError> {
         .filter(|t| {
             let status = statuses.get(&t.id).cloned().unwrap_or_default();
             t.cluster == cluster
-                && on_this_instance
+                && instance
+                    .as_ref()
+                    .is_none_or(|wanted| wanted.as_deref() == Some(t.placed_on(&local)))
                 && req
                     .launch_type
                     .is_none_or(|l| t.launch.launch_type.unwrap_or_default() == l)
@@ -416,7 +329,8 @@ pub(super) fn stop(s: &ApiState, body: Value) -> Result<Value, EcsError> {
 fn render(s: &ApiState, t: &TaskRecord, status: &TaskStatus, include: &[String]) -> Result<Value, EcsError> {
     let definition = ops::task_definitions::spec_of(&s.catalog, &t.task_definition);
     let mut shape = shapes::task(&s.scope, t, status, definition.as_ref());
-    let id = s.catalog.container_instance_id()?;
-    shape.container_instance_arn = Some(instance_arn(&s.scope, &t.cluster, &id));
+    let local = s.catalog.container_instance_id()?;
+    let arn = s.scope.container_instance_arn(&t.cluster, t.placed_on(&local));
+    shape.container_instance_arn = Some(arn);
     Ok(tags::shaped(shape, &t.labels, include))
 }

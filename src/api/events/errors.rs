@@ -99,7 +99,10 @@ impl From<OpsError> for EventsError {
             | OpsError::DaemonNotScalable { .. }
             | OpsError::ServiceStillScaled { .. }
             | OpsError::OutOfRange { .. }
-            | OpsError::InstanceDraining { .. }
+            | OpsError::Unplaced { .. }
+            | OpsError::LocalInstance { .. }
+            | OpsError::InstanceRunsTasks { .. }
+            | OpsError::AttributeLimit { .. }
             | OpsError::AmbiguousTask { .. }
             | OpsError::AmbiguousSchedule { .. }
             | OpsError::NothingToUndo { .. }) => EventsError::Validation(e.to_string()),

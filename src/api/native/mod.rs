@@ -163,7 +163,9 @@ mod tests {
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let text = String::from_utf8_lossy(&body);
         assert!(
-            text.contains("is DRAINING: new tasks are not placed on it"),
+            text.contains(
+                "no container instance of cluster default can take a task of web: local (DRAINING)"
+            ),
             "{text}"
         );
         assert!(catalog.tasks().unwrap().is_empty());
@@ -221,7 +223,7 @@ mod tests {
             crate::lb::LoadBalancers::new(),
         );
         let run = r#"{"taskDefinition": "web", "count": 1}"#;
-        let ran: Items<Task> = reads_back("/v1/tasks", answer(&app, "POST", "/v1/tasks", Some(run)).await);
+        let ran: RunTaskReply = reads_back("/v1/tasks", answer(&app, "POST", "/v1/tasks", Some(run)).await);
         let id = ran.items[0].task_arn.rsplit('/').next().unwrap().to_string();
         let get = |path: &'static str| answer(&app, "GET", path, None);
         reads_back::<Health>("/v1/health", get("/v1/health").await);

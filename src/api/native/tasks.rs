@@ -1,10 +1,11 @@
 //! Tasks: list, read, run, stop.
 
 use super::{Reply, Shared, items};
-use crate::api::shapes::{Items, RunTaskRequest, StopTaskRequest, Task};
+use crate::api::shapes::{Items, RunTaskReply, RunTaskRequest, StopTaskRequest, Task, TaskFailure};
 use crate::api::{ApiError, ApiState, shapes};
 use crate::model::{DEFAULT_CLUSTER, TaskDefinitionSpec, TaskState};
 use crate::ops;
+use crate::ops::task_placement::Where;
 use crate::ops::tasks::RunTasks;
 use crate::store::{Catalog, TaskRecord, TaskStatus};
 use axum::Json;
@@ -63,7 +64,8 @@ pub(super) async fn get_task(State(s): Shared, Path(id): Path<String>) -> Reply<
     Ok(Json(task_shape(&s, &task, &status)))
 }
 
-pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply<Items<Task>> {
+/// `POST /v1/tasks`: places the tasks as RunTask does; refused when none could be placed.
+pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) -> Reply<RunTaskReply> {
     let request = RunTasks {
         cluster: req.cluster.unwrap_or_else(|| DEFAULT_CLUSTER.to_string()),
         task_definition: req.task_definition,
@@ -71,11 +73,21 @@ pub(super) async fn run_task(State(s): Shared, Json(req): Json<RunTaskRequest>) 
         started_by: req.started_by,
         ..Default::default()
     };
-    let mut out = Vec::new();
-    for task in ops::tasks::run(&s.catalog, &request)? {
-        out.push(task_shape(&s, &task, &TaskStatus::default()));
-    }
-    Ok(items(out))
+    let launched = ops::tasks::launch(&s.catalog, &request, &Where::default())?.started(&request)?;
+    let items = launched
+        .tasks
+        .iter()
+        .map(|task| task_shape(&s, task, &TaskStatus::default()))
+        .collect();
+    let failures = launched
+        .failures
+        .into_iter()
+        .map(|f| TaskFailure {
+            instance: f.name,
+            reason: f.reason.to_string(),
+        })
+        .collect();
+    Ok(Json(RunTaskReply { items, failures }))
 }
 
 pub(super) async fn stop_task(

@@ -21,8 +21,8 @@ pub use cluster::{CapacityProviderStrategyItem, Cluster, cluster};
 pub use events::{EventEntry, StateRecoveryShape, state_recovery, state_recovery_event};
 pub use load_balancing::{LoadBalancerShape, Target, TargetGroupShape};
 pub use native::{
-    ApplyReply, ApplyRequest, Deleted, Deleting, Deregistered, ErrorReply, Health, RunTaskRequest,
-    ScaleRequest, StopTaskRequest, UndoReply, UndoRequest,
+    ApplyReply, ApplyRequest, Deleted, Deleting, Deregistered, ErrorReply, Health, RunTaskReply,
+    RunTaskRequest, ScaleRequest, StopTaskRequest, TaskFailure, UndoReply, UndoRequest,
 };
 pub use scheduled_task::{ScheduleRunShape, ScheduledTaskShape};
 pub use service::{

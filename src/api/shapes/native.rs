@@ -86,6 +86,25 @@ pub struct RunTaskRequest {
     pub started_by: Option<String>,
 }
 
+/// The reply to `POST /v1/tasks`: the tasks started, and why the others were not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunTaskReply {
+    /// The tasks started.
+    pub items: Vec<super::Task>,
+    /// One per task not started.
+    #[serde(default)]
+    pub failures: Vec<TaskFailure>,
+}
+
+/// A task that was not started: the instance that came closest and ECS's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskFailure {
+    /// The container instance's name.
+    pub instance: String,
+    /// `DRAINING`, `AGENT`, `RESOURCE:MEMORY`, `MemberOf placement constraint unsatisfied.`, …
+    pub reason: String,
+}
+
 /// `POST /v1/tasks/{id}/stop`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StopTaskRequest {
