@@ -64,6 +64,11 @@ pub fn list(catalog: &Catalog, cluster: Option<&str>) -> Result<Vec<InstanceView
     Ok(all)
 }
 
+/// How many instances `cluster` has: the daemon's own engine and the declared ones.
+pub fn count(catalog: &Catalog, cluster: &str) -> Result<usize, OpsError> {
+    Ok(1 + catalog.declared_instances(Some(cluster))?.len())
+}
+
 /// The instance of `cluster` named by `given`: its name, id, or an ARN ending in either.
 pub fn find(catalog: &Catalog, cluster: &str, given: &str) -> Result<InstanceView, OpsError> {
     clusters::require_active(catalog, cluster)?;

@@ -122,6 +122,11 @@ pub(super) fn delete(s: &ApiState, body: Value) -> Result<Value, EcsError> {
             ));
         }
     }
+    if crate::ops::container_instances::count(&s.catalog, &name)? > 1 {
+        return Err(EcsError::ClusterContainsContainerInstances(
+            "The Cluster cannot be deleted while Container Instances are active or draining.".into(),
+        ));
+    }
     let record = s.catalog.delete_cluster(&name)?;
     Ok(json!({"cluster": inactive(s, &record, &[])}))
 }
@@ -206,15 +211,15 @@ fn render(s: &ApiState, name: &str, include: &[String]) -> Result<Value, EcsErro
     let services = s.catalog.services(Some(name))?.len();
     let (running, pending) = task_counts(s, name)?;
     let insights = crate::ops::clusters::insights_default(&s.catalog)?;
-    let shape = shapes::cluster(&s.scope, &record, services, running, pending, insights);
+    let instances = crate::ops::container_instances::count(&s.catalog, name)?;
+    let shape = shapes::cluster(&s.scope, &record, services, instances, running, pending, insights);
     Ok(tags::shaped(shape, &record.labels, include))
 }
 
 /// ECS `Cluster` of a deleted cluster: INACTIVE, empty.
 fn inactive(s: &ApiState, record: &ClusterRecord, include: &[String]) -> Value {
     let insights = crate::ops::clusters::insights_default(&s.catalog).unwrap_or_default();
-    let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0, insights);
+    let mut shape = shapes::cluster(&s.scope, record, 0, 0, 0, 0, insights);
     shape.status = "INACTIVE".into();
-    shape.registered_container_instances_count = 0;
     tags::shaped(shape, &record.labels, include)
 }

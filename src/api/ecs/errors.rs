@@ -31,6 +31,9 @@ pub enum EcsError {
     /// DeleteCluster while tasks remain.
     #[error("{0}")]
     ClusterContainsTasks(String),
+    /// DeleteCluster while declared container instances remain.
+    #[error("{0}")]
+    ClusterContainsContainerInstances(String),
     /// An attribute's target does not exist.
     #[error("{0}")]
     TargetNotFound(String),
@@ -64,6 +67,10 @@ impl EcsError {
                 (StatusCode::BAD_REQUEST, "ClusterContainsServicesException")
             }
             EcsError::ClusterContainsTasks(_) => (StatusCode::BAD_REQUEST, "ClusterContainsTasksException"),
+            EcsError::ClusterContainsContainerInstances(_) => (
+                StatusCode::BAD_REQUEST,
+                "ClusterContainsContainerInstancesException",
+            ),
             EcsError::TargetNotFound(_) => (StatusCode::BAD_REQUEST, "TargetNotFoundException"),
             EcsError::AttributeLimitExceeded(_) => {
                 (StatusCode::BAD_REQUEST, "AttributeLimitExceededException")
@@ -171,6 +178,7 @@ mod tests {
             EcsError::ServiceNotActive(String::new()),
             EcsError::ClusterContainsServices(String::new()),
             EcsError::ClusterContainsTasks(String::new()),
+            EcsError::ClusterContainsContainerInstances(String::new()),
             EcsError::TargetNotFound(String::new()),
             EcsError::AttributeLimitExceeded(String::new()),
             EcsError::ResourceNotFound(String::new()),

@@ -296,3 +296,23 @@ fn deregister_removes_a_declared_instance_once_idle_or_forced_and_never_the_own_
         "{register}"
     );
 }
+
+#[test]
+fn a_cluster_counts_its_instances_and_is_not_deleted_while_it_has_declared_ones() {
+    let s = state();
+    let described = call(&s, "DescribeClusters", json!({"clusters": ["default"]}));
+    assert_eq!(described["clusters"][0]["registeredContainerInstancesCount"], 3);
+    let err = dispatch(&s, "DeleteCluster", json!({"cluster": "default"})).unwrap_err();
+    assert_eq!(
+        err.status_and_code().1,
+        "ClusterContainsContainerInstancesException"
+    );
+    for name in ["pi", "nas"] {
+        call(
+            &s,
+            "DeregisterContainerInstance",
+            json!({"containerInstance": name}),
+        );
+    }
+    call(&s, "DeleteCluster", json!({"cluster": "default"}));
+}

@@ -48,8 +48,9 @@ fn cluster_shape(s: &ApiState, name: &str) -> Result<Cluster, ApiError> {
     let running = live(|st| st == TaskState::Running);
     let pending = live(TaskState::is_pending);
     let insights = crate::ops::clusters::insights_default(&s.catalog)?;
+    let instances = ops::container_instances::count(&s.catalog, name)?;
     Ok(shapes::cluster(
-        &s.scope, &record, services, running, pending, insights,
+        &s.scope, &record, services, instances, running, pending, insights,
     ))
 }
 

@@ -49,11 +49,12 @@ pub struct CapacityProviderStrategyItem {
     pub base: u32,
 }
 
-/// ECS `Cluster` of a record, with its live service and task counts.
+/// ECS `Cluster` of a record, with its live service, container instance and task counts.
 pub fn cluster(
     scope: &ArnScope,
     c: &ClusterRecord,
     services: usize,
+    instances: usize,
     running: usize,
     pending: usize,
     insights_default: InsightsLevel,
@@ -63,7 +64,7 @@ pub fn cluster(
         cluster_arn: scope.cluster_arn(&c.name),
         cluster_name: c.name.clone(),
         status: "ACTIVE".into(),
-        registered_container_instances_count: 1,
+        registered_container_instances_count: count(instances),
         running_tasks_count: count(running),
         pending_tasks_count: count(pending),
         active_services_count: count(services),
@@ -107,7 +108,15 @@ mod tests {
 
     #[test]
     fn a_cluster_carries_every_member_ecs_always_returns() {
-        let shape = cluster(&ArnScope::default(), &record(), 2, 3, 1, InsightsLevel::Disabled);
+        let shape = cluster(
+            &ArnScope::default(),
+            &record(),
+            2,
+            1,
+            3,
+            1,
+            InsightsLevel::Disabled,
+        );
         assert_members("Cluster", &shape, ALWAYS);
         let value = serde_json::to_value(&shape).unwrap();
         assert_eq!(
@@ -119,7 +128,15 @@ mod tests {
 
     #[test]
     fn a_cluster_reads_back_as_it_was_sent() {
-        let shape = cluster(&ArnScope::default(), &record(), 2, 3, 1, InsightsLevel::Disabled);
+        let shape = cluster(
+            &ArnScope::default(),
+            &record(),
+            2,
+            1,
+            3,
+            1,
+            InsightsLevel::Disabled,
+        );
         let text = serde_json::to_string(&shape).unwrap();
         assert_eq!(serde_json::from_str::<Cluster>(&text).unwrap(), shape);
     }

@@ -77,8 +77,8 @@ impl Catalog {
         Ok((services, tasks))
     }
 
-    /// Deletes a cluster (the implicit `default` too), refused while it still has services
-    /// or tasks; it is remembered as deleted until it is created again.
+    /// Deletes a cluster (the implicit `default` too), refused while it still has services,
+    /// tasks or declared container instances; it is remembered as deleted until it is created again.
     pub fn delete_cluster(&self, name: &str) -> Result<ClusterRecord, StoreError> {
         let record = match self.cluster(name)? {
             Some(record) => record,
@@ -94,6 +94,11 @@ impl Catalog {
             (0, 0) => {}
             (0, _) => return Err(StoreError::Conflict(format!("cluster {name} still has tasks"))),
             _ => return Err(StoreError::Conflict(format!("cluster {name} still has services"))),
+        }
+        if !self.declared_instances(Some(name))?.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "cluster {name} still has container instances: delete them first"
+            )));
         }
         let tombstone = Tombstone {
             record: record.clone(),
