@@ -22,18 +22,21 @@ pub struct ApiState {
     pub scope: ArnScope,
     /// The load balancer's data plane (target health for `describe targetgroup`).
     pub lb: crate::lb::LoadBalancers,
+    /// The daemon's own engine URL (the `local` container instance's engine).
+    pub engine: String,
     /// Client tokens of recent ECS RunTask calls.
     pub client_tokens: ecs::ClientTokens,
 }
 
 impl ApiState {
-    /// State over `catalog`, with a load balancer of its own (the ECS door and tests, which
-    /// do not show target health).
+    /// State over `catalog`, with a load balancer of its own and no engine URL (the ECS door
+    /// and tests, which show neither target health nor engine URLs).
     pub fn new(catalog: crate::store::Catalog, scope: ArnScope) -> Self {
         Self {
             catalog,
             scope,
             lb: crate::lb::LoadBalancers::new(),
+            engine: String::new(),
             client_tokens: ecs::ClientTokens::default(),
         }
     }

@@ -3,6 +3,7 @@
 
 mod apply;
 mod clusters;
+mod container_instances;
 mod load_balancing;
 mod scheduled_tasks;
 mod services;
@@ -29,7 +30,7 @@ type Reply<T> = Result<Json<T>, super::ApiError>;
 pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::LoadBalancers) -> Router {
     let health = Health {
         ok: true,
-        engine,
+        engine: engine.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
     Router::new()
@@ -71,6 +72,19 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
             "/v1/scheduledtasks/{cluster}/{name}/{verb}",
             post(scheduled_tasks::set_state),
         )
+        .route(
+            "/v1/containerinstances",
+            get(container_instances::list_container_instances),
+        )
+        .route(
+            "/v1/containerinstances/{cluster}/{name}",
+            get(container_instances::get_container_instance)
+                .delete(container_instances::delete_container_instance),
+        )
+        .route(
+            "/v1/containerinstances/{cluster}/{name}/drain",
+            post(container_instances::drain),
+        )
         .route("/v1/services", get(services::list_services))
         .route(
             "/v1/services/{cluster}/{name}",
@@ -94,6 +108,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
             catalog,
             scope,
             lb,
+            engine,
             client_tokens: Default::default(),
         }))
 }
@@ -242,6 +257,10 @@ mod tests {
         reads_back::<SyncStatus>("/v1/sync", get("/v1/sync").await);
         reads_back::<Items<TargetGroupShape>>("/v1/targetgroups", get("/v1/targetgroups").await);
         reads_back::<Items<LoadBalancerShape>>("/v1/loadbalancers", get("/v1/loadbalancers").await);
+        let instances = get("/v1/containerinstances").await;
+        reads_back::<Items<ContainerInstanceShape>>("/v1/containerinstances", instances);
+        let local = get("/v1/containerinstances/default/local").await;
+        reads_back::<ContainerInstanceShape>("/v1/containerinstances/default/local", local);
         let scale = answer(
             &app,
             "POST",

@@ -34,6 +34,8 @@ fn task_shape(s: &ApiState, t: &TaskRecord, status: &TaskStatus) -> Task {
 pub(super) struct TaskFilter {
     cluster: Option<String>,
     service: Option<String>,
+    /// Only tasks on this container instance (by id).
+    instance: Option<String>,
     #[serde(default)]
     all: bool,
 }
@@ -42,8 +44,11 @@ pub(super) async fn list_tasks(State(s): Shared, Query(q): Query<TaskFilter>) ->
     let mut out = Vec::new();
     // Many tasks share few revisions: decode each task definition once per request.
     let mut definitions: HashMap<String, Option<TaskDefinitionSpec>> = HashMap::new();
+    let local = s.catalog.container_instance_id()?;
     for (t, status) in tasks_with_status(&s.catalog)? {
+        let on = t.placed_on(&local);
         let wanted = q.cluster.as_ref().is_none_or(|c| *c == t.cluster)
+            && q.instance.as_ref().is_none_or(|id| id == on)
             && q.service
                 .as_ref()
                 .is_none_or(|svc| t.service.as_ref() == Some(svc))

@@ -6,6 +6,7 @@
 //! turn store records into these shapes; both doors (native and ECS) call them.
 
 mod cluster;
+mod container_instance;
 mod events;
 mod load_balancing;
 mod native;
@@ -18,11 +19,12 @@ mod usage;
 
 pub use crate::model::KeyValuePair;
 pub use cluster::{CapacityProviderStrategyItem, Cluster, cluster};
+pub use container_instance::{ContainerInstanceShape, InstanceResourcesShape, container_instance};
 pub use events::{EventEntry, StateRecoveryShape, state_recovery, state_recovery_event};
 pub use load_balancing::{LoadBalancerShape, Target, TargetGroupShape};
 pub use native::{
-    ApplyReply, ApplyRequest, Deleted, Deleting, Deregistered, ErrorReply, Health, RunTaskReply,
-    RunTaskRequest, ScaleRequest, StopTaskRequest, TaskFailure, UndoReply, UndoRequest,
+    ApplyReply, ApplyRequest, Deleted, Deleting, Deregistered, DrainRequest, ErrorReply, Health,
+    RunTaskReply, RunTaskRequest, ScaleRequest, StopTaskRequest, TaskFailure, UndoReply, UndoRequest,
 };
 pub use scheduled_task::{ScheduleRunShape, ScheduledTaskShape};
 pub use service::{

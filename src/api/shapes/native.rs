@@ -105,6 +105,15 @@ pub struct TaskFailure {
     pub reason: String,
 }
 
+/// `POST /v1/containerinstances/{cluster}/{name}/drain` (the body may be empty, or the
+/// query say `?undo=true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrainRequest {
+    /// Make it ACTIVE again instead.
+    #[serde(default)]
+    pub undo: bool,
+}
+
 /// `POST /v1/tasks/{id}/stop`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StopTaskRequest {
