@@ -1,10 +1,12 @@
 //! `ecsd get` as a kubectl user expects it: `-o name`, `--no-headers`, `-l` selectors over
-//! labels, newest last, and `-w` printing what changes.
+//! labels, newest last, and `-w` printing what changes; container instances listed, drained
+//! and deleted.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
 
 use common::{BIN, Daemon, Engine, UNTIL_SIGTERM, manifest};
+use ecsd::model::ContainerInstanceSpec;
 use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -105,4 +107,82 @@ fn describe_shows_times_as_rfc3339_not_epoch_seconds() {
         created.contains(" ago (") && created.trim_end().ends_with("Z)"),
         "{created}"
     );
+}
+
+#[test]
+fn get_drain_describe_and_delete_container_instances() {
+    let d = Daemon::start(Engine::Docker);
+    let missing_socket = d.dir.path().join("absent.sock");
+    let spec = ContainerInstanceSpec {
+        engine: format!("unix://{}", missing_socket.display()),
+        attributes: [("disk".to_string(), "ssd".to_string())].into(),
+        ..Default::default()
+    };
+    let pi = Manifests::new().container_instance("pi", spec).yaml();
+    d.apply(&manifest(&d, "pi.yaml", &pi));
+    let table = d.ok(&["get", "containerinstances"]);
+    let lines: Vec<&str> = table.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "STATUS",
+            "CONNECTED",
+            "ENGINE",
+            "ADDRESS",
+            "CPU",
+            "MEMORY",
+            "RUNNING",
+            "PENDING"
+        ],
+        "{table}"
+    );
+    let row = |name: &str, table: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{table}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let local = row("local", &table);
+    assert_eq!(
+        (local[1].as_str(), local[2].as_str()),
+        ("ACTIVE", "true"),
+        "{table}"
+    );
+    let pi_row = row("pi", &table);
+    assert_eq!(
+        (pi_row[1].as_str(), pi_row[2].as_str()),
+        ("ACTIVE", "false"),
+        "{table}"
+    );
+    assert_eq!(
+        d.ok(&["get", "ci", "-o", "name"]),
+        "containerinstance/local\ncontainerinstance/pi\n"
+    );
+    let json = d.json(&["get", "ci", "pi"]);
+    assert_eq!(json["agentConnected"], false, "{json}");
+    assert_eq!(json["attributes"]["disk"], "ssd", "{json}");
+
+    let drained = d.ok(&["drain", "instance", "pi"]);
+    assert!(drained.starts_with("containerinstance/pi draining"), "{drained}");
+    assert_eq!(row("pi", &d.ok(&["get", "ci"]))[1], "DRAINING");
+    d.ok(&["drain", "instance/pi", "--undo"]);
+    assert_eq!(row("pi", &d.ok(&["get", "ci"]))[1], "ACTIVE");
+    let out = d.ecsd(&["drain", "service", "web"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only container instances are drained"));
+
+    let described = d.ok(&["describe", "ci", "pi"]);
+    for wanted in ["Name:", "Engine:", "Connected:       false", "disk=ssd", "Tasks:"] {
+        assert!(described.contains(wanted), "{wanted} in\n{described}");
+    }
+    let out = d.ecsd(&["delete", "ci", "local"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("daemon's own engine"));
+    d.ok(&["delete", "containerinstance", "pi"]);
+    assert_eq!(d.ok(&["get", "ci", "-o", "name"]), "containerinstance/local\n");
 }

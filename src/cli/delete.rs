@@ -15,11 +15,11 @@ pub struct DeleteArgs {
     /// Delete what these manifests declare.
     #[arg(short = 'f', long = "filename", conflicts_with_all = ["kind", "name"])]
     files: Vec<PathBuf>,
-    /// services (svc), taskdefinitions (td), clusters, tasks; or KIND/NAME.
+    /// services (svc), taskdefinitions (td), clusters, containerinstances (ci), …; or KIND/NAME.
     kind: Option<String>,
     /// Object name.
     name: Option<String>,
-    /// Cluster of the service.
+    /// Cluster of the service, schedule or container instance.
     #[arg(long)]
     cluster: Option<String>,
     /// Delete even what a watched folder manages (its next sync brings it back).
@@ -83,7 +83,7 @@ pub async fn run(client: &ApiClient, args: DeleteArgs) -> anyhow::Result<()> {
                 let _: Deleted = client
                     .delete(&format!("/v1/containerinstances/{cluster}/{name}{force}"))
                     .await?;
-                println!("containerinstance/{name} deleted");
+                println!("containerinstance/{name} deleted (its engine is no longer used)");
             }
             CliKind::Task => anyhow::bail!("tasks are stopped, not deleted: use `ecsd stop-task {name}`"),
         }

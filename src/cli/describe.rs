@@ -4,17 +4,19 @@ use super::get::object_path;
 use super::output::{age, humanize_times, or_dash, ports, short_arn, task_id, timestamp, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
-use crate::api::shapes::{Items, ScheduledTaskShape, Service, TargetGroupShape, Task};
+use crate::api::shapes::{
+    ContainerInstanceShape, Items, ScheduledTaskShape, Service, TargetGroupShape, Task,
+};
 use clap::Args;
 
 /// Flags of `ecsd describe`.
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// services (svc), tasks, taskdefinitions (td), clusters; or KIND/NAME.
+    /// services (svc), tasks, taskdefinitions (td), clusters, containerinstances (ci), …; or KIND/NAME.
     kind: String,
     /// Object name (a task's id or unique id prefix).
     name: Option<String>,
-    /// Cluster of the service (default `default`).
+    /// Cluster of the service, schedule or container instance (default `default`).
     #[arg(long)]
     cluster: Option<String>,
 }
@@ -32,7 +34,8 @@ pub async fn run(client: &ApiClient, args: DescribeArgs) -> anyhow::Result<()> {
         CliKind::Task => task(&parse(&path, object)?),
         CliKind::TargetGroup => target_group(&parse(&path, object)?)?,
         CliKind::ScheduledTask => scheduled_task(&parse(&path, object)?),
-        CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer | CliKind::ContainerInstance => {
+        CliKind::ContainerInstance => container_instance(client, &parse(&path, object)?).await?,
+        CliKind::TaskDefinition | CliKind::Cluster | CliKind::LoadBalancer => {
             humanize_times(&mut object);
             print!("{}", serde_yaml_ng::to_string(&object)?)
         }
@@ -86,6 +89,95 @@ fn scheduled_task(st: &ScheduledTaskShape) {
     }
 }
 
+async fn container_instance(client: &ApiClient, ci: &ContainerInstanceShape) -> anyhow::Result<()> {
+    field("Name", &ci.name);
+    field("Cluster", &ci.cluster);
+    field("ID", &ci.id);
+    field("ARN", &ci.container_instance_arn);
+    let kind = format!("{} {}", ci.engine_kind, ci.engine_version);
+    let engine = match kind.trim() {
+        "" => ci.engine.clone(),
+        kind => format!("{} ({kind})", ci.engine),
+    };
+    field("Engine", engine);
+    if !ci.declared {
+        field("Declared", "no: the daemon's own engine");
+    }
+    let since = ci.connected_since.map(|at| format!(" since {} ago", age(at)));
+    field(
+        "Connected",
+        format!("{}{}", ci.agent_connected, since.unwrap_or_default()),
+    );
+    if let Some(error) = &ci.engine_error {
+        field("Engine error", error);
+    }
+    field("Address", &ci.address);
+    field("Status", wire(&ci.status));
+    let (registered, remaining) = (&ci.registered_resources, &ci.remaining_resources);
+    field(
+        "CPU",
+        format!("{} of {} units free", remaining.cpu, registered.cpu),
+    );
+    field(
+        "Memory",
+        format!("{} of {} MiB free", remaining.memory, registered.memory),
+    );
+    let listed = |ports: &[u16]| or_dash((!ports.is_empty()).then(|| ports_list(ports)));
+    field(
+        "Ports in use",
+        format!(
+            "tcp {}, udp {}",
+            listed(&remaining.ports),
+            listed(&remaining.ports_udp)
+        ),
+    );
+    field(
+        "Tasks",
+        format!(
+            "{} running, {} pending",
+            ci.running_tasks_count, ci.pending_tasks_count
+        ),
+    );
+    if ci.registered_at > 0.0 {
+        field(
+            "Registered",
+            format!("{} ago ({})", age(ci.registered_at), timestamp(ci.registered_at)),
+        );
+    }
+    println!("Attributes:");
+    for (name, value) in &ci.attributes {
+        match value {
+            Some(value) => println!("  {name}={value}"),
+            None => println!("  {name}"),
+        }
+    }
+    let path = format!("/v1/tasks?cluster={}&instance={}", ci.cluster, ci.id);
+    let tasks: Items<Task> = client.get(&path).await?;
+    task_lines(&tasks.items);
+    Ok(())
+}
+
+/// `Tasks:` and one line per task: id, last status, revision, ports.
+fn task_lines(tasks: &[Task]) {
+    println!("Tasks:");
+    if tasks.is_empty() {
+        println!("  (none)");
+    }
+    for t in tasks {
+        println!(
+            "  {}  {:<8}  {}  {}",
+            task_id(t),
+            t.last_status,
+            short_arn(&t.task_definition_arn),
+            ports(&t.containers)
+        );
+    }
+}
+
+fn ports_list(ports: &[u16]) -> String {
+    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+}
+
 fn field(label: &str, value: impl std::fmt::Display) {
     println!("{:<17}{value}", format!("{label}:"));
 }
@@ -136,16 +228,7 @@ async fn service(client: &ApiClient, s: &Service) -> anyhow::Result<()> {
     let tasks: Items<Task> = client
         .get(&format!("/v1/tasks?cluster={cluster}&service={}", s.service_name))
         .await?;
-    println!("Tasks:");
-    for t in &tasks.items {
-        println!(
-            "  {}  {:<8}  {}  {}",
-            task_id(t),
-            t.last_status,
-            short_arn(&t.task_definition_arn),
-            ports(&t.containers)
-        );
-    }
+    task_lines(&tasks.items);
     println!("Events:");
     for e in &s.events {
         println!("  {}  {}", age(e.created_at), e.message);

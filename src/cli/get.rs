@@ -1,5 +1,7 @@
 //! `ecsd get KIND [NAME]`: list objects as a table, or print ECS JSON/YAML.
 
+mod instances;
+
 use super::output::{Format, age, or_dash, ports, print_document, short_arn, task_id, timestamp, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
@@ -14,14 +16,15 @@ use std::collections::BTreeMap;
 /// Flags of `ecsd get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// clusters, taskdefinitions (td), services (svc), tasks; or KIND/NAME.
+    /// clusters, taskdefinitions (td), services (svc), tasks, containerinstances (ci), …; or KIND/NAME.
     kind: String,
     /// One object's name (a task's id or unique id prefix).
     name: Option<String>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     output: Format,
-    /// Cluster of services and tasks (default: all).
+    /// Cluster of services, tasks and container instances (default: all; one named object:
+    /// `default`).
     #[arg(long)]
     cluster: Option<String>,
     /// Include stopped tasks still within their retention.
@@ -138,6 +141,13 @@ async fn print_manifests(client: &ApiClient, kind: CliKind, listing: &Listing) -
     };
     let mut documents = Vec::new();
     for row in &listing.rows {
+        if kind == CliKind::ContainerInstance && row.document["declared"] == Value::Bool(false) {
+            eprintln!(
+                "containerinstance/{}: the daemon's own engine, which no manifest declares",
+                row.name
+            );
+            continue;
+        }
         let mut path = format!("/v1/manifests/{kind_name}/{}", row.name);
         if let Some(cluster) = &row.cluster {
             path.push_str(&format!("?cluster={cluster}"));
@@ -314,7 +324,7 @@ fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> an
         CliKind::TargetGroup => target_groups(&objects(path, reply, one)?),
         CliKind::LoadBalancer => load_balancers(&objects(path, reply, one)?),
         CliKind::ScheduledTask => scheduled_tasks(&objects(path, reply, one)?),
-        CliKind::ContainerInstance => anyhow::bail!("listing container instances is not supported yet"),
+        CliKind::ContainerInstance => instances::container_instances(&objects(path, reply, one)?, wide),
     };
     for (row, document) in listing.rows.iter_mut().zip(documents) {
         row.document = document;

@@ -5,6 +5,7 @@ mod completion;
 mod delete;
 mod describe;
 mod diff;
+mod drain;
 mod engine;
 mod events;
 mod exec;
@@ -75,7 +76,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Watched folders (GitOps): `ecsd sync status`.
     Sync(sync::SyncArgs),
-    /// List objects: clusters, taskdefinitions (td), services (svc), tasks.
+    /// List objects: clusters, taskdefinitions (td), services (svc), tasks, containerinstances (ci), …
     Get(get::GetArgs),
     /// Show one object in detail.
     Describe(describe::DescribeArgs),
@@ -91,6 +92,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Change a service's desired count.
     Scale(scale::ScaleArgs),
+    /// Stop placing tasks on a container instance (its service tasks move), or `--undo` that.
+    Drain(drain::DrainArgs),
     /// Follow, list, undo or restart a service's deployments.
     Rollout(rollout::RolloutArgs),
     /// Service events, oldest first.
@@ -124,6 +127,7 @@ impl Cli {
             Command::Logs(args) => logs::run(&client, args).await?,
             Command::Exec(args) => return exec::run(&client, args).await,
             Command::Scale(args) => scale::run(&client, args).await?,
+            Command::Drain(args) => drain::run(&client, args).await?,
             Command::Rollout(args) => rollout::run(&client, args).await?,
             Command::Events(args) => events::run(&client, args).await?,
             Command::Schedule(args) => schedule::run(&client, args).await?,
@@ -223,7 +227,7 @@ pub fn force_query(force: bool) -> &'static str {
 }
 
 /// Kind names a user may mean.
-const KIND_WORDS: [&str; 7] = [
+const KIND_WORDS: [&str; 8] = [
     "clusters",
     "taskdefinitions",
     "services",
@@ -231,6 +235,7 @@ const KIND_WORDS: [&str; 7] = [
     "targetgroups",
     "loadbalancers",
     "scheduledtasks",
+    "containerinstances",
 ];
 
 /// Splits `KIND/NAME` or `KIND NAME` arguments.
