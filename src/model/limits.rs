@@ -20,9 +20,6 @@ pub const MAX_TAG_KEY_LEN: usize = 128;
 /// Longest tag (label) value, in characters (ECS: 256).
 pub const MAX_TAG_VALUE_LEN: usize = 256;
 
-/// Most custom attributes on one container instance (ECS: 10).
-pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
-
 /// Largest `desiredCount` of a service (ECS's default "tasks per service" quota: 5,000).
 pub const MAX_DESIRED_COUNT: u32 = 5_000;
 
