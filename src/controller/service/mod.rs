@@ -142,11 +142,12 @@ async fn step(
     // A task whose instance is DRAINING (or gone, or no longer a DAEMON's) is planned as if
     // an older deployment's: replaced within the service's bounds, then stopped.
     let mut live = live;
+    let records: std::collections::HashMap<&str, &crate::store::TaskRecord> =
+        tasks.iter().map(|(t, _)| (t.id.as_str(), t)).collect();
     for planned in live.iter_mut().filter(|t| t.deployment == p.id) {
-        let moving = tasks
-            .iter()
-            .find(|(t, _)| t.id == planned.id)
-            .is_some_and(|(t, _)| placer.must_move(&placer.instance_of(t)));
+        let moving = records
+            .get(planned.id.as_str())
+            .is_some_and(|t| placer.must_move(&placer.instance_of(t)));
         if moving {
             planned.deployment = format!("{} (moving off its instance)", p.id);
         }
@@ -211,10 +212,12 @@ fn choose_scale_in(
     }
     let mut mine: Vec<&super::PlanTask> = live.iter().filter(|t| t.deployment == primary_id).collect();
     mine.sort_by_key(|t| (t.healthy, std::cmp::Reverse(t.created_at)));
+    let records: std::collections::HashMap<&str, &crate::store::TaskRecord> =
+        tasks.iter().map(|(t, _)| (t.id.as_str(), t)).collect();
     let candidates: Vec<(String, String)> = mine
         .iter()
         .filter_map(|t| {
-            let (record, _) = tasks.iter().find(|(r, _)| r.id == t.id)?;
+            let record = records.get(t.id.as_str())?;
             Some((t.id.clone(), placer.instance_of(record)))
         })
         .collect();
