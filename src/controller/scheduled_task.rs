@@ -9,8 +9,8 @@ use super::schedule_plan::{Decision, ScheduleFacts, anchor_at, anchor_key, decid
 use super::{Action, ControllerError};
 use crate::model::{ConcurrencyPolicy, ScheduleState, StopCode, TaskState};
 use crate::ops::OpsError;
-use crate::ops::scheduled_tasks::run_request;
-use crate::ops::tasks::run;
+use crate::ops::scheduled_tasks::{run_placement, run_request};
+use crate::ops::tasks::launch;
 use crate::store::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, TaskRecord, TaskStatus};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -175,7 +175,9 @@ fn start_run(ctx: &Context, record: &ScheduledTaskRecord, status: &mut ScheduleS
         return;
     };
     let started = match run_request(record) {
-        Some(request) => run(&ctx.catalog, &request),
+        Some(request) => launch(&ctx.catalog, &request, &run_placement(record))
+            .and_then(|launched| launched.started(&request))
+            .map(|launched| launched.tasks),
         None => Err(OpsError::InvalidSpec(
             "the schedule has no target (no taskDefinition)".into(),
         )),

@@ -252,14 +252,6 @@ fn validate_target(spec: &ScheduledTaskSpec, task_definition: &str) -> Vec<Field
         &spec.placement_constraints,
         "spec.placementConstraints",
     ));
-    // The scheduler starts its tasks through RunTask's operation, which places on the one
-    // container instance without constraints yet: refused rather than ignored.
-    if !spec.placement_constraints.is_empty() {
-        errors.push(FieldError::new(
-            "spec.placementConstraints",
-            super::NOT_SUPPORTED.to_string() + " for scheduled tasks",
-        ));
-    }
     errors.extend(validate_placement_strategy(
         &spec.placement_strategy,
         "spec.placementStrategy",

@@ -173,6 +173,15 @@ pub fn run_now(catalog: &Catalog, cluster: &str, name: &str) -> Result<(), OpsEr
     Ok(())
 }
 
+/// Where a run's tasks go: placed over the cluster's instances with the schedule's
+/// `placementConstraints` (on top of the task definition's) and `placementStrategy`.
+pub fn run_placement(record: &ScheduledTaskRecord) -> super::task_placement::Where {
+    super::task_placement::Where::Placed {
+        constraints: record.spec.placement_constraints.clone(),
+        strategies: record.spec.placement_strategy.clone(),
+    }
+}
+
 /// The RunTask one run of `record` makes (`None` for a schedule without a target): its
 /// target's fields, `startedBy: ecsd-schedule/<name>` and, unless it names one, the group
 /// `scheduled:<name>`.

@@ -397,8 +397,8 @@ fn ecs_parameters_ecsd_cannot_honour_are_refused_by_name() {
         ),
         (json!({"TaskCount": 11}), "EcsParameters.TaskCount"),
         (
-            json!({"PlacementConstraints": [{"type": "distinctInstance"}]}),
-            "EcsParameters.PlacementConstraints: not supported yet",
+            json!({"PlacementConstraints": [{"type": "memberOf"}]}),
+            "EcsParameters.PlacementConstraints[0].expression: memberOf needs an expression",
         ),
         (
             json!({"CapacityProviderStrategy": [{"capacityProvider": "FARGATE"}]}),

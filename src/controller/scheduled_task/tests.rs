@@ -243,3 +243,43 @@ fn a_run_interrupted_before_its_tasks_started_is_failed_not_left_running() {
     settle_runs(&mut status, &[]);
     assert_eq!(status.runs[0].outcome, RunOutcome::Failed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_runs_tasks_are_placed_by_the_schedules_constraints() {
+    use crate::model::{ContainerInstanceSpec, PlacementConstraint, PlacementConstraintType};
+    let spec = ScheduledTaskSpec {
+        task_count: Some(2),
+        placement_constraints: vec![PlacementConstraint {
+            kind: PlacementConstraintType::MemberOf,
+            expression: Some("attribute:disk == ssd".into()),
+        }],
+        ..schedule("rate(10 seconds)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let instance = ContainerInstanceSpec {
+        engine: "unix:///run/other.sock".into(),
+        attributes: [("disk".to_string(), "ssd".to_string())].into(),
+        ..Default::default()
+    };
+    catalog
+        .apply_declared_instance("default", "fast", &instance, &BTreeMap::new())
+        .unwrap();
+    let id = crate::store::declared_instance_id("default", "fast");
+    let facts = crate::store::EngineFacts {
+        connected: true,
+        cpu: 4096,
+        memory: 8192,
+        ..Default::default()
+    };
+    catalog.put_engine_facts(&id, &facts).unwrap();
+    reconcile(&context(&catalog)).await;
+    let tasks = catalog.tasks().unwrap();
+    assert_eq!(tasks.len(), 2);
+    for task in tasks {
+        assert_eq!(
+            task.container_instance.as_deref(),
+            Some(id.as_str()),
+            "memberOf picked the ssd instance"
+        );
+    }
+}
