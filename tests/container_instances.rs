@@ -131,9 +131,15 @@ fn cluster_of_three(d: &Daemon, remote: &str) -> Cleanup {
         .yaml();
     d.apply(&manifest(d, "instances.yaml", &instances));
     d.wait_until("both declared instances are connected", 60, |d| {
-        d.log().matches("container instance connected").count() >= 2
+        connected(d, "podman-1") == Some(true) && connected(d, "remote-1") == Some(true)
     });
     Cleanup(d.owner())
+}
+
+/// `agentConnected` of instance `name` as `ecsd get containerinstances` reports it.
+fn connected(d: &Daemon, name: &str) -> Option<bool> {
+    let listed = d.json(&["get", "containerinstances"]);
+    listed["items"].as_array()?.iter().find(|i| i["name"] == name)?["agentConnected"].as_bool()
 }
 
 /// An idle task reserving 64 MiB.
@@ -325,9 +331,11 @@ fn a_lost_remote_engine_is_disconnected_its_task_replaced_after_the_grace_and_ne
     d.wait_until("one task per engine", 120, |d| spread(d, "web") == (1, 1, 1));
 
     proxy.cut();
-    d.wait_until("the remote instance is disconnected", 60, |d| {
-        d.log().contains("container instance disconnected")
-    });
+    d.wait_until(
+        "the remote instance is disconnected (agentConnected false)",
+        60,
+        |d| connected(d, "remote-1") == Some(false),
+    );
     // Within the grace the remote task is kept: nothing new starts.
     let (local, podman, _) = spread(d, "web");
     assert_eq!((local, podman), (1, 1), "no duplicate during the partition");
@@ -412,4 +420,46 @@ fn the_load_balancer_reaches_tasks_on_every_engine_at_each_instances_address() {
         }
         seen.borrow().len() == 3
     });
+}
+
+#[test]
+fn draining_an_instance_moves_its_service_task_without_dropping_below_desired() {
+    let d = &mut Daemon::start(Engine::Docker);
+    let _cleanup = cluster_of_three(d, &format!("tcp://{REMOTE_ADDR}:{REMOTE_PORT}"));
+    let services = Manifests::new()
+        .task_definition("idle", idle())
+        .service("web", replica_service("idle", 3))
+        .yaml();
+    d.apply(&manifest(d, "web.yaml", &services));
+    d.wait_until("one task per engine", 120, |d| spread(d, "web") == (1, 1, 1));
+    d.ok(&["drain", "instance", "podman-1"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut lowest = usize::MAX;
+    loop {
+        let now = spread(d, "web");
+        lowest = lowest.min(total(now));
+        if now.1 == 0 && total(now) == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "podman-1 not drained: {now:?}\n{}",
+            d.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        lowest >= 3,
+        "minimum healthy 100%: never fewer than 3 running ({lowest})"
+    );
+    let listed = d.json(&["get", "containerinstances"]);
+    let podman = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "podman-1")
+        .cloned()
+        .unwrap();
+    assert_eq!(podman["status"], "DRAINING", "{podman}");
+    d.ok(&["drain", "instance", "podman-1", "--undo"]);
 }
