@@ -43,6 +43,9 @@ impl Watch {
 /// Keeps one engine handle and watcher per declared instance, in step with the store, and
 /// applies the lost-instance grace. Runs until aborted.
 pub async fn supervise(ctx: Arc<Context>) {
+    if let Err(e) = unknown_until_pinged(&ctx) {
+        warn!(error = %e, "cannot mark the declared instances unknown until pinged");
+    }
     let mut watches: BTreeMap<String, Watch> = BTreeMap::new();
     let mut tick = tokio::time::interval(PING_INTERVAL);
     loop {
@@ -54,6 +57,23 @@ pub async fn supervise(ctx: Arc<Context>) {
             warn!(error = %e, "cannot stop the tasks of lost container instances");
         }
     }
+}
+
+/// What a previous daemon recorded may be stale: nothing is placed on a declared instance
+/// until this daemon's first ping answers (within `PING_INTERVAL`). Its tasks are kept.
+fn unknown_until_pinged(ctx: &Context) -> Result<(), ControllerError> {
+    for record in ctx.catalog.declared_instances(None)? {
+        if let Some(facts) = ctx.catalog.engine_facts(&record.id)?.filter(|f| f.connected) {
+            let unknown = EngineFacts {
+                connected: false,
+                since: ctx.clock.now_millis(),
+                error: Some("not pinged yet since the daemon started".into()),
+                ..facts
+            };
+            ctx.catalog.put_engine_facts(&record.id, &unknown)?;
+        }
+    }
+    Ok(())
 }
 
 /// Connects new or changed declarations, forgets removed ones.
