@@ -142,6 +142,16 @@ fn connected(d: &Daemon, name: &str) -> Option<bool> {
     listed["items"].as_array()?.iter().find(|i| i["name"] == name)?["agentConnected"].as_bool()
 }
 
+/// Service `web`: 3 idle tasks, spread one per engine.
+fn web_on_each_engine(d: &Daemon) {
+    let services = Manifests::new()
+        .task_definition("idle", idle())
+        .service("web", replica_service("idle", 3))
+        .yaml();
+    d.apply(&manifest(d, "web.yaml", &services));
+    d.wait_until("one task per engine", 120, |d| spread(d, "web") == (1, 1, 1));
+}
+
 /// An idle task reserving 64 MiB.
 fn idle() -> ecsd::model::TaskDefinitionSpec {
     let mut td = with_containers(vec![shell_container("main", "busybox:latest", UNTIL_SIGTERM)]);
@@ -323,12 +333,7 @@ fn a_lost_remote_engine_is_disconnected_its_task_replaced_after_the_grace_and_ne
     let proxy = Partition::start();
     let d = &mut Daemon::with_args(Engine::Docker, &["--instance-lost-grace", "20s"]);
     let _cleanup = cluster_of_three(d, &format!("tcp://127.0.0.1:{}", proxy.port));
-    let services = Manifests::new()
-        .task_definition("idle", idle())
-        .service("web", replica_service("idle", 3))
-        .yaml();
-    d.apply(&manifest(d, "web.yaml", &services));
-    d.wait_until("one task per engine", 120, |d| spread(d, "web") == (1, 1, 1));
+    web_on_each_engine(d);
 
     proxy.cut();
     d.wait_until(
@@ -426,12 +431,7 @@ fn the_load_balancer_reaches_tasks_on_every_engine_at_each_instances_address() {
 fn draining_an_instance_moves_its_service_task_without_dropping_below_desired() {
     let d = &mut Daemon::start(Engine::Docker);
     let _cleanup = cluster_of_three(d, &format!("tcp://{REMOTE_ADDR}:{REMOTE_PORT}"));
-    let services = Manifests::new()
-        .task_definition("idle", idle())
-        .service("web", replica_service("idle", 3))
-        .yaml();
-    d.apply(&manifest(d, "web.yaml", &services));
-    d.wait_until("one task per engine", 120, |d| spread(d, "web") == (1, 1, 1));
+    web_on_each_engine(d);
     d.ok(&["drain", "instance", "podman-1"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let mut lowest = usize::MAX;

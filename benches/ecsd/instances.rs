@@ -10,8 +10,8 @@ use anyhow::{Context as _, ensure};
 use ecsd::controller::{Backoff, Clock, Context, ControllerSettings, WorkQueue};
 use ecsd::fleet::{Connector, Engines};
 use ecsd::model::{
-    ContainerDefinition, ContainerInstanceSpec, PlacementConstraint, PlacementConstraintType,
-    PlacementStrategy, PlacementStrategyType, ServiceSpec, TaskDefinitionSpec,
+    ContainerDefinition, ContainerInstanceSpec, PlacementConstraint, PlacementConstraintType, ServiceSpec,
+    TaskDefinitionSpec,
 };
 use ecsd::runtime::{ContainerRuntime, FakeRuntime};
 use ecsd::store::{Catalog, SledStore};
@@ -159,16 +159,7 @@ async fn trial_run(tasks: u32, instances: usize) -> anyhow::Result<Duration> {
             kind: PlacementConstraintType::MemberOf,
             expression: Some("attribute:disk == ssd".into()),
         }],
-        placement_strategy: vec![
-            PlacementStrategy {
-                kind: PlacementStrategyType::Spread,
-                field: Some("attribute:ecs.availability-zone".into()),
-            },
-            PlacementStrategy {
-                kind: PlacementStrategyType::Binpack,
-                field: Some("memory".into()),
-            },
-        ],
+        placement_strategy: super::placement::zones_then_binpack_memory(),
         ..Default::default()
     };
     // ECS caps a service at 5,000 tasks: the load is two services of half each.

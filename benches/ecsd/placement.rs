@@ -105,6 +105,21 @@ fn cluster(n: usize) -> Vec<Instance> {
         .collect()
 }
 
+/// Spread over availability zones, then binpack memory: the strategy both placement
+/// scenarios use.
+pub fn zones_then_binpack_memory() -> Vec<PlacementStrategy> {
+    vec![
+        PlacementStrategy {
+            kind: PlacementStrategyType::Spread,
+            field: Some("attribute:ecs.availability-zone".into()),
+        },
+        PlacementStrategy {
+            kind: PlacementStrategyType::Binpack,
+            field: Some("memory".into()),
+        },
+    ]
+}
+
 /// The task, the constraint and the strategy.
 fn rules() -> anyhow::Result<(Demand, Vec<Constraint>, Vec<PlacementStrategy>)> {
     let demand = Demand {
@@ -118,17 +133,7 @@ fn rules() -> anyhow::Result<(Demand, Vec<Constraint>, Vec<PlacementStrategy>)> 
         expression: Some("attribute:disk == ssd".into()),
     }])
     .context("compiling the memberOf constraint")?;
-    let strategies = vec![
-        PlacementStrategy {
-            kind: PlacementStrategyType::Spread,
-            field: Some("attribute:ecs.availability-zone".into()),
-        },
-        PlacementStrategy {
-            kind: PlacementStrategyType::Binpack,
-            field: Some("memory".into()),
-        },
-    ];
-    Ok((demand, constraints, strategies))
+    Ok((demand, constraints, zones_then_binpack_memory()))
 }
 
 /// Every task placed, none on an hdd instance.

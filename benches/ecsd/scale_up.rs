@@ -29,29 +29,47 @@ pub async fn against(
     bench: &Bench,
     out: &mut ScenarioReport,
     (key, label): (&'static str, String),
-    mut other: impl AsyncFnMut(usize) -> anyhow::Result<f64>,
+    other: impl AsyncFnMut(usize) -> anyhow::Result<f64>,
 ) -> anyhow::Result<()> {
     let n = bench.options.n;
+    let ecsd = async |_trial: usize| ecsd_scale_up(n).await;
+    compare(
+        bench,
+        out,
+        format!("ecsd: service 0->{n} all RUNNING"),
+        ecsd,
+        (key, label),
+        other,
+    )
+    .await
+}
+
+/// Trials of an ecsd way (`ecsd_label`) against another way (`key`, `label`) of getting the
+/// same containers running, alternating which goes first; reports both and the ratio
+/// ecsd/other per trial.
+pub async fn compare(
+    bench: &Bench,
+    out: &mut ScenarioReport,
+    ecsd_label: String,
+    mut ecsd_way: impl AsyncFnMut(usize) -> anyhow::Result<f64>,
+    (key, label): (&'static str, String),
+    mut other: impl AsyncFnMut(usize) -> anyhow::Result<f64>,
+) -> anyhow::Result<()> {
     let (mut ecsd, mut others, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for trial in 0..bench.options.trials {
         let (e, o) = if trial % 2 == 0 {
-            let e = ecsd_scale_up(n).await?;
+            let e = ecsd_way(trial).await?;
             (e, other(trial).await?)
         } else {
             let o = other(trial).await?;
-            (ecsd_scale_up(n).await?, o)
+            (ecsd_way(trial).await?, o)
         };
         eprintln!("  trial {trial}: ecsd {e:.2} s, {key} {o:.2} s");
         ecsd.push(e);
         others.push(o);
         ratios.push(e / o);
     }
-    out.figure(Figure::measured(
-        "ecsd",
-        format!("ecsd: service 0->{n} all RUNNING"),
-        "s",
-        &ecsd,
-    ));
+    out.figure(Figure::measured("ecsd", ecsd_label, "s", &ecsd));
     out.figure(Figure::measured(key, label, "s", &others));
     out.figure(Figure::measured(
         "ratio",

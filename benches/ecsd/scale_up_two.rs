@@ -7,7 +7,7 @@ use crate::Bench;
 use crate::daemon::{BenchDaemon, ServeOptions};
 use crate::engine::{Engine, filters};
 use crate::manifests;
-use crate::report::{Figure, ScenarioReport};
+use crate::report::ScenarioReport;
 use anyhow::{Context as _, ensure};
 use ecsd::controller::ControllerSettings;
 use ecsd::model::ContainerInstanceSpec;
@@ -30,39 +30,15 @@ pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> 
          {concurrency} at a time per engine",
         n / 2
     ));
-    let (mut ecsd, mut direct, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for trial in 0..bench.options.trials {
-        let (e, d) = if trial % 2 == 0 {
-            let e = ecsd_scale_up(n, &podman).await?;
-            (e, direct_scale_up(bench, &podman, n, concurrency, trial).await?)
-        } else {
-            let d = direct_scale_up(bench, &podman, n, concurrency, trial).await?;
-            (ecsd_scale_up(n, &podman).await?, d)
-        };
-        eprintln!("  trial {trial}: ecsd {e:.2} s, direct {d:.2} s");
-        ecsd.push(e);
-        direct.push(d);
-        ratios.push(e / d);
-    }
-    out.figure(Figure::measured(
-        "ecsd",
+    crate::scale_up::compare(
+        bench,
+        out,
         format!("ecsd: service 0->{n} RUNNING on 2 engines"),
-        "s",
-        &ecsd,
-    ));
-    out.figure(Figure::measured(
-        "direct",
-        format!("direct: {n} create+start, half on each engine"),
-        "s",
-        &direct,
-    ));
-    out.figure(Figure::measured(
-        "ratio",
-        "ratio ecsd/direct (per trial)",
-        "x",
-        &ratios,
-    ));
-    Ok(())
+        async |_trial| ecsd_scale_up(n, &podman).await,
+        ("direct", format!("direct: {n} create+start, half on each engine")),
+        async |trial| direct_scale_up(bench, &podman, n, concurrency, trial).await,
+    )
+    .await
 }
 
 /// Seconds from `ecsd scale service/NAME N` until N RUNNING over both engines, on a fresh

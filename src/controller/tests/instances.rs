@@ -97,6 +97,18 @@ impl Fleet {
             .is_some_and(|f| f.connected)
     }
 
+    /// Sets declared instance `name` DRAINING.
+    fn drain(&self, name: &str) {
+        let id = declared_instance_id("default", name);
+        self.h
+            .catalog()
+            .update_registration("default", &id, |r| {
+                r.status = InstanceStatus::Draining;
+                Ok(())
+            })
+            .unwrap();
+    }
+
     fn remote(&self, name: &str) -> &Arc<FakeRuntime> {
         &self.remotes[name]
     }
@@ -136,6 +148,30 @@ impl Fleet {
         }
         panic!("timed out waiting until {what}; spread {:?}", self.spread());
     }
+}
+
+/// Local, `a` and `b` connected, and `web` running one task on each.
+async fn one_task_on_each_of_three() -> Fleet {
+    let f = fleet(&[("a", &[]), ("b", &[])]).await;
+    f.h.register("busybox");
+    f.apply(replicas(3));
+    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
+        .await;
+    f
+}
+
+/// Engines `a` and `b` exist, only `a` is declared (and connected); `web` is registered.
+async fn a_declared_b_not_yet() -> Fleet {
+    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
+    declare(&catalog, "a", &[]);
+    let remotes: BTreeMap<String, Arc<FakeRuntime>> = ["a", "b"]
+        .iter()
+        .map(|n| (n.to_string(), Arc::new(FakeRuntime::new())))
+        .collect();
+    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
+    f.until("a is connected", |f| f.connected("a")).await;
+    f.h.register("busybox");
+    f
 }
 
 fn replicas(n: u32) -> ServiceSpec {
@@ -201,18 +237,8 @@ async fn distinct_instance_leaves_what_does_not_fit_pending_with_an_event() {
 
 #[tokio::test(start_paused = true)]
 async fn a_draining_instance_hands_its_tasks_over_without_dropping_below_desired() {
-    let f = fleet(&[("a", &[]), ("b", &[])]).await;
-    f.h.register("busybox");
-    f.apply(replicas(3));
-    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
-        .await;
-    let a = declared_instance_id("default", "a");
-    f.h.catalog()
-        .update_registration("default", &a, |r| {
-            r.status = InstanceStatus::Draining;
-            Ok(())
-        })
-        .unwrap();
+    let f = one_task_on_each_of_three().await;
+    f.drain("a");
     let mut lowest = usize::MAX;
     for _ in 0..600 {
         lowest = lowest.min(f.total_running());
@@ -236,15 +262,7 @@ async fn a_draining_instance_hands_its_tasks_over_without_dropping_below_desired
 
 #[tokio::test(start_paused = true)]
 async fn a_daemon_runs_one_task_per_instance_and_follows_new_and_draining_ones() {
-    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
-    declare(&catalog, "a", &[]);
-    let remotes: BTreeMap<String, Arc<FakeRuntime>> = ["a", "b"]
-        .iter()
-        .map(|n| (n.to_string(), Arc::new(FakeRuntime::new())))
-        .collect();
-    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
-    f.until("a is connected", |f| f.connected("a")).await;
-    f.h.register("busybox");
+    let f = a_declared_b_not_yet().await;
     f.apply(ServiceSpec {
         scheduling_strategy: SchedulingStrategy::Daemon,
         desired_count: None,
@@ -254,24 +272,14 @@ async fn a_daemon_runs_one_task_per_instance_and_follows_new_and_draining_ones()
         .await;
     declare(f.h.catalog(), "b", &[]);
     f.until("b gets its task", |f| f.spread() == vec![1, 1, 1]).await;
-    let a = declared_instance_id("default", "a");
-    f.h.catalog()
-        .update_registration("default", &a, |r| {
-            r.status = InstanceStatus::Draining;
-            Ok(())
-        })
-        .unwrap();
+    f.drain("a");
     f.until("a loses its task", |f| f.spread() == vec![1, 0, 1]).await;
     f.h.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_short_partition_duplicates_nothing_and_a_lost_engine_is_replaced_once() {
-    let f = fleet(&[("a", &[]), ("b", &[])]).await;
-    f.h.register("busybox");
-    f.apply(replicas(3));
-    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
-        .await;
+    let f = one_task_on_each_of_three().await;
     let created_before = f.h.fake.count(|c| matches!(c, FakeCall::Create(_)))
         + f.remote("b").count(|c| matches!(c, FakeCall::Create(_)));
     f.remote("a").set_reachable(false);
@@ -301,11 +309,7 @@ async fn a_short_partition_duplicates_nothing_and_a_lost_engine_is_replaced_once
 
 #[tokio::test(start_paused = true)]
 async fn a_restarted_daemon_adopts_every_instances_containers_without_creating_or_stopping() {
-    let f = fleet(&[("a", &[]), ("b", &[])]).await;
-    f.h.register("busybox");
-    f.apply(replicas(3));
-    f.until("one task per instance", |f| f.spread() == vec![1, 1, 1])
-        .await;
+    let f = one_task_on_each_of_three().await;
     let remotes = f.remotes.clone();
     let (catalog, local) = f.h.shutdown().await;
     let calls = |fake: &FakeRuntime| fake.count(|c| matches!(c, FakeCall::Create(_) | FakeCall::Stop(_)));
@@ -328,15 +332,7 @@ async fn a_restarted_daemon_adopts_every_instances_containers_without_creating_o
 
 #[tokio::test(start_paused = true)]
 async fn scaling_in_keeps_the_spread_balanced_not_merely_the_newest() {
-    let catalog = Catalog::new(Arc::new(MemoryStore::new()));
-    declare(&catalog, "a", &[]);
-    let remotes: BTreeMap<String, Arc<FakeRuntime>> = ["a", "b"]
-        .iter()
-        .map(|n| (n.to_string(), Arc::new(FakeRuntime::new())))
-        .collect();
-    let f = start_fleet(catalog, Arc::new(FakeRuntime::new()), remotes);
-    f.until("a is connected", |f| f.connected("a")).await;
-    f.h.register("busybox");
+    let f = a_declared_b_not_yet().await;
     f.apply(replicas(4));
     f.until("4 tasks run on local and a", |f| f.spread() == vec![2, 2, 0])
         .await;
