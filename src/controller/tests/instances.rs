@@ -347,3 +347,30 @@ async fn scaling_in_keeps_the_spread_balanced_not_merely_the_newest() {
     assert_eq!(f.spread(), vec![1, 1, 1], "scale-in follows spread");
     f.h.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_flapping_engine_keeps_its_task_and_nothing_is_duplicated() {
+    let f = one_task_on_each_of_three().await;
+    let creates = |f: &Fleet| {
+        f.h.fake.count(|c| matches!(c, FakeCall::Create(_)))
+            + f.remotes
+                .values()
+                .map(|r| r.count(|c| matches!(c, FakeCall::Create(_))))
+                .sum::<usize>()
+    };
+    let before = creates(&f);
+    // Down 20 s, up 10 s, six times: disconnected each time, never for the 60 s grace.
+    for _ in 0..6 {
+        f.remote("a").set_reachable(false);
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        assert!(!f.connected("a"), "20 s without an answer disconnects");
+        f.remote("a").set_reachable(true);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+    f.until("a is connected again", |f| f.connected("a")).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(creates(&f), before, "no task was replaced while a flapped");
+    assert_eq!(f.spread(), vec![1, 1, 1]);
+    assert_eq!(f.running_count(), 3);
+    f.h.shutdown().await;
+}
