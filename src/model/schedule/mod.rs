@@ -122,6 +122,15 @@ impl Schedule {
     }
 }
 
+/// `millis` as a wall-clock time in the IANA zone `zone` with the zone's abbreviation, as a
+/// person reads a due time (`2026-10-25 02:30:00 CEST`); UTC when the zone is unknown.
+pub fn wall_clock(millis: u64, zone: &str) -> String {
+    let zone = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
+    timestamp(millis)
+        .and_then(|at| jiff::fmt::strtime::format("%Y-%m-%d %H:%M:%S %Z", &at.to_zoned_datetime(zone)).ok())
+        .unwrap_or_else(|| format!("{millis} ms after the Unix epoch"))
+}
+
 fn timestamp(millis: u64) -> Option<Timestamp> {
     Timestamp::from_millisecond(i64::try_from(millis).ok()?).ok()
 }

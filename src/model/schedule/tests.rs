@@ -374,6 +374,24 @@ fn refusals_use_eventbridges_wording() {
     );
 }
 
+#[test]
+fn a_due_time_reads_as_wall_clock_time_in_its_zone() {
+    assert_eq!(
+        wall_clock(ms("2026-01-01T03:00:00Z"), "UTC"),
+        "2026-01-01 03:00:00 UTC"
+    );
+    // The repeated hour of the fall-back is told apart by its abbreviation.
+    assert_eq!(
+        wall_clock(ms("2026-10-25T00:30:00Z"), "Europe/Berlin"),
+        "2026-10-25 02:30:00 CEST"
+    );
+    assert_eq!(
+        wall_clock(ms("2026-10-25T01:30:00Z"), "Europe/Berlin"),
+        "2026-10-25 02:30:00 CET"
+    );
+    assert_eq!(wall_clock(1_500, "Mars/Olympus"), "1970-01-01 00:00:01 UTC");
+}
+
 const EXPRESSIONS: [&str; 10] = [
     "cron(0 18 ? * MON-FRI *)",
     "cron(0/15 * * * ? *)",
