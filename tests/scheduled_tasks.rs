@@ -42,6 +42,8 @@ on_both_engines! {
         assert_eq!(failed[0]["exitCodes"], serde_json::json!([3]), "{failed:?}");
         let table = d.ok(&["get", "st"]);
         assert!(table.contains("rate(2 seconds)") && table.contains("ENABLED"), "{table}");
+        // RESULT is the latest run's: finished, or the next one already going.
+        assert!(table.contains("FAILED") || table.contains("RUNNING"), "{table}");
         let described = d.ok(&["describe", "scheduledtask", "every"]);
         assert!(described.contains("Next runs:") && described.contains("FAILED"), "{described}");
 
