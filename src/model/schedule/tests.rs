@@ -361,6 +361,29 @@ fn every_broken_rule_is_refused_with_its_reason() {
 }
 
 #[test]
+fn an_expression_or_zone_longer_than_eventbridge_takes_is_refused_without_repeating_it_all() {
+    // Fields may be set apart by several spaces: the length alone decides here.
+    let padded = |spaces: usize| format!("cron(0{}0 * * ? *)", " ".repeat(spaces));
+    assert_eq!(padded(240).chars().count(), MAX_EXPRESSION_LEN);
+    assert!(Schedule::parse(&padded(240), None).is_ok());
+    let err = Schedule::parse(&padded(241), None).unwrap_err().to_string();
+    assert!(
+        err.ends_with(": expected at most 256 characters, got 257"),
+        "{err}"
+    );
+    assert!(err.len() < 150, "{err}");
+    let zone = format!("Europe/{}", "B".repeat(60));
+    let err = Schedule::parse("rate(5 minutes)", Some(&zone))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("Parameter ScheduleExpressionTimezone is not valid: \"Europe/BBB"),
+        "{err}"
+    );
+    assert!(err.len() < 150, "{err}");
+}
+
+#[test]
 fn refusals_use_eventbridges_wording() {
     let err = Schedule::parse("rate(5 minute)", None).unwrap_err();
     assert_eq!(
