@@ -98,7 +98,7 @@ fn a_rule_with_an_ecs_target_runs_its_task_with_the_inputs_overrides(
         json!([7]),
         "the Input's command ran: {finished}"
     );
-    let table = d.ok(&["get", "scheduledtasks"]);
+    let table = d.ok(&["get", "scheduledtasks", "-o", "wide"]);
     assert!(table.contains(RULE) && table.contains("eb-job:1"), "{table}");
     let stopped = ecs.ok(
         d,

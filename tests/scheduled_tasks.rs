@@ -1,6 +1,6 @@
 //! Scheduled tasks against a real engine: a short `rate` schedule runs its task again and
-//! again with each outcome recorded; `Forbid` skips a due time while a run is still going;
-//! DISABLED and delete stop the runs.
+//! again with each outcome recorded; `Forbid` skips a due time while a run is still going,
+//! and `ecsd events` says so; DISABLED and delete stop the runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking, with the value it did not expect
 
 mod common;
@@ -42,6 +42,8 @@ on_both_engines! {
         assert_eq!(failed[0]["exitCodes"], serde_json::json!([3]), "{failed:?}");
         let table = d.ok(&["get", "st"]);
         assert!(table.contains("rate(2 seconds)") && table.contains("ENABLED"), "{table}");
+        // RESULT is the latest run's: finished, or the next one already going.
+        assert!(table.contains("FAILED") || table.contains("RUNNING"), "{table}");
         let described = d.ok(&["describe", "scheduledtask", "every"]);
         assert!(described.contains("Next runs:") && described.contains("FAILED"), "{described}");
 
@@ -73,6 +75,14 @@ on_both_engines! {
         assert!(skipped["message"].as_str().unwrap().contains("Forbid"), "{skipped}");
         let started: usize = runs.iter().map(|r| r["taskIds"].as_array().map_or(0, Vec::len)).sum();
         assert_eq!(started, runs.len() - count(&runs, "SKIPPED"), "{runs:?}");
+        // The skip is an event, under the schedule, with its due time and why.
+        let said = "(scheduled task every) skipped the run due at ";
+        let events = d.ok(&["events", "scheduledtask/every"]);
+        let line = events.lines().find(|l| l.contains(said)).unwrap_or_else(|| panic!("{events}"));
+        assert!(line.contains("scheduled:every") && line.contains("UTC: the previous run is still active (concurrencyPolicy Forbid)."), "{line}");
+        assert!(d.ok(&["events"]).contains(said), "every source's events include the schedule's");
+        let (code, _) = d.exit_and_stdout(&["events", "st/nope"]);
+        assert_ne!(code, 0, "events of an unknown schedule are an error");
         d.ok(&["delete", "scheduledtask", "every"]);
     }
 

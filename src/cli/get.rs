@@ -1,12 +1,13 @@
 //! `ecsd get KIND [NAME]`: list objects as a table, or print ECS JSON/YAML.
 
 mod instances;
+mod scheduled_tasks;
 
-use super::output::{Format, age, or_dash, ports, print_document, short_arn, task_id, timestamp, wire};
+use super::output::{Format, age, or_dash, ports, print_document, short_arn, task_id, wire};
 use super::{CliKind, kind_and_name};
 use crate::api::client::{ApiClient, parse};
 use crate::api::shapes::{
-    Cluster, Items, LoadBalancerShape, ScheduledTaskShape, Service, TargetGroupShape, Task, TaskDefinition,
+    Cluster, Items, LoadBalancerShape, Service, TargetGroupShape, Task, TaskDefinition,
 };
 use clap::Args;
 use serde::de::DeserializeOwned;
@@ -323,7 +324,7 @@ fn listing(kind: CliKind, path: &str, reply: Value, one: bool, wide: bool) -> an
         CliKind::Task => tasks(&objects(path, reply, one)?, wide),
         CliKind::TargetGroup => target_groups(&objects(path, reply, one)?),
         CliKind::LoadBalancer => load_balancers(&objects(path, reply, one)?),
-        CliKind::ScheduledTask => scheduled_tasks(&objects(path, reply, one)?),
+        CliKind::ScheduledTask => scheduled_tasks::scheduled_tasks(&objects(path, reply, one)?, wide),
         CliKind::ContainerInstance => instances::container_instances(&objects(path, reply, one)?, wide),
     };
     for (row, document) in listing.rows.iter_mut().zip(documents) {
@@ -409,46 +410,6 @@ fn load_balancers(items: &[LoadBalancerShape]) -> Listing {
         .collect();
     Listing {
         headers: vec!["NAME", "LISTENING", "AGE"],
-        rows,
-    }
-}
-
-fn scheduled_tasks(items: &[ScheduledTaskShape]) -> Listing {
-    let rows = items
-        .iter()
-        .map(|st| Row {
-            document: Value::Null,
-            cluster: Some(st.cluster.clone()),
-            name: st.name.clone(),
-            created: st.created_at,
-            labels: Some(st.labels.clone()),
-            cells: vec![
-                st.name.clone(),
-                st.spec.schedule_expression.clone(),
-                st.spec.timezone().to_string(),
-                wire(&st.spec.state),
-                or_dash(st.spec.task_definition.as_ref()),
-                or_dash(
-                    st.runs
-                        .last()
-                        .map(|r| format!("{} ({} ago)", wire(&r.outcome), age(r.scheduled_at))),
-                ),
-                or_dash(st.next_runs.first().map(|at| timestamp(*at))),
-                st.active_tasks.to_string(),
-            ],
-        })
-        .collect();
-    Listing {
-        headers: vec![
-            "NAME",
-            "SCHEDULE",
-            "TZ",
-            "STATE",
-            "TASK DEFINITION",
-            "LAST RUN",
-            "NEXT RUN",
-            "ACTIVE",
-        ],
         rows,
     }
 }

@@ -7,11 +7,14 @@
 use super::context::Context;
 use super::schedule_plan::{Decision, ScheduleFacts, anchor_at, anchor_key, decide};
 use super::{Action, ControllerError};
+use crate::model::schedule::wall_clock;
 use crate::model::{ConcurrencyPolicy, ScheduleState, StopCode, TaskState};
 use crate::ops::OpsError;
 use crate::ops::scheduled_tasks::{run_placement, run_request};
 use crate::ops::tasks::launch;
-use crate::store::{RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, TaskRecord, TaskStatus};
+use crate::store::{
+    RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord, ServiceEvent, TaskRecord, TaskStatus,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -39,7 +42,7 @@ pub async fn reconcile_scheduled_task(
     status.anchor = anchor_at(&record, &status, now);
     status.anchored_to = anchor_key(&record);
     let tasks = schedule_tasks(ctx, &record)?;
-    settle_runs(&mut status, &tasks);
+    settle_runs(&mut status, &record, &tasks, now);
     let Ok(schedule) = record.spec.schedule() else {
         // Validated when applied; an expression this version cannot read never fires.
         save(ctx, &record, &stored, &status)?;
@@ -61,42 +64,15 @@ pub async fn reconcile_scheduled_task(
         last_tick: status.last_tick,
         active: tasks.iter().any(|(_, s)| !is_stopped(s.as_ref())),
     };
-    let mut decision = decide(now, &facts);
-    if record.runs_requested > status.runs_requested_handled && matches!(decision, Decision::Wait { .. }) {
-        // A run asked for by hand (`ecsd schedule run`): now, under the overlap policy,
-        // whatever the expression and state say.
-        status.runs_requested_handled = record.runs_requested;
-        decision = match (facts.active, record.spec.concurrency_policy) {
-            (true, ConcurrencyPolicy::Forbid) => Decision::Skip { tick: now },
-            (active, policy) => Decision::Run {
-                tick: now,
-                replace: active && policy == ConcurrencyPolicy::Replace,
-                passed_over: 0,
-            },
-        };
-    }
+    let (decision, by_hand) = decision_now(now, &facts, &record, &mut status);
     let next = match decision {
         Decision::Wait { next } => next,
         Decision::Skip { tick } => {
-            let message = "skipped: the previous run is still active (concurrencyPolicy Forbid)";
-            info!(tick, "{message}");
-            record_tick(
-                &mut status,
-                &record,
-                run_entry(tick, now, RunOutcome::Skipped, message),
-            );
+            record_skip(&mut status, &record, tick, by_hand, now);
             Some(now)
         }
         Decision::Miss { tick, count } => {
-            let message = format!(
-                "missed: {count} due time(s) passed while ecsd was down, beyond startingDeadlineSeconds"
-            );
-            warn!(tick, count, "schedule missed due times");
-            record_tick(
-                &mut status,
-                &record,
-                run_entry(tick, now, RunOutcome::Missed, &message),
-            );
+            record_miss(&mut status, &record, tick, count, now);
             Some(now)
         }
         Decision::Run {
@@ -104,25 +80,127 @@ pub async fn reconcile_scheduled_task(
             replace,
             passed_over,
         } => {
-            let mut entry = run_entry(tick, now, RunOutcome::Running, "");
-            entry.message = (passed_over > 0).then(|| {
-                format!(
-                    "ran once for {} due times missed while ecsd was down",
-                    passed_over + 1
-                )
-            });
-            record_tick(&mut status, &record, entry);
+            record_run(&mut status, &record, tick, passed_over, now);
             save(ctx, &record, &stored, &status)?;
             if replace {
                 replace_active(ctx, &record, &tasks)?;
             }
-            start_run(ctx, &record, &mut status);
+            start_run(ctx, &record, &mut status, &when(&record, tick, by_hand), now);
             Some(now)
         }
     };
     save(ctx, &record, &stored, &status)?;
     let running = status.runs.iter().any(|r| r.outcome == RunOutcome::Running);
     Ok(wake_at(now, next, running))
+}
+
+/// The planner's decision for `now`; when nothing is due, a run asked for by hand (`ecsd
+/// schedule run`) not handled yet: now, under the overlap policy, whatever the expression and
+/// state say. The flag says the decision is that run by hand.
+fn decision_now(
+    now: u64,
+    facts: &ScheduleFacts,
+    record: &ScheduledTaskRecord,
+    status: &mut ScheduleStatus,
+) -> (Decision, bool) {
+    let decision = decide(now, facts);
+    if record.runs_requested <= status.runs_requested_handled || !matches!(decision, Decision::Wait { .. }) {
+        return (decision, false);
+    }
+    status.runs_requested_handled = record.runs_requested;
+    let asked = match (facts.active, facts.policy) {
+        (true, ConcurrencyPolicy::Forbid) => Decision::Skip { tick: now },
+        (active, policy) => Decision::Run {
+            tick: now,
+            replace: active && policy == ConcurrencyPolicy::Replace,
+            passed_over: 0,
+        },
+    };
+    (asked, true)
+}
+
+/// Why `Forbid` skips a due time.
+const FORBID_REASON: &str = "the previous run is still active (concurrencyPolicy Forbid)";
+
+/// `Forbid`: `tick` is recorded as skipped, in the runs and in the events.
+fn record_skip(
+    status: &mut ScheduleStatus,
+    record: &ScheduledTaskRecord,
+    tick: u64,
+    by_hand: bool,
+    now: u64,
+) {
+    info!(tick, reason = FORBID_REASON, "schedule skipped a due time");
+    let skipped = run_entry(
+        tick,
+        now,
+        RunOutcome::Skipped,
+        &format!("skipped: {FORBID_REASON}"),
+    );
+    record_tick(status, record, skipped);
+    let what = format!("skipped the run {}: {FORBID_REASON}", when(record, tick, by_hand));
+    push_event(status, record, what, now);
+}
+
+/// Due times up to `tick` passed beyond `startingDeadlineSeconds`: `tick` is recorded as
+/// missed, in the runs and in the events.
+fn record_miss(status: &mut ScheduleStatus, record: &ScheduledTaskRecord, tick: u64, count: u64, now: u64) {
+    warn!(tick, count, "schedule missed due times");
+    let message =
+        format!("missed: {count} due time(s) passed while ecsd was down, beyond startingDeadlineSeconds");
+    record_tick(status, record, run_entry(tick, now, RunOutcome::Missed, &message));
+    let deadline = record.spec.starting_deadline_seconds.map_or(0, |s| s.0);
+    let what = match count {
+        1 => format!(
+            "missed the run {}: it passed while ecsd was down, more than startingDeadlineSeconds ({deadline}) ago",
+            when(record, tick, false)
+        ),
+        _ => format!(
+            "missed {count} due times up to the run {}: they passed while ecsd was down, the latest more than startingDeadlineSeconds ({deadline}) ago",
+            when(record, tick, false)
+        ),
+    };
+    push_event(status, record, what, now);
+}
+
+/// A run for `tick` is recorded before its tasks start; due times folded into it (ecsd was
+/// down) are told in the events.
+fn record_run(
+    status: &mut ScheduleStatus,
+    record: &ScheduledTaskRecord,
+    tick: u64,
+    passed_over: u64,
+    now: u64,
+) {
+    let mut entry = run_entry(tick, now, RunOutcome::Running, "");
+    if passed_over > 0 {
+        let due_times = passed_over + 1;
+        entry.message = Some(format!(
+            "ran once for {due_times} due times missed while ecsd was down"
+        ));
+        let what = format!(
+            "ran once for {due_times} due times that passed while ecsd was down: the run {}",
+            when(record, tick, false)
+        );
+        push_event(status, record, what, now);
+    }
+    record_tick(status, record, entry);
+}
+
+/// A run's due time as the events name it, in the schedule's time zone.
+fn when(record: &ScheduledTaskRecord, tick: u64, by_hand: bool) -> String {
+    let at = wall_clock(tick, record.spec.timezone());
+    if by_hand {
+        format!("asked for by `ecsd schedule run` at {at}")
+    } else {
+        format!("due at {at}")
+    }
+}
+
+/// Tells `ecsd events` what became of a due time, worded as ECS words service events.
+fn push_event(status: &mut ScheduleStatus, record: &ScheduledTaskRecord, what: String, now: u64) {
+    let message = format!("(scheduled task {}) {what}.", record.name);
+    ServiceEvent::push(&mut status.events, message, now);
 }
 
 /// When to look again: at the next due time, and every few seconds while a run is going.
@@ -169,8 +247,9 @@ fn record_tick(status: &mut ScheduleStatus, record: &ScheduledTaskRecord, entry:
     status.runs.drain(..excess);
 }
 
-/// Starts the run's tasks; a refusal (unknown task definition, no target, …) fails the run.
-fn start_run(ctx: &Context, record: &ScheduledTaskRecord, status: &mut ScheduleStatus) {
+/// Starts the run's tasks; a refusal (unknown task definition, no target, …) fails the run,
+/// and the events say so. `when` names the run.
+fn start_run(ctx: &Context, record: &ScheduledTaskRecord, status: &mut ScheduleStatus, when: &str, now: u64) {
     let Some(entry) = status.runs.last_mut() else {
         return;
     };
@@ -191,6 +270,12 @@ fn start_run(ctx: &Context, record: &ScheduledTaskRecord, status: &mut ScheduleS
             warn!(error = %e, "schedule could not start its run");
             entry.outcome = RunOutcome::Failed;
             entry.message = Some(format!("could not start: {e}"));
+            push_event(
+                status,
+                record,
+                format!("could not start the run {when}: {e}"),
+                now,
+            );
         }
     }
 }
@@ -232,10 +317,17 @@ fn is_stopped(status: Option<&TaskStatus>) -> bool {
 }
 
 /// Gives each finished run its outcome and exit codes. A task no longer on record (retention
-/// removed it) counts as stopped with an unknown exit code.
-fn settle_runs(status: &mut ScheduleStatus, tasks: &[(TaskRecord, Option<TaskStatus>)]) {
+/// removed it) counts as stopped with an unknown exit code; a run whose tasks never started
+/// (ecsd stopped in between) failed, and the events say so.
+fn settle_runs(
+    status: &mut ScheduleStatus,
+    record: &ScheduledTaskRecord,
+    tasks: &[(TaskRecord, Option<TaskStatus>)],
+    now: u64,
+) {
     let by_id: BTreeMap<&str, Option<&TaskStatus>> =
         tasks.iter().map(|(t, s)| (t.id.as_str(), s.as_ref())).collect();
+    let mut interrupted = Vec::new();
     for run in status
         .runs
         .iter_mut()
@@ -243,8 +335,8 @@ fn settle_runs(status: &mut ScheduleStatus, tasks: &[(TaskRecord, Option<TaskSta
     {
         if run.task_ids.is_empty() {
             run.outcome = RunOutcome::Failed;
-            run.message =
-                Some("no task was started (ecsd stopped between recording the run and starting it)".into());
+            run.message = Some(format!("no task was started ({INTERRUPTED})"));
+            interrupted.push(run.tick);
             continue;
         }
         let stopped: Option<Vec<Option<i64>>> = run
@@ -264,7 +356,17 @@ fn settle_runs(status: &mut ScheduleStatus, tasks: &[(TaskRecord, Option<TaskSta
         };
         run.exit_codes = codes;
     }
+    for tick in interrupted {
+        let what = format!(
+            "did not start the run {}: {INTERRUPTED}",
+            when(record, tick, false)
+        );
+        push_event(status, record, what, now);
+    }
 }
+
+/// Why a recorded run has no tasks.
+const INTERRUPTED: &str = "ecsd stopped between recording the run and starting its tasks";
 
 /// A stopped task's exit code: its first non-zero container exit code, else its first one.
 fn exit_code(status: &TaskStatus) -> Option<i64> {

@@ -17,9 +17,9 @@ pub use catalog::{ApplyOutcome, Catalog, Change, LoadBalancerRecord, TargetGroup
 pub use memory::MemoryStore;
 pub use records::{
     ADOPTED_BY, ClusterRecord, ContainerInstanceRecord, ContainerStatus, Deployment, DeploymentStatus,
-    EngineFacts, FileSync, FileSyncState, FolderSync, InstanceRecord, InstanceStatus, LoadBalancingRecord,
-    Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery, TaskDefinitionRecord,
-    TaskDefinitionStatus, TaskLaunch, TaskRecord, TaskStatus, Tombstone,
+    EVENTS_KEPT, EngineFacts, FileSync, FileSyncState, FolderSync, InstanceRecord, InstanceStatus,
+    LoadBalancingRecord, Origin, RolloutState, ServiceEvent, ServiceRecord, ServiceStatus, StateRecovery,
+    TaskDefinitionRecord, TaskDefinitionStatus, TaskLaunch, TaskRecord, TaskStatus, Tombstone,
 };
 pub use schedule_records::{RuleBinding, RunOutcome, ScheduleRun, ScheduleStatus, ScheduledTaskRecord};
 pub use sled_store::SledStore;

@@ -313,6 +313,31 @@ pub struct ServiceEvent {
     pub message: String,
 }
 
+/// How many events a service, a watched folder or a schedule keeps (ECS keeps a service's
+/// latest 100).
+pub const EVENTS_KEPT: usize = 100;
+
+impl ServiceEvent {
+    /// Records `message` at `now` as the newest of `events` (newest first) unless it repeats
+    /// the newest one, keeping at most [`EVENTS_KEPT`].
+    pub fn push(events: &mut Vec<ServiceEvent>, message: String, now: u64) {
+        if events.first().is_some_and(|e| e.message == message) {
+            return;
+        }
+        // Unique even for several events in one millisecond, and after the oldest are dropped.
+        let same_instant = events.iter().take_while(|e| e.created_at == now).count();
+        events.insert(
+            0,
+            ServiceEvent {
+                id: format!("{now}-{same_instant}"),
+                created_at: now,
+                message,
+            },
+        );
+        events.truncate(EVENTS_KEPT);
+    }
+}
+
 /// A service's observed state, written by the service controller.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceStatus {

@@ -1,6 +1,6 @@
 //! What is stored for a `ScheduledTask`: its spec (intent) and its status (what has fired).
 
-use super::records::Milestones;
+use super::records::{Milestones, ServiceEvent};
 use crate::model::ScheduledTaskSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -101,6 +101,10 @@ pub struct ScheduleStatus {
     /// How many runs asked for by hand have been handled.
     #[serde(default)]
     pub runs_requested_handled: u64,
+    /// Due times that did not run as planned (skipped, missed, not started), newest first, at
+    /// most [`EVENTS_KEPT`](super::EVENTS_KEPT): what `ecsd events` shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ServiceEvent>,
 }
 
 impl Milestones for ScheduleStatus {

@@ -135,18 +135,8 @@ fn finish(
     }
     for m in messages {
         info!(folder = %state.root, "{m}");
-        if state.events.first().is_none_or(|e| e.message != m) {
-            state.events.insert(
-                0,
-                crate::store::ServiceEvent {
-                    id: format!("{now}-{}", state.events.len()),
-                    created_at: now,
-                    message: m,
-                },
-            );
-        }
+        crate::store::ServiceEvent::push(&mut state.events, m, now);
     }
-    state.events.truncate(100);
     state.error = report.folder_error.clone();
     catalog.put_folder_sync(&state)?;
     Ok(report)

@@ -4,6 +4,7 @@
 mod apply;
 mod clusters;
 mod container_instances;
+mod events;
 mod load_balancing;
 mod scheduled_tasks;
 mod services;
@@ -97,7 +98,7 @@ pub fn router(catalog: Catalog, scope: ArnScope, engine: String, lb: crate::lb::
             "/v1/services/{cluster}/{name}/deployments",
             get(services::deployment_history),
         )
-        .route("/v1/events", get(services::list_events))
+        .route("/v1/events", get(events::list_events))
         .route("/v1/sync", get(apply::sync_status))
         .route("/v1/manifests/{kind}/{name}", get(apply::manifest))
         .route("/v1/tasks", get(tasks::list_tasks).post(tasks::run_task))

@@ -1,10 +1,8 @@
-//! Routes of one service: read, delete, scale, restart (forceNewDeployment), undo, the
-//! deployment history, and the service events of every service.
+//! Routes of one service: read, delete, scale, restart (forceNewDeployment), undo and the
+//! deployment history.
 
 use super::{Reply, Shared, items};
-use crate::api::shapes::{
-    Deleting, DeploymentShape, EventEntry, Items, ScaleRequest, Service, UndoReply, UndoRequest,
-};
+use crate::api::shapes::{Deleting, DeploymentShape, Items, ScaleRequest, Service, UndoReply, UndoRequest};
 use crate::api::{ApiError, ApiState, shapes};
 use crate::ops;
 use crate::ops::services::ServiceUpdate;
@@ -126,48 +124,4 @@ pub(super) async fn deployment_history(
     let svc = ops::services::find(&s.catalog, &cluster, &name)?;
     let status = s.catalog.service_status(&cluster, &name)?.unwrap_or_default();
     Ok(items(shapes::deployments(&s.scope, &svc, &status, true)))
-}
-
-#[derive(Deserialize)]
-pub(super) struct EventFilter {
-    cluster: Option<String>,
-    service: Option<String>,
-}
-
-/// Events of every service (or of the named one), oldest first.
-pub(super) async fn list_events(State(s): Shared, Query(q): Query<EventFilter>) -> Reply<Items<EventEntry>> {
-    let mut found = false;
-    let mut out: Vec<(u64, EventEntry)> = Vec::new();
-    for svc in s.catalog.services(q.cluster.as_deref())? {
-        if q.service.as_ref().is_some_and(|wanted| *wanted != svc.name) {
-            continue;
-        }
-        found = true;
-        let status = s
-            .catalog
-            .service_status(&svc.cluster, &svc.name)?
-            .unwrap_or_default();
-        for e in shapes::service_events(&svc, &status).iter().rev() {
-            out.push((e.created_at, EventEntry::new(e, &svc.name, &svc.cluster)));
-        }
-    }
-    if q.service.is_none() {
-        // Folder sync events appear beside service events, under the folder's path.
-        for folder in s.catalog.folder_syncs()? {
-            let source = format!("sync:{}", folder.root);
-            for e in folder.events.iter().rev() {
-                out.push((e.created_at, EventEntry::new(e, &source, "-")));
-            }
-        }
-        if let Some(r) = s.catalog.recovery()? {
-            out.push((r.detected_at, shapes::state_recovery_event(&r)));
-        }
-    }
-    if let (Some(name), false) = (&q.service, found) {
-        let cluster = q.cluster.as_deref().map(|c| format!("{c}/")).unwrap_or_default();
-        return Err(ApiError::NotFound(format!("service {cluster}{name} not found")));
-    }
-    // Stable: events of one service at the same millisecond keep their order.
-    out.sort_by_key(|(at, _)| *at);
-    Ok(items(out.into_iter().map(|(_, v)| v).collect()))
 }

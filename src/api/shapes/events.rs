@@ -1,5 +1,5 @@
-//! `ecsd events` entries (ecsd's own shape): service events, folder sync events and the state
-//! database's recovery, each under the source it came from.
+//! `ecsd events` entries (ecsd's own shape): service events, scheduled tasks' events, folder
+//! sync events and the state database's recovery, each under the source it came from.
 
 use super::seconds;
 use crate::store::{ServiceEvent, StateRecovery};
@@ -15,9 +15,10 @@ pub struct EventEntry {
     pub created_at: f64,
     /// What happened.
     pub message: String,
-    /// Service name, `sync:<folder>` for folder sync, or `state` for the state database.
+    /// Service name, `scheduled:<name>` for a scheduled task, `sync:<folder>` for folder sync,
+    /// or `state` for the state database.
     pub service: String,
-    /// Cluster of the service, `-` for the others.
+    /// Cluster of the service or scheduled task, `-` for the others.
     pub cluster: String,
 }
 

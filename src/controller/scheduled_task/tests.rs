@@ -44,6 +44,16 @@ fn status(catalog: &Catalog) -> ScheduleStatus {
     catalog.schedule_status("default", "backup").unwrap()
 }
 
+/// The schedule's event messages, newest first.
+fn messages(status: &ScheduleStatus) -> Vec<&str> {
+    status.events.iter().map(|e| e.message.as_str()).collect()
+}
+
+/// A due time as the events of a UTC schedule name it.
+fn utc(tick: u64) -> String {
+    crate::model::schedule::wall_clock(tick, "UTC")
+}
+
 fn stop(catalog: &Catalog, id: &str, exit_code: i64) {
     let stopped = TaskStatus {
         last_status: TaskState::Stopped,
@@ -89,11 +99,142 @@ async fn forbid_skips_a_due_time_while_the_previous_run_is_active_and_says_why()
     reconcile(&ctx).await;
     tokio::time::advance(Duration::from_secs(10)).await;
     reconcile(&ctx).await;
-    let runs = status(&catalog).runs;
+    let status = status(&catalog);
+    let runs = &status.runs;
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[1].outcome, RunOutcome::Skipped);
     assert!(runs[1].message.as_deref().unwrap_or_default().contains("Forbid"));
     assert_eq!(catalog.tasks().unwrap().len(), 1);
+    assert_eq!(
+        messages(&status),
+        [format!(
+            "(scheduled task backup) skipped the run due at {}: the previous run is still active (concurrencyPolicy Forbid).",
+            utc(runs[1].tick)
+        )]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_asked_for_by_hand_while_forbid_holds_is_skipped_and_says_it_was_asked_for() {
+    let spec = ScheduledTaskSpec {
+        concurrency_policy: ConcurrencyPolicy::Forbid,
+        ..schedule("rate(1 hour)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    crate::ops::scheduled_tasks::run_now(&catalog, "default", "backup").unwrap();
+    reconcile(&ctx).await;
+    let status = status(&catalog);
+    assert_eq!(status.runs[1].outcome, RunOutcome::Skipped);
+    assert!(
+        messages(&status)[0]
+            .starts_with("(scheduled task backup) skipped the run asked for by `ecsd schedule run` at "),
+        "{:?}",
+        messages(&status)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn allow_starts_a_run_while_the_previous_one_is_still_active() {
+    let catalog = catalog_with(&schedule("rate(10 seconds)", "job"));
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    tokio::time::advance(Duration::from_secs(10)).await;
+    reconcile(&ctx).await;
+    let status = status(&catalog);
+    assert_eq!(status.runs.len(), 2);
+    assert!(status.runs.iter().all(|r| r.outcome == RunOutcome::Running));
+    assert_eq!(catalog.tasks().unwrap().len(), 2);
+    assert!(status.events.is_empty(), "{:?}", messages(&status));
+}
+
+/// A `rate(10 seconds)` schedule with `startingDeadlineSeconds: deadline` runs once, then
+/// ecsd is down (nothing reconciles) for `down` seconds and reconciles again.
+async fn back_after_downtime(deadline: u64, down: u64) -> (Catalog, Context) {
+    let spec = ScheduledTaskSpec {
+        starting_deadline_seconds: Some(crate::model::Seconds(deadline)),
+        ..schedule("rate(10 seconds)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    reconcile(&ctx).await;
+    tokio::time::advance(Duration::from_secs(down)).await;
+    reconcile(&ctx).await;
+    (catalog, ctx)
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_downtime_the_latest_missed_due_time_runs_once_within_the_deadline_and_says_so() {
+    let (catalog, _) = back_after_downtime(60, 35).await;
+    let status = status(&catalog);
+    assert_eq!(catalog.tasks().unwrap().len(), 2, "one run, not a burst of three");
+    let run = &status.runs[1];
+    assert_eq!(run.tick, status.anchor + 30_000, "the most recent due time");
+    assert_eq!(run.outcome, RunOutcome::Running);
+    assert_eq!(
+        messages(&status),
+        [format!(
+            "(scheduled task backup) ran once for 3 due times that passed while ecsd was down: the run due at {}.",
+            utc(run.tick)
+        )]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_downtime_beyond_the_deadline_the_due_time_is_missed_and_says_so() {
+    let (catalog, ctx) = back_after_downtime(5, 38).await;
+    let status = status(&catalog);
+    assert_eq!(catalog.tasks().unwrap().len(), 1, "nothing started late");
+    let missed = &status.runs[1];
+    assert_eq!(missed.outcome, RunOutcome::Missed);
+    assert_eq!(
+        messages(&status),
+        [format!(
+            "(scheduled task backup) missed 3 due times up to the run due at {}: they passed while ecsd was down, the latest more than startingDeadlineSeconds (5) ago.",
+            utc(missed.tick)
+        )]
+    );
+    // The next due time runs as usual.
+    tokio::time::advance(Duration::from_secs(2)).await;
+    reconcile(&ctx).await;
+    assert_eq!(catalog.tasks().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_cannot_start_fails_and_says_why() {
+    let catalog = catalog_with(&schedule("rate(1 hour)", "job"));
+    catalog.deregister_family("job").unwrap();
+    reconcile(&context(&catalog)).await;
+    let status = status(&catalog);
+    assert_eq!(status.runs[0].outcome, RunOutcome::Failed);
+    let events = messages(&status);
+    assert_eq!(events.len(), 1);
+    let prefix = format!(
+        "(scheduled task backup) could not start the run due at {}: ",
+        utc(status.runs[0].tick)
+    );
+    assert!(events[0].starts_with(&prefix), "{events:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_of_a_schedule_are_bounded() {
+    let spec = ScheduledTaskSpec {
+        concurrency_policy: ConcurrencyPolicy::Forbid,
+        runs_history_limit: Some(3),
+        ..schedule("rate(1 second)", "job")
+    };
+    let catalog = catalog_with(&spec);
+    let ctx = context(&catalog);
+    for _ in 0..crate::store::EVENTS_KEPT + 20 {
+        reconcile(&ctx).await;
+        tokio::time::advance(Duration::from_secs(1)).await;
+    }
+    let status = status(&catalog);
+    assert_eq!(status.runs.len(), 3);
+    assert_eq!(status.events.len(), crate::store::EVENTS_KEPT);
+    let ids: std::collections::BTreeSet<&str> = status.events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), status.events.len(), "event ids are unique");
 }
 
 #[tokio::test(start_paused = true)]
@@ -236,12 +377,20 @@ async fn a_rate_given_a_target_runs_at_once() {
 
 #[test]
 fn a_run_interrupted_before_its_tasks_started_is_failed_not_left_running() {
+    let catalog = catalog_with(&schedule("rate(1 hour)", "job"));
+    let record = catalog.scheduled_task("default", "backup").unwrap().unwrap();
     let mut status = ScheduleStatus {
-        runs: vec![run_entry(1, 1, RunOutcome::Running, "")],
+        runs: vec![run_entry(1_000, 1_000, RunOutcome::Running, "")],
         ..Default::default()
     };
-    settle_runs(&mut status, &[]);
+    settle_runs(&mut status, &record, &[], 2_000);
     assert_eq!(status.runs[0].outcome, RunOutcome::Failed);
+    assert_eq!(
+        messages(&status),
+        [
+            "(scheduled task backup) did not start the run due at 1970-01-01 00:00:01 UTC: ecsd stopped between recording the run and starting its tasks."
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -209,20 +209,9 @@ fn trim_history(status: &mut ServiceStatus) {
     });
 }
 
-/// Records `message` as the newest event unless it repeats the newest one (bounded to 100).
+/// Records `message` as the service's newest event unless it repeats the newest one.
 pub fn push_event(status: &mut ServiceStatus, message: String, now: u64) {
-    if status.events.first().is_some_and(|e| e.message == message) {
-        return;
-    }
-    status.events.insert(
-        0,
-        crate::store::ServiceEvent {
-            id: format!("{now}-{}", status.events.len()),
-            created_at: now,
-            message,
-        },
-    );
-    status.events.truncate(100);
+    crate::store::ServiceEvent::push(&mut status.events, message, now);
 }
 
 #[cfg(test)]
@@ -316,5 +305,10 @@ mod tests {
         }
         assert_eq!(s.events.len(), 100);
         assert_eq!(s.events[0].message, "m199");
+        push_event(&mut s, "same instant".into(), 199);
+        assert_ne!(
+            s.events[0].id, s.events[1].id,
+            "ids stay unique within a millisecond"
+        );
     }
 }

@@ -18,6 +18,12 @@ use jiff::tz::TimeZone;
 
 /// The time zone of a schedule that names none.
 pub const DEFAULT_TIMEZONE: &str = "UTC";
+/// The longest expression EventBridge takes (`ScheduleExpression`, at most 256 characters).
+pub const MAX_EXPRESSION_LEN: usize = 256;
+/// The longest zone name EventBridge Scheduler takes (`ScheduleExpressionTimezone`).
+pub const MAX_TIMEZONE_LEN: usize = 50;
+/// How much of an over-long expression or zone a refusal repeats.
+const ECHOED_CHARS: usize = 40;
 
 /// Why a schedule expression or time zone was refused, in EventBridge's words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,9 +69,19 @@ impl Schedule {
     /// Parses `expression` in the IANA time zone `zone` (`UTC` when `None`).
     pub fn parse(expression: &str, zone: Option<&str>) -> Result<Self, ScheduleError> {
         let zone_name = zone.unwrap_or(DEFAULT_TIMEZONE);
-        let zone = TimeZone::get(zone_name).map_err(|_| ScheduleError::InvalidTimezone {
-            zone: zone_name.to_string(),
-        })?;
+        let zone = (zone_name.chars().count() <= MAX_TIMEZONE_LEN)
+            .then(|| TimeZone::get(zone_name).ok())
+            .flatten()
+            .ok_or_else(|| ScheduleError::InvalidTimezone {
+                zone: echoed(zone_name),
+            })?;
+        let length = expression.chars().count();
+        if length > MAX_EXPRESSION_LEN {
+            return Err(ScheduleError::InvalidExpression {
+                expression: echoed(expression),
+                reason: format!("expected at most {MAX_EXPRESSION_LEN} characters, got {length}"),
+            });
+        }
         let expression = parse_expression(expression).map_err(|reason| ScheduleError::InvalidExpression {
             expression: expression.to_string(),
             reason,
@@ -120,6 +136,23 @@ impl Schedule {
         }
         fires
     }
+}
+
+/// `text` as a refusal repeats it: whole, or its start when it is longer than anything valid.
+fn echoed(text: &str) -> String {
+    match text.char_indices().nth(ECHOED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// `millis` as a wall-clock time in the IANA zone `zone` with the zone's abbreviation, as a
+/// person reads a due time (`2026-10-25 02:30:00 CEST`); UTC when the zone is unknown.
+pub fn wall_clock(millis: u64, zone: &str) -> String {
+    let zone = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
+    timestamp(millis)
+        .and_then(|at| jiff::fmt::strtime::format("%Y-%m-%d %H:%M:%S %Z", &at.to_zoned_datetime(zone)).ok())
+        .unwrap_or_else(|| format!("{millis} ms after the Unix epoch"))
 }
 
 fn timestamp(millis: u64) -> Option<Timestamp> {

@@ -331,6 +331,7 @@ fn every_broken_rule_is_refused_with_its_reason() {
         ("cron(0 24 * * ? *)", "hours value 24"),
         ("cron(*/60 * * * ? *)", "minutes step 60"),
         ("cron(0/0 * * * ? *)", "minutes step 0"),
+        ("cron(0/x * * * ? *)", "minutes step \"x\" is not a number"),
         ("cron(0 0 ? * 8 *)", "day-of-week value 8"),
         ("cron(0 0 ? * 0 *)", "day-of-week value 0"),
         ("cron(0 0 ? * 2#6 *)", "must be 1-5"),
@@ -347,6 +348,11 @@ fn every_broken_rule_is_refused_with_its_reason() {
         ("rate(0 minutes)", "not a positive integer"),
         ("rate(-1 minutes)", "not a positive integer"),
         ("rate(5 weeks)", "rate unit \"weeks\""),
+        (
+            "rate(18446744073709551615 days)",
+            "rate value 18446744073709551615 is too large",
+        ),
+        ("rate(18446744073709551616 days)", "not a positive integer"),
         ("rate(5  minutes)", "expected rate(value unit)"),
         ("rate(5)", "expected rate(value unit)"),
         ("at(2026-12-24 18:00:00)", "expected at(yyyy-mm-ddThh:mm:ss)"),
@@ -361,6 +367,29 @@ fn every_broken_rule_is_refused_with_its_reason() {
 }
 
 #[test]
+fn an_expression_or_zone_longer_than_eventbridge_takes_is_refused_without_repeating_it_all() {
+    // Fields may be set apart by several spaces: the length alone decides here.
+    let padded = |spaces: usize| format!("cron(0{}0 * * ? *)", " ".repeat(spaces));
+    assert_eq!(padded(240).chars().count(), MAX_EXPRESSION_LEN);
+    assert!(Schedule::parse(&padded(240), None).is_ok());
+    let err = Schedule::parse(&padded(241), None).unwrap_err().to_string();
+    assert!(
+        err.ends_with(": expected at most 256 characters, got 257"),
+        "{err}"
+    );
+    assert!(err.len() < 150, "{err}");
+    let zone = format!("Europe/{}", "B".repeat(60));
+    let err = Schedule::parse("rate(5 minutes)", Some(&zone))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("Parameter ScheduleExpressionTimezone is not valid: \"Europe/BBB"),
+        "{err}"
+    );
+    assert!(err.len() < 150, "{err}");
+}
+
+#[test]
 fn refusals_use_eventbridges_wording() {
     let err = Schedule::parse("rate(5 minute)", None).unwrap_err();
     assert_eq!(
@@ -372,6 +401,24 @@ fn refusals_use_eventbridges_wording() {
         err.to_string(),
         "Parameter ScheduleExpressionTimezone is not valid: \"Mars/Olympus\" is not an IANA time zone name"
     );
+}
+
+#[test]
+fn a_due_time_reads_as_wall_clock_time_in_its_zone() {
+    assert_eq!(
+        wall_clock(ms("2026-01-01T03:00:00Z"), "UTC"),
+        "2026-01-01 03:00:00 UTC"
+    );
+    // The repeated hour of the fall-back is told apart by its abbreviation.
+    assert_eq!(
+        wall_clock(ms("2026-10-25T00:30:00Z"), "Europe/Berlin"),
+        "2026-10-25 02:30:00 CEST"
+    );
+    assert_eq!(
+        wall_clock(ms("2026-10-25T01:30:00Z"), "Europe/Berlin"),
+        "2026-10-25 02:30:00 CET"
+    );
+    assert_eq!(wall_clock(1_500, "Mars/Olympus"), "1970-01-01 00:00:01 UTC");
 }
 
 const EXPRESSIONS: [&str; 10] = [
