@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //!
-//! - `model/`: manifests (Cluster, TaskDefinition, Service, TargetGroup, LoadBalancer) in
+//! - `model/`: manifests (Cluster, ContainerInstance, TaskDefinition, Service, TargetGroup,
+//!   LoadBalancer, ScheduledTask) in
 //!   ECS and ELBv2 field names, loading from files with located errors, validation, limits,
 //!   and the task lifecycle vocabulary. Pure (`model/load` reads the files it is given).
 //!   `model::fixtures` (tests, and the `test-support` feature for `tests/` and the benches)
@@ -24,6 +25,11 @@
 //!   periodic resync) debounces, the folder is scanned and every file parsed; a file that does
 //!   not parse, or is empty, keeps its last good version; the rest is applied as one batch
 //!   (`apply`), and only a complete, successful scan prunes what the folder no longer declares.
+//! - `fleet/`: container instances: a cluster's engines (the daemon's own `local` and the
+//!   declared ones) as the APIs and placement read them (`fleet/view.rs`: registration, what
+//!   each engine reported, what its tasks take), and one engine handle per instance for the
+//!   controllers (`fleet/engines.rs`). Liveness, the lost-instance grace and per-engine
+//!   watchers are `controller/instances.rs`.
 //! - `placement/`: ECS's task placement engine as pure functions: fit (CPU, memory, host
 //!   ports), constraints (`distinctInstance`, `memberOf` with the cluster query language in
 //!   `model::query`), strategies as tie-breakers (binpack, spread, random), a seeded choice;

@@ -97,6 +97,16 @@ fn placement_imports_nothing_but_the_model() {
     );
 }
 
+#[test]
+fn the_fleet_imports_nothing_from_the_layers_above_it() {
+    let found = upward_imports("fleet", ABOVE_THE_LEAVES);
+    assert!(
+        found.is_empty(),
+        "fleet/ (the store's and the engines' view of instances) must not import upward:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The "# Layout" overview at the top of `src/lib.rs` names every top-level module, so the
 /// map a newcomer reads first has no blank regions.
 #[test]
