@@ -89,36 +89,24 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
 
 fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) {
     let reconciles = health.reconciles();
-    if !reconciles.is_empty() {
-        header(
-            out,
-            "ecsd_reconciles_total",
-            "counter",
-            "Reconciles by kind and result",
-        );
-        for ((kind, outcome), n) in reconciles {
-            let labels = [("kind", kind), ("result", outcome.as_str())];
-            sample(out, "ecsd_reconciles_total", &labels, n as f64);
-        }
-    }
-    let latency = (
-        "ecsd_reconcile_duration_seconds",
-        "Time one reconcile took, by kind",
+    family(
+        out,
+        ("ecsd_reconciles_total", "counter"),
+        "Reconciles by kind and result",
+        reconciles
+            .iter()
+            .map(|((kind, outcome), n)| (vec![("kind", *kind), ("result", outcome.as_str())], *n as f64)),
     );
-    histogram_family(out, latency, "kind", &health.latency());
-    let calls = (
-        "ecsd_engine_request_duration_seconds",
-        "Time one engine call took, by operation",
+    let latency = health.latency();
+    histogram_family(
+        out,
+        (
+            "ecsd_reconcile_duration_seconds",
+            "Time one reconcile took, by kind",
+        ),
+        latency.iter().map(|(kind, h)| (vec![("kind", *kind)], h)),
     );
-    histogram_family(out, calls, "op", &health.engine_calls());
-    let errors = health.engine_errors();
-    if !errors.is_empty() {
-        let name = "ecsd_engine_errors_total";
-        header(out, name, "counter", "Failed engine calls, by operation");
-        for (op, n) in &errors {
-            sample(out, name, &[("op", op)], *n as f64);
-        }
-    }
+    render_engines(out, health);
     let gauge_rows = [
         (
             "ecsd_queue_depth",
@@ -163,19 +151,70 @@ fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) 
     sample(out, "ecsd_metrics_sample_errors_total", &[], failed as f64);
 }
 
-/// A histogram family with one label, nothing when it has no series yet.
-fn histogram_family(
+/// Engine calls and event streams, by container instance (not `instance`: Prometheus gives
+/// every scraped series that label itself, naming the scrape target).
+fn render_engines(out: &mut String, health: &DaemonHealth) {
+    let calls = health.engine_calls();
+    histogram_family(
+        out,
+        (
+            "ecsd_engine_request_duration_seconds",
+            "Time one engine call took, by container instance and operation",
+        ),
+        calls
+            .iter()
+            .map(|((instance, op), h)| (vec![("container_instance", &**instance), ("op", *op)], h)),
+    );
+    let errors = health.engine_errors();
+    family(
+        out,
+        ("ecsd_engine_errors_total", "counter"),
+        "Failed engine calls, by container instance and operation",
+        errors
+            .iter()
+            .map(|((instance, op), n)| (vec![("container_instance", &**instance), ("op", *op)], *n as f64)),
+    );
+    let reconnects = health.reconnects();
+    family(
+        out,
+        ("ecsd_engine_event_stream_reconnects_total", "counter"),
+        "Times the engine's event stream broke or ended and was opened again, by container instance",
+        reconnects
+            .iter()
+            .map(|(instance, n)| (vec![("container_instance", &**instance)], *n as f64)),
+    );
+}
+
+/// A gauge or counter family, nothing when it has no series.
+fn family<'a>(
+    out: &mut String,
+    (name, kind): (&str, &str),
+    help: &str,
+    series: impl Iterator<Item = (Vec<(&'a str, &'a str)>, f64)>,
+) {
+    let mut series = series.peekable();
+    if series.peek().is_none() {
+        return;
+    }
+    header(out, name, kind, help);
+    for (labels, value) in series {
+        sample(out, name, &labels, value);
+    }
+}
+
+/// A histogram family, nothing when it has no series yet.
+fn histogram_family<'a>(
     out: &mut String,
     (name, help): (&str, &str),
-    label: &str,
-    series: &BTreeMap<&'static str, Histogram>,
+    series: impl Iterator<Item = (Vec<(&'a str, &'a str)>, &'a Histogram)>,
 ) {
+    let series: Vec<_> = series.collect();
     if series.is_empty() {
         return;
     }
     header(out, name, "histogram", help);
-    for (value, h) in series {
-        histogram(out, name, &[(label, value)], h);
+    for (labels, h) in series {
+        histogram(out, name, &labels, h);
     }
 }
 
@@ -266,7 +305,9 @@ mod tests {
         let health = DaemonHealth::default();
         health.record_reconcile("task", Outcome::Ok, Duration::from_millis(3));
         health.record_reconcile("task", Outcome::Error, Duration::from_millis(70));
-        health.record_engine_call("start", Duration::from_millis(2), true);
+        health.record_engine_call(&"i1".into(), "start", Duration::from_millis(2), true);
+        health.record_event_stream("i1", false);
+        health.record_event_stream("i1", true);
         let gauges = DaemonGauges {
             queue_depth: 4,
             ..Default::default()
@@ -277,8 +318,11 @@ mod tests {
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.1\"} 2\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"+Inf\"} 2\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_count{kind=\"task\"} 2\n"));
-        assert!(text.contains("ecsd_engine_errors_total{op=\"start\"} 1\n"));
-        assert!(text.contains("ecsd_engine_request_duration_seconds_count{op=\"start\"} 1\n"));
+        assert!(text.contains("ecsd_engine_errors_total{container_instance=\"i1\",op=\"start\"} 1\n"));
+        assert!(text.contains(
+            "ecsd_engine_request_duration_seconds_count{container_instance=\"i1\",op=\"start\"} 1\n"
+        ));
+        assert!(text.contains("ecsd_engine_event_stream_reconnects_total{container_instance=\"i1\"} 1\n"));
         assert!(text.contains("ecsd_queue_depth 4\n"));
     }
 
