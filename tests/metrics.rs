@@ -1,6 +1,6 @@
 //! Container Insights on a real engine: a CPU-burning task shows about a core, an idle one
 //! about none, a task holding a known amount of memory shows it, one that talks sends
-//! bytes; the page passes
+//! bytes, a service whose task keeps exiting counts its restarts; the page passes
 //! `promtool check metrics`, and a real Prometheus scrapes it and answers a PromQL query.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 const BURN: &str = "trap 'exit 0' TERM; while :; do :; done";
 /// Sends a TCP SYN to its gateway's discard port a few times a second: network bytes go out.
 const TALK: &str = "gw=$(ip route | awk '/default/ {print $3}'); trap 'exit 0' TERM; while true; do nc -w 1 $gw 9 </dev/null; sleep 0.2; done";
+/// Exits at once: its service replaces it again and again (with the crash-loop backoff).
+const CRASH: &str = "exit 3";
 /// Holds 48 MiB in tmpfs (anonymous memory the working set counts), then idles.
 const HOG: &str = "dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; trap 'exit 0' TERM; while true; do sleep 1; done";
 
@@ -85,7 +87,7 @@ fn busy_hogging_and_talking_tasks_show_up(engine: Engine) {
     let path = manifest(
         &d,
         "svc.yaml",
-        &services(&[("burn", BURN), ("hog", HOG), ("talk", TALK)]),
+        &services(&[("burn", BURN), ("hog", HOG), ("talk", TALK), ("crash", CRASH)]),
     );
     d.apply(&path);
     let addr = metrics_addr(&d);
@@ -110,8 +112,14 @@ fn busy_hogging_and_talking_tasks_show_up(engine: Engine) {
             &format!("ecsd_service_network_tx_bytes_per_second{{cluster=\"default\",service=\"{svc}\"}}"),
         )
     };
+    let exits = |page: &str| {
+        series(
+            page,
+            "ecsd_service_restarts_total{cluster=\"default\",service=\"crash\",cause=\"exited\"}",
+        )
+    };
     let page = wait_for(
-        "burn uses a core, hog holds its memory, talk sends",
+        "burn uses a core, hog holds its memory, talk sends, crash restarted",
         90,
         &d,
         || {
@@ -120,8 +128,17 @@ fn busy_hogging_and_talking_tasks_show_up(engine: Engine) {
             let holding = memory("hog", &page)? > 40.0 * MIB;
             let idle = cpu("hog", &page)? < 100.0;
             let sending = sent("talk", &page)? > 0.0;
-            (burning && holding && idle && sending).then_some(page)
+            let restarted = exits(&page)? >= 1.0;
+            (burning && holding && idle && sending && restarted).then_some(page)
         },
+    );
+    assert_eq!(
+        series(
+            &page,
+            "ecsd_service_restarts_total{cluster=\"default\",service=\"burn\",cause=\"exited\"}"
+        ),
+        Some(0.0),
+        "a task that keeps running is no restart"
     );
     let burn = cpu("burn", &page).unwrap();
     assert!(
@@ -154,9 +171,27 @@ fn top_shows_the_same(d: &Daemon) {
     assert!((0.5..1.3).contains(&burn), "burn uses about a core: {top}");
     let held = line("hog")["memoryBytes"].as_f64().unwrap() / (1024.0 * 1024.0);
     assert!((40.0..80.0).contains(&held), "hog holds 48 MiB: {top}");
+    let exited = line("crash")["restarts"]["exited"].as_u64().unwrap_or(0);
+    assert!(exited >= 1, "crash's restarts are on its line: {top}");
     let tasks = d.ok(&["top", "tasks"]);
-    assert!(tasks.lines().count() == 4, "a header and three tasks:\n{tasks}");
+    let steady = ["burn", "hog", "talk"];
+    let lines = tasks
+        .lines()
+        .filter(|l| steady.iter().any(|s| l.contains(&format!(" {s} "))))
+        .count();
+    assert!(lines == 3, "one line per steady task:\n{tasks}");
     assert!(tasks.starts_with("TASK"), "{tasks}");
+    let services = d.ok(&["top"]);
+    assert!(
+        services.starts_with("SERVICE") && services.contains("RESTARTS"),
+        "{services}"
+    );
+    let crash = d.ok(&["describe", "service", "crash"]);
+    let restarts = crash.lines().find(|l| l.starts_with("Restarts:"));
+    assert!(
+        restarts.is_some_and(|l| l.contains(" exited)")),
+        "describe shows the restarts by cause:\n{crash}"
+    );
     let described = d.ok(&["describe", "service", "hog"]);
     let line = described.lines().find(|l| l.starts_with("Utilization:"));
     assert!(

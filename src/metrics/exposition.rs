@@ -4,6 +4,8 @@
 
 use super::health::{DaemonHealth, Histogram};
 use super::insights::{Level, Metric, MetricName};
+use super::inventory::ClusterInventory;
+use crate::model::RestartCause;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -54,12 +56,48 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
+/// What one scrape shows.
+pub struct Scrape<'a> {
+    /// Container Insights' data points.
+    pub insights: &'a [Metric],
+    /// What the store says exists (restart counts).
+    pub clusters: &'a [ClusterInventory],
+    /// The daemon's own counters.
+    pub health: &'a DaemonHealth,
+    /// The daemon's own figures now.
+    pub gauges: DaemonGauges,
+}
+
 /// The whole `/metrics` page.
-pub fn render(metrics: &[Metric], health: &DaemonHealth, gauges: DaemonGauges) -> String {
+pub fn render(scrape: &Scrape) -> String {
     let mut out = String::new();
-    render_insights(&mut out, metrics);
-    render_health(&mut out, health, gauges);
+    render_insights(&mut out, scrape.insights);
+    render_restarts(&mut out, scrape.clusters);
+    render_health(&mut out, scrape.health, scrape.gauges);
     out
+}
+
+/// Every service's restarts by cause, each cause from 0 on (so a first restart is a rate).
+fn render_restarts(out: &mut String, clusters: &[ClusterInventory]) {
+    let series = clusters.iter().flat_map(|c| {
+        c.services.iter().flat_map(move |s| {
+            RestartCause::ALL.iter().map(move |cause| {
+                let labels = vec![
+                    ("cluster", c.name.as_str()),
+                    ("service", s.name.as_str()),
+                    ("cause", cause.as_str()),
+                ];
+                (labels, s.restarts.get(*cause) as f64)
+            })
+        })
+    });
+    family(
+        out,
+        ("ecsd_service_restarts_total", "counter"),
+        "Tasks of the service that stopped on their own (essential container exited or OOM-killed, \
+         failed health checks, failed to start) and were replaced, by cause",
+        series,
+    );
 }
 
 fn render_insights(out: &mut String, metrics: &[Metric]) {
@@ -266,7 +304,22 @@ mod tests {
     use super::*;
     use crate::metrics::health::Outcome;
     use crate::metrics::insights::Dimensions;
+    use crate::metrics::inventory::ServiceInventory;
     use std::time::Duration;
+
+    fn page(
+        insights: &[Metric],
+        clusters: &[ClusterInventory],
+        health: &DaemonHealth,
+        gauges: DaemonGauges,
+    ) -> String {
+        render(&Scrape {
+            insights,
+            clusters,
+            health,
+            gauges,
+        })
+    }
 
     fn point(level: Level, name: MetricName, service: Option<&str>, value: f64) -> Metric {
         Metric {
@@ -288,7 +341,7 @@ mod tests {
             point(Level::Service, MetricName::MemoryUtilized, Some("api"), 1.0),
             point(Level::Cluster, MetricName::CpuUtilized, None, 1024.0),
         ];
-        let text = render(&metrics, &DaemonHealth::default(), DaemonGauges::default());
+        let text = page(&metrics, &[], &DaemonHealth::default(), DaemonGauges::default());
         assert_eq!(
             text.matches("# TYPE ecsd_service_memory_utilized_bytes gauge")
                 .count(),
@@ -312,7 +365,7 @@ mod tests {
             queue_depth: 4,
             ..Default::default()
         };
-        let text = render(&[], &health, gauges);
+        let text = page(&[], &[], &health, gauges);
         assert!(text.contains("ecsd_reconciles_total{kind=\"task\",result=\"error\"} 1\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.005\"} 1\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.1\"} 2\n"));
@@ -324,6 +377,33 @@ mod tests {
         ));
         assert!(text.contains("ecsd_engine_event_stream_reconnects_total{container_instance=\"i1\"} 1\n"));
         assert!(text.contains("ecsd_queue_depth 4\n"));
+    }
+
+    #[test]
+    fn every_service_has_a_restart_counter_per_cause_from_zero_on() {
+        let mut restarts = crate::model::RestartCounts::default();
+        restarts.add(RestartCause::OomKilled);
+        let clusters = [ClusterInventory {
+            name: "prod".into(),
+            services: vec![ServiceInventory {
+                name: "web".into(),
+                restarts,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        let text = page(&[], &clusters, &DaemonHealth::default(), DaemonGauges::default());
+        assert_eq!(
+            text.matches("# TYPE ecsd_service_restarts_total counter").count(),
+            1
+        );
+        let line = |cause: &str| {
+            format!("ecsd_service_restarts_total{{cluster=\"prod\",service=\"web\",cause=\"{cause}\"}}")
+        };
+        assert!(text.contains(&format!("{} 1\n", line("oom_killed"))), "{text}");
+        for cause in ["exited", "unhealthy", "failed_to_start"] {
+            assert!(text.contains(&format!("{} 0\n", line(cause))), "{text}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! with their reservations. Read once per scrape; the roll-up itself is pure.
 
 use super::MetricsError;
-use crate::model::{DEFAULT_CLUSTER, InsightsLevel, TaskDefinitionRef, TaskState};
+use crate::model::{DEFAULT_CLUSTER, InsightsLevel, RestartCounts, TaskDefinitionRef, TaskState};
 use crate::store::{Catalog, DeploymentStatus};
 use std::collections::BTreeMap;
 
@@ -35,6 +35,8 @@ pub struct ServiceInventory {
     pub pending: u32,
     /// PRIMARY and ACTIVE deployments.
     pub deployments: u32,
+    /// Tasks it replaced because they stopped on their own, by cause.
+    pub restarts: RestartCounts,
 }
 
 /// A task's identity, state and reservation.
@@ -100,6 +102,7 @@ pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsErro
                 .iter()
                 .filter(|d| d.status != DeploymentStatus::Inactive)
                 .count() as u32,
+            restarts: status.restarts,
             name: service.name,
         });
     }

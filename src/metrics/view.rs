@@ -3,10 +3,10 @@
 //! calls the engine: a scrape reads the history the collector filled.
 
 use super::MetricsError;
-use super::exposition::{self, DaemonGauges};
+use super::exposition::{self, DaemonGauges, Scrape};
 use super::health::DaemonHealth;
 use super::history::UsageHistory;
-use super::insights::{Metric, insights};
+use super::insights::insights;
 use super::inventory::{ClusterInventory, inventory};
 use super::rates::{TaskUtilization, by_task};
 use crate::controller::{ObjectKey, WorkQueue};
@@ -42,21 +42,21 @@ impl MetricsView {
         Ok((inventory(&self.catalog)?, by_task(&self.history.latest())))
     }
 
-    /// Every Container Insights data point now.
-    pub fn insights(&self) -> Result<Vec<Metric>, MetricsError> {
-        let (clusters, usage) = self.snapshot()?;
-        Ok(insights(&clusters, &usage))
-    }
-
     /// The `/metrics` page.
     pub fn page(&self) -> Result<String, MetricsError> {
+        let (clusters, usage) = self.snapshot()?;
         let gauges = DaemonGauges {
             queue_depth: self.queue.len(),
             queue_in_flight: self.queue.running(),
             store_bytes: disk_usage(&self.store_dir),
             sampled_containers: self.history.len(),
         };
-        Ok(exposition::render(&self.insights()?, &self.health, gauges))
+        Ok(exposition::render(&Scrape {
+            insights: &insights(&clusters, &usage),
+            clusters: &clusters,
+            health: &self.health,
+            gauges,
+        }))
     }
 }
 

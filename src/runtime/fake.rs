@@ -173,11 +173,21 @@ impl FakeRuntime {
 
     /// The process in container `id` exits with `code` (as if it crashed or finished).
     pub fn exit(&self, id: &str, code: i64) {
+        self.die(id, code, false);
+    }
+
+    /// The kernel's OOM killer kills container `id` (exit 137, `OOMKilled`).
+    pub fn oom_kill(&self, id: &str) {
+        self.die(id, 137, true);
+    }
+
+    fn die(&self, id: &str, code: i64, oom_killed: bool) {
         let labels = {
             let mut map = lock(&self.containers);
             let Some(c) = map.get_mut(id) else { return };
             c.state = ContainerState::Exited;
             c.exit_code = Some(code);
+            c.oom_killed = oom_killed;
             c.finished_at = Some(self.clock.now_millis());
             c.labels.clone()
         };

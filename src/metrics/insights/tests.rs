@@ -22,6 +22,7 @@ fn cluster(task_level: bool) -> ClusterInventory {
             running: 2,
             pending: 1,
             deployments: 1,
+            ..Default::default()
         }],
         tasks: vec![
             task("t1", Some("web"), TaskState::Running),
