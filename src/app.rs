@@ -162,6 +162,7 @@ pub async fn run(
         health: health.clone(),
         queue: ctx.queue.clone(),
         store_dir: config.state_dir.join("db"),
+        lb: lb.clone(),
     });
     let metrics_server = metrics_listener.map(|tcp| {
         let stop = wait(stop_rx.clone());

@@ -1,6 +1,7 @@
 //! Container Insights on a real engine: a CPU-burning task shows about a core, an idle one
 //! about none, a task holding a known amount of memory shows it, one that talks sends
-//! bytes, a service whose task keeps exiting counts its restarts; the page passes
+//! bytes, a service whose task keeps exiting counts its restarts, requests through the load
+//! balancer are counted per target group with their answers; the page passes
 //! `promtool check metrics`, and a real Prometheus scrapes it and answers a PromQL query.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +9,11 @@
 mod common;
 
 use common::{Daemon, Engine, manifest, manifest_port};
-use ecsd::model::fixtures::{Manifests, replica_service, shell_container, with_containers};
+use ecsd::model::fixtures::{
+    Manifests, behind_target_group, forward_listener, replica_service, shell_container, with_containers,
+};
+use ecsd::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSpec};
+use ecsd::model::{ContainerDefinition, PortMapping, Seconds};
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,16 +53,22 @@ fn metrics_addr(d: &Daemon) -> String {
         .to_string()
 }
 
-/// The body of `GET path` on `addr` (HTTP/1.0, so the server closes the connection).
-fn get(addr: &str, path: &str) -> Option<String> {
+/// The status and body of `GET path` on `addr` (HTTP/1.0, so the server closes the
+/// connection).
+fn fetch(addr: &str, path: &str) -> Option<(u16, String)> {
     let mut stream = std::net::TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let (head, body) = response.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?;
-    (status == "200").then(|| body.to_string())
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+/// The body of `GET path` on `addr` when it answers 200.
+fn get(addr: &str, path: &str) -> Option<String> {
+    fetch(addr, path).and_then(|(status, body)| (status == 200).then_some(body))
 }
 
 /// The value of the series `name{labels}` on a `/metrics` page.
@@ -294,4 +305,89 @@ fn a_real_prometheus_scrapes_the_services_cpu() {
     let up = prometheus.query("up{job=\"ecsd\"}");
     assert_eq!(up, Some(1.0), "prometheus scrapes ecsd");
     assert!(value.parse::<f64>().unwrap() > 0.0);
+}
+
+/// A target group `web`, a load balancer `edge` on `port` forwarding to it, and a service
+/// `web` whose task serves `/` with busybox httpd (anything else is its 404).
+fn balanced_web(port: u16) -> String {
+    let group = TargetGroupSpec {
+        protocol: LbProtocol::Http,
+        health_check_interval_seconds: Some(Seconds(5)),
+        health_check_timeout_seconds: Some(Seconds(2)),
+        ..Default::default()
+    };
+    let loopback = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+    let balancer = LoadBalancerSpec {
+        listeners: vec![forward_listener(port, LbProtocol::Http, loopback, "web")],
+        ..Default::default()
+    };
+    let app = ContainerDefinition {
+        port_mappings: vec![PortMapping {
+            container_port: 8080,
+            ..Default::default()
+        }],
+        ..shell_container(
+            "app",
+            "busybox:latest",
+            "mkdir -p /www && echo hi > /www/index.html && exec httpd -f -p 8080 -h /www",
+        )
+    };
+    Manifests::new()
+        .target_group("web", group)
+        .load_balancer("edge", balancer)
+        .task_definition("web", with_containers(vec![app]))
+        .service(
+            "web",
+            behind_target_group(replica_service("web", 1), "web", "app", 8080),
+        )
+        .yaml()
+}
+
+fn load_balanced_requests_are_counted_per_target_group(engine: Engine) {
+    let d = metrics_daemon(engine);
+    let port = manifest_port();
+    d.apply(&manifest(&d, "web.yaml", &balanced_web(port)));
+    let lb = format!("127.0.0.1:{port}");
+    let addr = metrics_addr(&d);
+    wait_for("the service answers through the load balancer", 120, &d, || {
+        get(&lb, "/").map(|_| "ok".to_string())
+    });
+    let pair = "load_balancer=\"edge\",target_group=\"web\"";
+    let count = |page: &str, name: &str, extra: &str| {
+        series(page, &format!("{name}{{{pair}{extra}}}")).unwrap_or_else(|| panic!("no {name} in:\n{page}"))
+    };
+    let before = get(&addr, "/metrics").unwrap();
+    for _ in 0..5 {
+        assert_eq!(fetch(&lb, "/").map(|(s, _)| s), Some(200));
+    }
+    for _ in 0..2 {
+        assert_eq!(fetch(&lb, "/missing").map(|(s, _)| s), Some(404));
+    }
+    let after = get(&addr, "/metrics").unwrap();
+    let grew = |name: &str, extra: &str| count(&after, name, extra) - count(&before, name, extra);
+    assert_eq!(grew("ecsd_lb_requests_total", ""), 7.0, "{after}");
+    let class = |c: &str| format!(",class=\"{c}\"");
+    assert_eq!(grew("ecsd_lb_target_responses_total", &class("2xx")), 5.0);
+    assert_eq!(grew("ecsd_lb_target_responses_total", &class("4xx")), 2.0);
+    assert_eq!(grew("ecsd_lb_target_responses_total", &class("5xx")), 0.0);
+    assert_eq!(grew("ecsd_lb_target_response_time_seconds_count", ""), 7.0);
+    assert_eq!(
+        series(&after, "ecsd_lb_healthy_targets{target_group=\"web\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(&after, "ecsd_lb_unhealthy_targets{target_group=\"web\"}"),
+        Some(0.0)
+    );
+    promtool_accepts(&after);
+}
+
+#[test]
+fn docker_load_balanced_requests_are_counted_per_target_group() {
+    load_balanced_requests_are_counted_per_target_group(Engine::Docker);
+}
+
+#[test]
+fn podman_load_balanced_requests_are_counted_per_target_group() {
+    load_balanced_requests_are_counted_per_target_group(Engine::Podman);
 }

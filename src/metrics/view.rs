@@ -10,6 +10,7 @@ use super::insights::insights;
 use super::inventory::{ClusterInventory, inventory};
 use super::rates::{TaskUtilization, by_task};
 use crate::controller::{ObjectKey, WorkQueue};
+use crate::lb::LoadBalancers;
 use crate::store::Catalog;
 use axum::Router;
 use axum::extract::State;
@@ -32,6 +33,8 @@ pub struct MetricsView {
     pub queue: Arc<WorkQueue<ObjectKey>>,
     /// The state database's directory (its size on disk).
     pub store_dir: PathBuf,
+    /// The load balancer's data plane (traffic and target health).
+    pub lb: LoadBalancers,
 }
 
 impl MetricsView {
@@ -54,6 +57,8 @@ impl MetricsView {
         Ok(exposition::render(&Scrape {
             insights: &insights(&clusters, &usage),
             clusters: &clusters,
+            traffic: &self.lb.traffic(),
+            targets: &self.lb.target_states(),
             health: &self.health,
             gauges,
         }))
@@ -102,6 +107,7 @@ mod tests {
             health: Arc::default(),
             queue: WorkQueue::new(Backoff::RECONCILE),
             store_dir: PathBuf::from("/nonexistent"),
+            lb: LoadBalancers::new(),
         }
     }
 
@@ -170,8 +176,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn task_level_follows_the_clusters_container_insights_setting() {
+    #[tokio::test]
+    async fn task_level_follows_the_clusters_container_insights_setting() {
         let view = view();
         running(&view, "t1");
         sample(&view, 0, 0);

@@ -1,10 +1,14 @@
 //! The Prometheus text exposition format (version 0.0.4), written by hand: a few gauge,
 //! counter and histogram families need no dependency. Built at scrape time from a snapshot,
-//! so a task that stopped has no series at the next scrape. Pure.
+//! so a task that stopped has no series at the next scrape. Pure. The load balancer's
+//! families are in `lb`.
+
+mod lb;
 
 use super::health::{DaemonHealth, Histogram};
 use super::insights::{Level, Metric, MetricName};
 use super::inventory::ClusterInventory;
+use crate::lb::{TargetState, TrafficCounts};
 use crate::model::RestartCause;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -62,6 +66,10 @@ pub struct Scrape<'a> {
     pub insights: &'a [Metric],
     /// What the store says exists (restart counts).
     pub clusters: &'a [ClusterInventory],
+    /// The load balancer's traffic per (load balancer, target group).
+    pub traffic: &'a [TrafficCounts],
+    /// The states of every target group's targets.
+    pub targets: &'a BTreeMap<String, Vec<TargetState>>,
     /// The daemon's own counters.
     pub health: &'a DaemonHealth,
     /// The daemon's own figures now.
@@ -73,6 +81,7 @@ pub fn render(scrape: &Scrape) -> String {
     let mut out = String::new();
     render_insights(&mut out, scrape.insights);
     render_restarts(&mut out, scrape.clusters);
+    lb::render(&mut out, scrape.traffic, scrape.targets);
     render_health(&mut out, scrape.health, scrape.gauges);
     out
 }
@@ -316,6 +325,8 @@ mod tests {
         render(&Scrape {
             insights,
             clusters,
+            traffic: &[],
+            targets: &BTreeMap::new(),
             health,
             gauges,
         })
