@@ -291,11 +291,15 @@ impl Drop for Prometheus {
     }
 }
 
+/// The `default` cluster with `containerInsights: enhanced` (task and container level).
+const ENHANCED_DEFAULT: &str = "apiVersion: ecsd/v1\nkind: Cluster\nmetadata:\n  name: default\n\
+spec:\n  settings:\n    - name: containerInsights\n      value: enhanced\n---\n";
+
 #[test]
-fn a_real_prometheus_scrapes_the_services_cpu() {
+fn a_real_prometheus_scrapes_the_services_and_with_enhanced_insights_each_containers_cpu() {
     let d = metrics_daemon(Engine::Docker);
-    let path = manifest(&d, "svc.yaml", &services(&[("burn", BURN)]));
-    d.apply(&path);
+    let yaml = format!("{ENHANCED_DEFAULT}{}", services(&[("burn", BURN)]));
+    d.apply(&manifest(&d, "svc.yaml", &yaml));
     let prometheus = Prometheus::scraping(&metrics_addr(&d), d.dir.path());
     let promql = "ecsd_service_cpu_utilized_units{service=\"burn\"}";
     let value = wait_for("prometheus answers the service's CPU", 90, &d, || {
@@ -305,6 +309,12 @@ fn a_real_prometheus_scrapes_the_services_cpu() {
     let up = prometheus.query("up{job=\"ecsd\"}");
     assert_eq!(up, Some(1.0), "prometheus scrapes ecsd");
     assert!(value.parse::<f64>().unwrap() > 0.0);
+    let container = "ecsd_container_cpu_utilized_units{family=\"burn\",container=\"main\"}";
+    wait_for("prometheus answers the container's CPU", 60, &d, || {
+        let v = prometheus.query(container)?;
+        (v > 0.0).then(|| v.to_string())
+    });
+    promtool_accepts(&get(&metrics_addr(&d), "/metrics").unwrap());
 }
 
 /// A target group `web`, a load balancer `edge` on `port` forwarding to it, and a service

@@ -14,6 +14,8 @@ pub struct ClusterInventory {
     pub name: String,
     /// `containerInsights` is `enabled` or `enhanced`: task-level metrics too.
     pub task_level: bool,
+    /// `containerInsights` is `enhanced`: container-level metrics too.
+    pub container_level: bool,
     /// Container instances registered in it.
     pub container_instances: u32,
     /// Its services.
@@ -61,25 +63,30 @@ pub fn has_task_level(level: InsightsLevel) -> bool {
     matches!(level, InsightsLevel::Enabled | InsightsLevel::Enhanced)
 }
 
+/// The cluster's levels as its `containerInsights` setting says.
+fn with_level(mut cluster: ClusterInventory, level: InsightsLevel) -> ClusterInventory {
+    cluster.task_level = has_task_level(level);
+    cluster.container_level = level == InsightsLevel::Enhanced;
+    cluster
+}
+
 /// Reads every cluster, service and live task from the store.
 pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsError> {
     let default_level = crate::ops::clusters::insights_default(catalog)?;
     let mut clusters: BTreeMap<String, ClusterInventory> = BTreeMap::new();
     let cluster = |name: &str| -> ClusterInventory {
-        ClusterInventory {
+        let cluster = ClusterInventory {
             name: name.to_string(),
-            task_level: has_task_level(default_level),
             container_instances: 1,
             ..Default::default()
-        }
+        };
+        with_level(cluster, default_level)
     };
     for record in catalog.clusters()? {
         let level = crate::model::effective_settings(&record.settings, default_level)
             .first()
             .map_or(default_level, |s| s.value);
-        let mut entry = cluster(&record.name);
-        entry.task_level = has_task_level(level);
-        clusters.insert(record.name.clone(), entry);
+        clusters.insert(record.name.clone(), with_level(cluster(&record.name), level));
     }
     if crate::ops::clusters::is_active(catalog, DEFAULT_CLUSTER)? {
         clusters
@@ -183,6 +190,13 @@ mod tests {
             )
             .unwrap();
         catalog.apply_cluster("dev", Default::default(), None).unwrap();
+        catalog
+            .apply_cluster(
+                "lab",
+                Default::default(),
+                Some(&insights(InsightsLevel::Enhanced)),
+            )
+            .unwrap();
         let mut task = TaskRecord::standalone("t1", "web:1");
         task.cluster = "prod".into();
         catalog.create_task(&task).unwrap();
@@ -198,6 +212,8 @@ mod tests {
         let clusters = inventory(&catalog).unwrap();
         let by_name = |n: &str| clusters.iter().find(|c| c.name == n).unwrap();
         assert!(by_name("prod").task_level);
+        assert!(!by_name("prod").container_level, "enabled is the task level only");
+        assert!(by_name("lab").task_level && by_name("lab").container_level);
         assert!(!by_name("dev").task_level);
         assert!(
             !by_name(DEFAULT_CLUSTER).task_level,

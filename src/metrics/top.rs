@@ -142,7 +142,7 @@ mod tests {
         let u = |cores: f64, mib: u64| TaskUtilization {
             cluster: "default".into(),
             service: None,
-            containers: 1,
+            containers: Vec::new(),
             usage: Utilization {
                 cpu_cores: cores,
                 memory_bytes: mib * MIB,

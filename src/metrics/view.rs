@@ -177,7 +177,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn task_level_follows_the_clusters_container_insights_setting() {
+    async fn task_and_container_levels_follow_the_clusters_container_insights_setting() {
         let view = view();
         running(&view, "t1");
         sample(&view, 0, 0);
@@ -189,6 +189,20 @@ mod tests {
         assert!(
             text.contains(
                 "ecsd_task_cpu_utilized_units{cluster=\"default\",family=\"web\",task_id=\"t1\"} 512\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("container="),
+            "containers only when enhanced: {text}"
+        );
+        view.catalog
+            .put_account_setting(crate::ops::clusters::INSIGHTS_ACCOUNT_SETTING, "enhanced")
+            .unwrap();
+        let text = view.page().unwrap();
+        assert!(
+            text.contains(
+                "ecsd_container_cpu_utilized_units{cluster=\"default\",family=\"web\",task_id=\"t1\",container=\"app\"} 512\n"
             ),
             "{text}"
         );

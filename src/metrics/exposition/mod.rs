@@ -57,6 +57,7 @@ fn level_name(level: Level) -> &'static str {
         Level::Cluster => "cluster",
         Level::Service => "service",
         Level::Task => "task",
+        Level::Container => "container",
     }
 }
 
@@ -117,8 +118,13 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
     for ((level, name), points) in families {
         let (suffix, scale) = prometheus_name(name);
         let family = format!("ecsd_{}_{suffix}", level_name(level));
+        let prefix = if level == Level::Container {
+            "Container"
+        } else {
+            ""
+        };
         let help = format!(
-            "Container Insights {name:?} ({} level; ECS unit {})",
+            "Container Insights {prefix}{name:?} ({} level; ECS unit {})",
             level_name(level),
             name.unit()
         );
@@ -129,6 +135,7 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
             labels.extend(d.service_name.as_deref().map(|s| ("service", s)));
             labels.extend(d.task_definition_family.as_deref().map(|f| ("family", f)));
             labels.extend(d.task_id.as_deref().map(|t| ("task_id", t)));
+            labels.extend(d.container_name.as_deref().map(|c| ("container", c)));
             sample(out, &family, &labels, p.value * scale);
         }
     }
