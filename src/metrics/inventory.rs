@@ -16,7 +16,7 @@ pub struct ClusterInventory {
     pub task_level: bool,
     /// `containerInsights` is `enhanced`: container-level metrics too.
     pub container_level: bool,
-    /// Container instances registered in it.
+    /// Container instances registered in it: the daemon's own engine and the declared ones.
     pub container_instances: u32,
     /// Its services.
     pub services: Vec<ServiceInventory>,
@@ -118,6 +118,11 @@ pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsErro
             entry.tasks.push(task.0);
         }
     }
+    for declared in catalog.declared_instances(None)? {
+        if let Some(entry) = clusters.get_mut(&declared.cluster) {
+            entry.container_instances += 1;
+        }
+    }
     Ok(clusters.into_values().collect())
 }
 
@@ -180,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn each_cluster_takes_its_own_container_insights_setting_over_the_account_default() {
+    fn each_cluster_takes_its_own_container_insights_setting_and_counts_its_instances() {
         let catalog = Catalog::new(Arc::new(MemoryStore::new()));
         catalog
             .apply_cluster(
@@ -196,6 +201,13 @@ mod tests {
                 Default::default(),
                 Some(&insights(InsightsLevel::Enhanced)),
             )
+            .unwrap();
+        let engine = crate::model::ContainerInstanceSpec {
+            engine: "unix:///b.sock".into(),
+            ..Default::default()
+        };
+        catalog
+            .apply_declared_instance("prod", "b", &engine, &Default::default())
             .unwrap();
         let mut task = TaskRecord::standalone("t1", "web:1");
         task.cluster = "prod".into();
@@ -219,6 +231,8 @@ mod tests {
             !by_name(DEFAULT_CLUSTER).task_level,
             "the implicit default cluster is listed"
         );
+        assert_eq!(by_name("prod").container_instances, 2, "its own engine and b");
+        assert_eq!(by_name("dev").container_instances, 1, "its own engine");
         let ids: Vec<&str> = by_name("prod").tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, vec!["t1"], "a stopped task is not live");
         assert_eq!(by_name("prod").tasks[0].family, "web");
