@@ -78,16 +78,13 @@ fn engines(
 ) -> Result<crate::fleet::Engines, AppError> {
     let local_id = catalog.container_instance_id()?;
     let counted = health.clone();
-    let connector: crate::fleet::Connector = Arc::new(move |spec| {
+    let connector: crate::fleet::Connector = Arc::new(move |id, spec| {
         let engine = crate::fleet::connect(spec)?;
-        Ok(Arc::new(InstrumentedRuntime::new(engine, counted.clone()))
+        Ok(Arc::new(InstrumentedRuntime::new(engine, counted.clone(), id))
             as Arc<dyn crate::runtime::ContainerRuntime>)
     });
-    Ok(crate::fleet::Engines::new(
-        local_id,
-        Arc::new(InstrumentedRuntime::new(Arc::new(local), health.clone())),
-        connector,
-    ))
+    let local = InstrumentedRuntime::new(Arc::new(local), health.clone(), &local_id);
+    Ok(crate::fleet::Engines::new(local_id, Arc::new(local), connector))
 }
 
 /// Runs the daemon until `shutdown` resolves.
@@ -165,6 +162,7 @@ pub async fn run(
         health: health.clone(),
         queue: ctx.queue.clone(),
         store_dir: config.state_dir.join("db"),
+        lb: lb.clone(),
     });
     let metrics_server = metrics_listener.map(|tcp| {
         let stop = wait(stop_rx.clone());

@@ -39,11 +39,16 @@
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification, and
 //!   `api/events/` EventBridge's scheduled rules with ECS targets on the same listener.
+//! - `fleet/`: the container instances: one engine handle per instance (the daemon's own
+//!   and each declared one's) and the cluster's instances as the APIs, CLI and placement read
+//!   them.
 //! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
-//!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop).
+//!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop) and
+//!   its traffic counters per load balancer and target group.
 //! - `metrics/`: Container Insights on one machine: the collector samples every running
 //!   container (cgroups, else the engine's one-shot stats) into a bounded in-memory history;
-//!   pure rates and roll-ups; the daemon's own health counters.
+//!   pure rates and roll-ups; the daemon's own health counters; `GET /metrics` for
+//!   Prometheus.
 //! - `cli/`: one file per verb of the `ecsd` command.
 //! - `clock`: the one time source (wall-clock milliseconds that follow tokio's clock).
 //! - `app`: wiring of a running daemon; `config`: its settings and default paths.

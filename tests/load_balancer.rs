@@ -6,11 +6,12 @@
 mod common;
 
 use common::{Daemon, manifest, manifest_port};
-use ecsd::model::fixtures::{Manifests, forward_listener, replica_service, shell_container, with_containers};
+use ecsd::model::fixtures::{
+    Manifests, behind_target_group, forward_listener, replica_service, shell_container, with_containers,
+};
 use ecsd::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupAttributes, TargetGroupSpec};
 use ecsd::model::{
-    CircuitBreaker, ContainerDefinition, DeploymentConfiguration, PortMapping, Seconds, ServiceLoadBalancer,
-    ServiceSpec,
+    CircuitBreaker, ContainerDefinition, DeploymentConfiguration, PortMapping, Seconds, ServiceSpec,
 };
 use std::io::{Read, Write};
 use std::net::IpAddr;
@@ -87,13 +88,7 @@ fn balanced_app(b: &Balanced, command: &str, desired: u32, breaker: bool) -> Str
             }),
             ..Default::default()
         }),
-        load_balancers: vec![ServiceLoadBalancer {
-            target_group_arn: b.name.to_string(),
-            container_name: "app".to_string(),
-            container_port: b.container_port,
-            ..Default::default()
-        }],
-        ..replica_service(b.name, desired)
+        ..behind_target_group(replica_service(b.name, desired), b.name, "app", b.container_port)
     };
     Manifests::new()
         .target_group(b.name, group)

@@ -184,13 +184,16 @@ fn bursts(samples: &[u64]) -> Vec<Burst> {
 }
 
 /// Memory of a process, in MiB.
-struct Memory {
-    peak_mib: f64,
-    now_mib: f64,
+pub struct Memory {
+    /// Peak resident set (`VmHWM`).
+    pub peak_mib: f64,
+    /// Resident set now (`VmRSS`).
+    pub now_mib: f64,
 }
 
 impl Memory {
-    fn read(pid: u32) -> anyhow::Result<Self> {
+    /// Reads `/proc/<pid>/status`.
+    pub fn read(pid: u32) -> anyhow::Result<Self> {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let kib = |key: &str| -> anyhow::Result<f64> {
             let line = status

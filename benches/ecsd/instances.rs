@@ -98,7 +98,7 @@ async fn trial_run(tasks: u32, instances: usize) -> anyhow::Result<Duration> {
         catalog.apply_declared_instance("default", &name, &spec, &BTreeMap::new())?;
         fakes.insert(spec.engine.clone(), Arc::new(FakeRuntime::new()));
     }
-    let connector: Connector = Arc::new(move |spec: &ContainerInstanceSpec| {
+    let connector: Connector = Arc::new(move |_id: &str, spec: &ContainerInstanceSpec| {
         fakes
             .get(&spec.engine)
             .map(|f| f.clone() as Arc<dyn ContainerRuntime>)

@@ -1,13 +1,16 @@
-//! Scenario 10, metrics: what Container Insights costs with the fleet running. One sample of
-//! every fleet container (the collector's `EngineUsage`, in this process: one engine list,
-//! then cgroup files) in CPU and wall time, against the engine's one-shot stats for each
-//! container; and the latency of a `GET /metrics` scrape of the fleet daemon.
+//! Scenario 10, metrics: what Container Insights costs with the fleet running. The memory the
+//! collector holds with a full hour of history of every fleet container (this process's RSS
+//! before and after); one sample of every fleet container (the collector's `EngineUsage`, in
+//! this process: one engine list, then cgroup files) in CPU and wall time, against the
+//! engine's one-shot stats for each container; and the latency of a `GET /metrics` scrape of
+//! the fleet daemon.
 
 use crate::Bench;
 use crate::fleet::Fleet;
+use crate::footprint::Memory;
 use crate::report::{Figure, ScenarioReport};
 use anyhow::{Context as _, ensure};
-use ecsd::metrics::{CgroupReader, EngineUsage, UsageSource};
+use ecsd::metrics::{CgroupReader, EngineUsage, UsageHistory, UsageSource, collector};
 use ecsd::runtime::{ContainerRuntime, DockerRuntime};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +32,23 @@ pub async fn run(bench: &Bench, fleet: &mut Fleet, out: &mut ScenarioReport) -> 
     // Negotiates the API version, as the daemon does at start.
     runtime.info().await?;
     let owner = fleet.daemon.owner().to_string();
+    // First, while this process has not sampled anything yet.
+    let (extra_mib, kept) = collector_memory(runtime.clone(), &owner, fleet.size).await?;
+    out.note(format!(
+        "collector RSS = this process's VmRSS after minus before making a collector and filling \
+         its history with {kept} real samples (an hour at {} s) of {} containers",
+        INTERVAL.as_secs(),
+        fleet.size
+    ));
+    out.figure(Figure::measured(
+        "collector_rss",
+        format!(
+            "collector with an hour of history of {} containers: extra RSS",
+            fleet.size
+        ),
+        "MiB",
+        &[extra_mib],
+    ));
     let samples = bench.options.api_requests();
     let cgroups = EngineUsage::new(runtime.clone(), owner.clone(), Some(CgroupReader::default()));
     let (cpu, wall) = measure(&cgroups, fleet.size, samples).await?;
@@ -91,6 +111,30 @@ pub async fn run(bench: &Bench, fleet: &mut Fleet, out: &mut ScenarioReport) -> 
         &scrapes,
     ));
     Ok(())
+}
+
+/// The RSS (MiB) this process gains by making the daemon's collector (`EngineUsage` over
+/// cgroups) and a history as `ecsd serve` sizes it at the default interval, then filling it
+/// with real samples of the fleet; and how many samples that took.
+async fn collector_memory(
+    runtime: Arc<dyn ContainerRuntime>,
+    owner: &str,
+    size: usize,
+) -> anyhow::Result<(f64, usize)> {
+    let before = Memory::read(std::process::id())?.now_mib;
+    let source = EngineUsage::new(runtime, owner.to_string(), Some(CgroupReader::default()));
+    let history = UsageHistory::new(collector::history_capacity(INTERVAL));
+    let step = u64::try_from(INTERVAL.as_millis())?;
+    for i in 0..history.capacity() {
+        history.record(i as u64 * step, source.sample().await?);
+    }
+    ensure!(
+        history.len() == size,
+        "the history holds {} of the fleet's {size} containers",
+        history.len()
+    );
+    let after = Memory::read(std::process::id())?.now_mib;
+    Ok((after - before, history.capacity()))
 }
 
 /// CPU and wall milliseconds of each of `n` samples, after one that learns the pids.

@@ -31,7 +31,7 @@ struct Target {
     bound: Bound,
 }
 
-const TARGETS: [Target; 20] = [
+const TARGETS: [Target; 21] = [
     Target::at_most(
         "scale-up: ecsd/direct ratio (median) <= 1.15",
         Scenario::ScaleUp,
@@ -161,6 +161,13 @@ const TARGETS: [Target; 20] = [
         "sample_share",
         Stat::Median,
         1.0,
+    ),
+    Target::at_most(
+        "metrics: collector with an hour of history of 100 containers, extra RSS <= 10 MiB",
+        Scenario::Metrics,
+        "collector_rss",
+        Stat::Max,
+        10.0,
     ),
     Target::at_most(
         "metrics: GET /metrics with 100 tasks, p99 <= 20 ms",

@@ -196,10 +196,10 @@ async fn service(client: &ApiClient, s: &Service) -> anyhow::Result<()> {
         ),
     );
     field("Age", age(s.created_at));
-    field(
-        "Utilization",
-        super::top::utilization(client, &cluster, &s.service_name).await?,
-    );
+    let line = super::top::service_line(client, &cluster, &s.service_name).await?;
+    field("Utilization", super::top::utilization(line.as_ref()));
+    let restarts = line.and_then(|l| l.restarts).unwrap_or_default();
+    field("Restarts", restarts.summary());
     let balancers: Vec<String> = s
         .load_balancers
         .iter()

@@ -48,7 +48,7 @@ pub async fn run(client: &ApiClient, args: TopArgs) -> anyhow::Result<()> {
     }
     let rows: Vec<Vec<String>> = reply.items.iter().map(|r| row(r, args.kind)).collect();
     let first = match args.kind {
-        TopKind::Services => vec!["SERVICE", "TASKS"],
+        TopKind::Services => vec!["SERVICE", "TASKS", "RESTARTS"],
         TopKind::Tasks => vec!["TASK", "SERVICE"],
     };
     let rest = ["CPU", "CPU%", "MEMORY", "MEM%", "NET RX/s", "NET TX/s"];
@@ -67,8 +67,9 @@ fn row(r: &UsageRow, kind: TopKind) -> Vec<String> {
         DEFAULT_CLUSTER => name,
         cluster => format!("{cluster}/{name}"),
     };
+    let restarts = r.restarts.map_or_else(|| "-".into(), |n| n.total().to_string());
     let first = match kind {
-        TopKind::Services => vec![name, r.running_tasks.to_string()],
+        TopKind::Services => vec![name, r.running_tasks.to_string(), restarts],
         TopKind::Tasks => vec![r.task_id.clone().unwrap_or_default(), name],
     };
     let percent = |p: Option<f64>| p.map_or_else(|| "-".into(), |p| format!("{p:.0}%"));
@@ -85,25 +86,37 @@ fn row(r: &UsageRow, kind: TopKind) -> Vec<String> {
         .collect()
 }
 
-/// A service's current use for `describe service`, e.g. `0.75 CPU (75% of 1024 units),
-/// 48.0MiB memory (38% of 128.0MiB)`.
-pub(super) async fn utilization(client: &ApiClient, cluster: &str, service: &str) -> anyhow::Result<String> {
+/// A service's line of `top` (`None` when the daemon has none for it).
+pub(super) async fn service_line(
+    client: &ApiClient,
+    cluster: &str,
+    service: &str,
+) -> anyhow::Result<Option<UsageRow>> {
     let reply: Items<UsageRow> = client
         .get(&format!("/v1/top?by=services&cluster={cluster}"))
         .await?;
-    let Some(r) = reply.items.iter().find(|r| r.service.as_deref() == Some(service)) else {
-        return Ok("-".into());
+    Ok(reply
+        .items
+        .into_iter()
+        .find(|r| r.service.as_deref() == Some(service)))
+}
+
+/// A service's current use for `describe service`, e.g. `0.75 CPU (75% of 1024 units),
+/// 48.0MiB memory (38% of 128.0MiB)`.
+pub(super) fn utilization(line: Option<&UsageRow>) -> String {
+    let Some(r) = line else {
+        return "-".into();
     };
     let of = |percent: Option<f64>, reserved: String| {
         percent.map_or_else(String::new, |p| format!(" ({p:.0}% of {reserved})"))
     };
-    Ok(format!(
+    format!(
         "{:.2} CPU{}, {} memory{}",
         r.cpu_cores,
         of(r.cpu_percent, format!("{} units", r.cpu_reserved_units)),
         bytes(r.memory_bytes as f64),
         of(r.memory_percent, bytes(r.memory_reserved_bytes as f64)),
-    ))
+    )
 }
 
 /// Bytes in binary units (`512B`, `1.5KiB`, `48.0MiB`).
@@ -149,7 +162,7 @@ mod tests {
         };
         assert_eq!(
             row(&r, TopKind::Services),
-            vec!["prod/web", "2", "0.75", "75%", "1.0KiB", "-", "0B", "0B"]
+            vec!["prod/web", "2", "-", "0.75", "75%", "1.0KiB", "-", "0B", "0B"]
         );
     }
 }

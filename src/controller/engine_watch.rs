@@ -66,13 +66,16 @@ pub fn record_facts(ctx: &Context, id: &str, info: &EngineInfo) -> Result<(), Co
     Ok(())
 }
 
-/// Runs forever for one engine: subscribe, forward events, and on a broken stream wait,
-/// reconnect, resync.
-pub async fn watch_engine(ctx: Arc<Context>, engine: Arc<dyn ContainerRuntime>) {
+/// Runs forever for the engine of container instance `instance`: subscribe, forward events,
+/// and on a broken stream wait, reconnect (counted in the daemon's health), resync.
+pub async fn watch_engine(ctx: Arc<Context>, instance: String, engine: Arc<dyn ContainerRuntime>) {
     let filter = labels::filter(labels::OWNER, &ctx.owner);
     let mut failures = 0;
+    let mut opened = false;
     loop {
         let mut events = engine.events(&filter);
+        ctx.health.record_event_stream(&instance, opened);
+        opened = true;
         if failures > 0 {
             // Events may have been missed while disconnected: look at everything again.
             if let Err(e) = resync_all(&ctx).await {
@@ -92,13 +95,13 @@ pub async fn watch_engine(ctx: Arc<Context>, engine: Arc<dyn ContainerRuntime>) 
                     }
                 }
                 Err(e) => {
-                    warn!(error = %e, "engine event stream broke");
+                    warn!(instance = %instance, error = %e, "engine event stream broke");
                     break;
                 }
             }
         }
         failures += 1;
-        warn!(failures, "engine event stream ended; reconnecting");
+        warn!(instance = %instance, failures, "engine event stream ended; reconnecting");
         tokio::time::sleep(Backoff::RECONNECT.delay(failures)).await;
     }
 }

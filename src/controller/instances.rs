@@ -103,6 +103,7 @@ fn sync(ctx: &Arc<Context>, watches: &mut BTreeMap<String, Watch>) -> Result<(),
             if let Some(old) = watches.remove(&id) {
                 old.stop();
             }
+            ctx.health.forget_instance(&id);
         }
     }
     Ok(())
@@ -110,7 +111,7 @@ fn sync(ctx: &Arc<Context>, watches: &mut BTreeMap<String, Watch>) -> Result<(),
 
 fn watch(ctx: &Arc<Context>, record: &InstanceRecord, engine: Arc<dyn ContainerRuntime>) -> Watch {
     Watch {
-        events: tokio::spawn(watch_engine(ctx.clone(), engine.clone())),
+        events: tokio::spawn(watch_engine(ctx.clone(), record.id.clone(), engine.clone())),
         liveness: tokio::spawn(liveness(ctx.clone(), record.id.clone(), engine)),
     }
 }

@@ -111,7 +111,8 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send) {
     let watcher = tokio::spawn(async move {
         engine_watch::wait_until_ready(&ready_ctx).await;
         let local = ready_ctx.local_engine();
-        engine_watch::watch_engine(ready_ctx, local).await;
+        let id = ready_ctx.engines.local_id().to_string();
+        engine_watch::watch_engine(ready_ctx, id, local).await;
     });
     let instances = tokio::spawn(instances::supervise(ctx.clone()));
     let resync_ctx = ctx.clone();

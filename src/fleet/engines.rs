@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-/// Makes the engine handle of a declared instance (a real connection, or a fake in tests).
-pub type Connector =
-    Arc<dyn Fn(&ContainerInstanceSpec) -> Result<Arc<dyn ContainerRuntime>, RuntimeError> + Send + Sync>;
+/// Makes the engine handle of a declared instance from its id and spec (a real connection,
+/// or a fake in tests).
+pub type Connector = Arc<
+    dyn Fn(&str, &ContainerInstanceSpec) -> Result<Arc<dyn ContainerRuntime>, RuntimeError> + Send + Sync,
+>;
 
 /// A connected engine and the spec it was made from.
 #[derive(Clone)]
@@ -41,7 +43,7 @@ impl Engines {
 
     /// Only the daemon's own engine; declared instances connect through real sockets.
     pub fn local_only(local_id: String, local: Arc<dyn ContainerRuntime>) -> Self {
-        Self::new(local_id, local, Arc::new(connect))
+        Self::new(local_id, local, Arc::new(|_, spec| connect(spec)))
     }
 
     /// The daemon's own instance id.
@@ -107,7 +109,7 @@ impl Engines {
         {
             return Ok(false);
         }
-        let runtime = (self.connector)(spec)?;
+        let runtime = (self.connector)(id, spec)?;
         self.declared.write().unwrap_or_else(|p| p.into_inner()).insert(
             id.to_string(),
             EngineHandle {

@@ -310,6 +310,11 @@ impl Group {
         targets.iter().filter(steady).count()
     }
 
+    /// Every target's state, in registration order (lock-free).
+    pub fn states(&self) -> Vec<TargetState> {
+        self.targets.load().iter().map(|t| t.state()).collect()
+    }
+
     /// Every target's health, in registration order.
     pub fn health(&self) -> Vec<TargetHealth> {
         self.targets.load().iter().map(|t| self.describe(t)).collect()

@@ -1,11 +1,9 @@
 //! A bound listener: its socket, its accept loop, and the route table it reads without a
 //! lock (swapped whole by `apply`).
 
-use super::LbError;
-use super::group::Group;
 use super::proxy_http::{self, HttpListener, ProxyBody};
 use super::proxy_tcp;
-use super::rules::RouteTable;
+use super::{LbError, Routes};
 use crate::model::load_balancing::LbProtocol;
 use arc_swap::ArcSwap;
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
@@ -21,7 +19,7 @@ pub(crate) struct RunningListener {
     /// The bound address (the real port when the spec asked for port 0).
     pub local_addr: SocketAddr,
     /// The route table, swapped atomically.
-    pub routes: Arc<ArcSwap<RouteTable<Arc<Group>>>>,
+    pub routes: Arc<ArcSwap<Routes>>,
     stop: CancellationToken,
 }
 
@@ -30,7 +28,7 @@ impl RunningListener {
     pub async fn bind(
         addr: SocketAddr,
         protocol: LbProtocol,
-        routes: RouteTable<Arc<Group>>,
+        routes: Routes,
         client: &Client<HttpConnector, ProxyBody>,
     ) -> Result<RunningListener, LbError> {
         let socket = TcpListener::bind(addr)

@@ -10,6 +10,9 @@
 //!    future resolves when the target's requests and connections reached zero, or its
 //!    deregistration delay ended (remaining connections are then closed).
 //! 4. `subscribe()` yields a [`TargetEvent`] on every state change (requeue, service events).
+//!
+//! `/metrics` reads `traffic()` (requests, answers, response time per load balancer and
+//! target group) and `target_states()`.
 
 mod checker;
 mod group;
@@ -18,17 +21,20 @@ mod proxy_http;
 mod proxy_tcp;
 pub mod rules;
 pub mod target;
+mod traffic;
 
 pub use target::{ReasonCode, TargetState};
+pub use traffic::{ElbError, TARGET_CLASSES, TrafficCounts};
 
 use crate::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSettings};
 use group::Group;
 use listener::RunningListener;
 use rules::RouteTable;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::{Mutex, broadcast};
+use traffic::{Forward, TrafficBook};
 
 /// Errors of the load balancer's operations.
 #[derive(Debug, thiserror::Error)]
@@ -123,8 +129,9 @@ pub struct TargetEvent {
 /// Listeners are keyed by load balancer and bind address.
 type ListenerKey = (String, IpAddr, u16);
 
-/// A listener's route table, resolved to running target groups.
-type Routes = RouteTable<Arc<Group>>;
+/// A listener's route table, resolved to running target groups and the counters of the
+/// listener's load balancer's traffic to each.
+pub(crate) type Routes = RouteTable<Arc<Forward>>;
 
 /// The data plane handle; cheap to clone.
 #[derive(Clone)]
@@ -136,6 +143,7 @@ struct Inner {
     groups: arc_swap::ArcSwap<HashMap<String, Arc<Group>>>,
     listeners: Mutex<BTreeMap<ListenerKey, RunningListener>>,
     events: broadcast::Sender<TargetEvent>,
+    traffic: TrafficBook,
     client: hyper_util::client::legacy::Client<
         hyper_util::client::legacy::connect::HttpConnector,
         proxy_http::ProxyBody,
@@ -157,6 +165,7 @@ impl LoadBalancers {
                 groups: arc_swap::ArcSwap::from_pointee(HashMap::new()),
                 listeners: Mutex::new(BTreeMap::new()),
                 events,
+                traffic: TrafficBook::default(),
                 client: proxy_http::new_client(),
             }),
         }
@@ -175,10 +184,11 @@ impl LoadBalancers {
     pub async fn apply(&self, config: &LbConfig) -> Result<(), LbError> {
         let mut listeners = self.inner.listeners.lock().await;
         let groups = self.next_groups(config);
-        let mut tables = compile_all(config, &groups)?;
+        let mut tables = compile_all(config, &groups, &self.inner.traffic)?;
         close_changed(&mut listeners, &tables);
         let bound = self.bind_fresh(&listeners, &mut tables).await?;
         self.commit_groups(config, groups);
+        self.inner.traffic.keep(&forwarded(config));
         listeners.retain(|key, running| {
             let kept = tables.contains_key(key);
             if !kept {
@@ -309,6 +319,20 @@ impl LoadBalancers {
             .min_by_key(|state| *state == TargetState::Draining)
     }
 
+    /// The traffic counters of every (load balancer, target group) pair a listener forwards.
+    pub fn traffic(&self) -> Vec<TrafficCounts> {
+        self.inner.traffic.counts()
+    }
+
+    /// The state of every target of every group, by group name.
+    pub fn target_states(&self) -> BTreeMap<String, Vec<TargetState>> {
+        let groups = self.inner.groups.load();
+        groups
+            .iter()
+            .map(|(name, group)| (name.clone(), group.states()))
+            .collect()
+    }
+
     /// Closes every listener and stops every health check.
     pub async fn shutdown(&self) {
         let _ = self.apply(&LbConfig::default()).await;
@@ -339,15 +363,29 @@ fn close_changed(
     });
 }
 
+/// The (load balancer, target group) pairs the listeners of `config` forward to.
+fn forwarded(config: &LbConfig) -> BTreeSet<(String, String)> {
+    config
+        .load_balancers
+        .iter()
+        .flat_map(|(name, spec)| {
+            spec.target_group_names()
+                .into_iter()
+                .map(move |group| (name.clone(), group))
+        })
+        .collect()
+}
+
 /// Compiles every listener's route table, keyed by load balancer and bind address.
 fn compile_all(
     config: &LbConfig,
     groups: &HashMap<String, Arc<Group>>,
+    traffic: &TrafficBook,
 ) -> Result<BTreeMap<ListenerKey, (LbProtocol, Routes)>, LbError> {
     let mut tables = BTreeMap::new();
     for (name, spec) in &config.load_balancers {
         for listener in &spec.listeners {
-            let table = compile(name, listener, config, groups)?;
+            let table = compile(name, listener, config, groups, traffic)?;
             let key = (name.clone(), listener.bind_address(), listener.port);
             tables.insert(key, (listener.protocol, table));
         }
@@ -362,13 +400,17 @@ fn compile(
     listener: &crate::model::load_balancing::Listener,
     config: &LbConfig,
     groups: &HashMap<String, Arc<Group>>,
+    traffic: &TrafficBook,
 ) -> Result<Routes, LbError> {
-    let table = RouteTable::compile(listener, |name| groups.get(name).cloned()).map_err(|target_group| {
-        LbError::UnknownForward {
-            load_balancer: load_balancer.to_string(),
-            port: listener.port,
-            target_group,
-        }
+    let resolve = |name: &str| {
+        let group = groups.get(name)?.clone();
+        let traffic = traffic.of(load_balancer, name);
+        Some(Arc::new(Forward { group, traffic }))
+    };
+    let table = RouteTable::compile(listener, resolve).map_err(|target_group| LbError::UnknownForward {
+        load_balancer: load_balancer.to_string(),
+        port: listener.port,
+        target_group,
     })?;
     let wanted = match listener.protocol {
         LbProtocol::Tcp => LbProtocol::Tcp,

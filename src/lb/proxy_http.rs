@@ -1,10 +1,13 @@
 //! The HTTP/1.1 reverse proxy: routes a request, strips hop-by-hop headers, appends
 //! `X-Forwarded-*`, forwards over pooled keep-alive connections, retries an idempotent
 //! request whose connection failed before any response once on another target, passes upgrades through, and counts every
-//! request in flight on its target until its response body ends.
+//! request in flight on its target until its response body ends. Every request routed to
+//! a target group is counted in that pair's traffic with its answer.
 
-use super::group::{ActiveGuard, Activity, Group};
-use super::rules::{FixedResponse, RouteAction, RouteTable, choose_weighted};
+use super::Routes;
+use super::group::{ActiveGuard, Activity};
+use super::rules::{FixedResponse, RouteAction, choose_weighted};
+use super::traffic::{ElbError, Forward};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
@@ -16,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The body type both directions use.
 pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
@@ -35,7 +38,7 @@ const BUFFERED_RESPONSE: u64 = 256 * 1024;
 #[derive(Clone)]
 pub(crate) struct HttpListener {
     /// The routes, swapped by `apply`.
-    pub routes: Arc<ArcSwap<RouteTable<Arc<Group>>>>,
+    pub routes: Arc<ArcSwap<Routes>>,
     /// The listener's port, for `X-Forwarded-Port`.
     pub port: u16,
     /// Pooled keep-alive connections to targets.
@@ -91,25 +94,29 @@ async fn handle(
     let routes = listener.routes.load();
     let host = request_host(&request);
     let action = routes.route(host.as_deref(), request.uri().path());
-    let group = match action {
+    let to = match action {
         RouteAction::Fixed(fixed) => return fixed_response(fixed),
         RouteAction::Forward(groups) => match choose_weighted(groups, rand::random::<f64>()) {
-            Some(group) => group.clone(),
-            None => return status(StatusCode::SERVICE_UNAVAILABLE),
+            Some(to) => to.clone(),
+            None => return status(ElbError::ServiceUnavailable.status()),
         },
     };
     drop(routes);
+    to.traffic.request();
     let upgrade = wants_upgrade(request.headers());
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
     prepare_headers(&mut parts.headers, client, listener.port, upgrade);
-    let Some(body) = replayable_body(&parts.method, body).await else {
-        return status(StatusCode::BAD_REQUEST);
+    let exchange = match replayable_body(&parts.method, body).await {
+        Some(body) => forward(listener, &to, parts, body).await,
+        None => Err(ElbError::BadRequest),
     };
-    let exchange = forward(listener, &group, parts, body).await;
     let (mut response, guard) = match exchange {
         Ok(pair) => pair,
-        Err(code) => return status(code),
+        Err(error) => {
+            to.traffic.elb_response(error);
+            return status(error.status());
+        }
     };
     if response.status() == StatusCode::SWITCHING_PROTOCOLS
         && let Some(client_upgrade) = client_upgrade
@@ -148,23 +155,24 @@ async fn replayable_body(method: &Method, body: Incoming) -> Option<RequestBody>
     Some(RequestBody::Replayable(collected.to_bytes()))
 }
 
-/// Sends the request to a target of `group`; when a replayable request's connection fails
+/// Sends the request to a target of the group; when a replayable request's connection fails
 /// before or during a small response, once more to another target.
 async fn forward(
     listener: &HttpListener,
-    group: &Arc<Group>,
+    to: &Forward,
     parts: hyper::http::request::Parts,
     body: RequestBody,
-) -> Result<(Response<ProxyBody>, ActiveGuard), StatusCode> {
+) -> Result<(Response<ProxyBody>, ActiveGuard), ElbError> {
+    let group = &to.group;
     let first = group
         .acquire(None, Activity::Request)
-        .ok_or(StatusCode::SERVICE_UNAVAILABLE)?;
+        .ok_or(ElbError::ServiceUnavailable)?;
     let failed = first.target().clone();
     let (replay, body) = match body {
         RequestBody::Replayable(bytes) => (Some(bytes.clone()), full(bytes)),
         RequestBody::Streamed(incoming) => (None, incoming.boxed()),
     };
-    let failure = match send(listener, first, &parts, body).await {
+    let failure = match send(listener, to, first, &parts, body).await {
         Ok((response, guard)) if replay.is_some() => match read_small(response).await {
             Some(response) => return Ok((response, guard)),
             None => SendError::Upstream,
@@ -177,17 +185,17 @@ async fn forward(
         // container's pooled connection) or in the middle of a small body: safe to send an
         // idempotent request again.
         SendError::Connect | SendError::Upstream => {
-            let bytes = replay.ok_or(StatusCode::BAD_GATEWAY)?;
+            let bytes = replay.ok_or(ElbError::BadGateway)?;
             let second = group
                 .acquire(Some(&failed), Activity::Request)
-                .ok_or(StatusCode::BAD_GATEWAY)?;
+                .ok_or(ElbError::BadGateway)?;
             tracing::debug!(target_group = %group.name, failed = %failed.addr, retry = %second.target().addr, "connect failed; retrying");
-            send(listener, second, &parts, full(bytes))
+            send(listener, to, second, &parts, full(bytes))
                 .await
                 .map(|(response, guard)| (response.map(BodyExt::boxed), guard))
-                .map_err(SendError::status)
+                .map_err(SendError::elb_error)
         }
-        SendError::Timeout => Err(StatusCode::GATEWAY_TIMEOUT),
+        SendError::Timeout => Err(ElbError::GatewayTimeout),
     }
 }
 
@@ -217,16 +225,19 @@ enum SendError {
 }
 
 impl SendError {
-    fn status(self) -> StatusCode {
+    fn elb_error(self) -> ElbError {
         match self {
-            SendError::Connect | SendError::Upstream => StatusCode::BAD_GATEWAY,
-            SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            SendError::Connect | SendError::Upstream => ElbError::BadGateway,
+            SendError::Timeout => ElbError::GatewayTimeout,
         }
     }
 }
 
+/// Sends the request to the guarded target; its answer (headers) and how long it took, or a
+/// failed connection, are counted in the pair's traffic.
 async fn send(
     listener: &HttpListener,
+    to: &Forward,
     guard: ActiveGuard,
     parts: &hyper::http::request::Parts,
     body: ProxyBody,
@@ -236,9 +247,16 @@ async fn send(
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = target_uri(target.addr, &parts.uri).map_err(|_| SendError::Upstream)?;
     *request.headers_mut() = parts.headers.clone();
+    let sent = Instant::now();
     match tokio::time::timeout(RESPONSE_TIMEOUT, listener.client.request(request)).await {
-        Ok(Ok(response)) => Ok((response, guard)),
-        Ok(Err(err)) if err.is_connect() => Err(SendError::Connect),
+        Ok(Ok(response)) => {
+            to.traffic.target_response(response.status(), sent.elapsed());
+            Ok((response, guard))
+        }
+        Ok(Err(err)) if err.is_connect() => {
+            to.traffic.connection_error();
+            Err(SendError::Connect)
+        }
         Ok(Err(err)) => {
             tracing::debug!(target = %target.addr, error = %err, "upstream request failed");
             Err(SendError::Upstream)

@@ -1,5 +1,6 @@
-//! An engine wrapped to time every call: latency and failures by operation, for the
-//! daemon's own health on `/metrics`. Streams (events, logs) pass through untimed.
+//! An engine wrapped to time every call: latency and failures by container instance and
+//! operation, for the daemon's own health on `/metrics`. Streams (events, logs) pass through
+//! untimed.
 
 use super::health::DaemonHealth;
 use crate::runtime::{
@@ -16,12 +17,17 @@ use std::time::Duration;
 pub struct InstrumentedRuntime {
     inner: Arc<dyn ContainerRuntime>,
     health: Arc<DaemonHealth>,
+    instance: Arc<str>,
 }
 
 impl InstrumentedRuntime {
-    /// Wraps `inner`, recording into `health`.
-    pub fn new(inner: Arc<dyn ContainerRuntime>, health: Arc<DaemonHealth>) -> Self {
-        Self { inner, health }
+    /// Wraps `inner`, the engine of container instance `instance`, recording into `health`.
+    pub fn new(inner: Arc<dyn ContainerRuntime>, health: Arc<DaemonHealth>, instance: &str) -> Self {
+        Self {
+            inner,
+            health,
+            instance: Arc::from(instance),
+        }
     }
 
     async fn timed<T>(
@@ -32,7 +38,7 @@ impl InstrumentedRuntime {
         let started = tokio::time::Instant::now();
         let result = call.await;
         self.health
-            .record_engine_call(op, started.elapsed(), result.is_err());
+            .record_engine_call(&self.instance, op, started.elapsed(), result.is_err());
         result
     }
 }
@@ -100,15 +106,21 @@ mod tests {
     use crate::runtime::FakeRuntime;
 
     #[tokio::test]
-    async fn every_call_is_timed_and_failures_are_counted_by_operation() {
+    async fn every_call_is_timed_and_failures_are_counted_by_instance_and_operation() {
         let health = Arc::new(DaemonHealth::default());
-        let runtime = InstrumentedRuntime::new(Arc::new(FakeRuntime::new()), health.clone());
-        runtime.list(&[]).await.unwrap();
-        runtime.start("missing").await.unwrap_err();
+        let local = InstrumentedRuntime::new(Arc::new(FakeRuntime::new()), health.clone(), "local-id");
+        let remote = InstrumentedRuntime::new(Arc::new(FakeRuntime::new()), health.clone(), "remote-id");
+        local.list(&[]).await.unwrap();
+        local.start("missing").await.unwrap_err();
+        remote.list(&[]).await.unwrap();
+        let key = |instance: &str, op: &'static str| (Arc::<str>::from(instance), op);
         let calls = health.engine_calls();
-        assert_eq!(calls["list"].count, 1);
-        assert_eq!(calls["start"].count, 1);
-        assert_eq!(health.engine_errors().get("start"), Some(&1));
-        assert_eq!(health.engine_errors().get("list"), None);
+        assert_eq!(calls[&key("local-id", "list")].count, 1);
+        assert_eq!(calls[&key("local-id", "start")].count, 1);
+        assert_eq!(calls[&key("remote-id", "list")].count, 1);
+        let errors = health.engine_errors();
+        assert_eq!(errors.get(&key("local-id", "start")), Some(&1));
+        assert_eq!(errors.get(&key("local-id", "list")), None);
+        assert_eq!(errors.get(&key("remote-id", "start")), None);
     }
 }

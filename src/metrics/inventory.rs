@@ -3,7 +3,7 @@
 //! with their reservations. Read once per scrape; the roll-up itself is pure.
 
 use super::MetricsError;
-use crate::model::{DEFAULT_CLUSTER, InsightsLevel, TaskDefinitionRef, TaskState};
+use crate::model::{DEFAULT_CLUSTER, InsightsLevel, RestartCounts, TaskDefinitionRef, TaskState};
 use crate::store::{Catalog, DeploymentStatus};
 use std::collections::BTreeMap;
 
@@ -14,7 +14,9 @@ pub struct ClusterInventory {
     pub name: String,
     /// `containerInsights` is `enabled` or `enhanced`: task-level metrics too.
     pub task_level: bool,
-    /// Container instances registered in it.
+    /// `containerInsights` is `enhanced`: container-level metrics too.
+    pub container_level: bool,
+    /// Container instances registered in it: the daemon's own engine and the declared ones.
     pub container_instances: u32,
     /// Its services.
     pub services: Vec<ServiceInventory>,
@@ -35,6 +37,8 @@ pub struct ServiceInventory {
     pub pending: u32,
     /// PRIMARY and ACTIVE deployments.
     pub deployments: u32,
+    /// Tasks it replaced because they stopped on their own, by cause.
+    pub restarts: RestartCounts,
 }
 
 /// A task's identity, state and reservation.
@@ -59,25 +63,30 @@ pub fn has_task_level(level: InsightsLevel) -> bool {
     matches!(level, InsightsLevel::Enabled | InsightsLevel::Enhanced)
 }
 
+/// The cluster's levels as its `containerInsights` setting says.
+fn with_level(mut cluster: ClusterInventory, level: InsightsLevel) -> ClusterInventory {
+    cluster.task_level = has_task_level(level);
+    cluster.container_level = level == InsightsLevel::Enhanced;
+    cluster
+}
+
 /// Reads every cluster, service and live task from the store.
 pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsError> {
     let default_level = crate::ops::clusters::insights_default(catalog)?;
     let mut clusters: BTreeMap<String, ClusterInventory> = BTreeMap::new();
     let cluster = |name: &str| -> ClusterInventory {
-        ClusterInventory {
+        let cluster = ClusterInventory {
             name: name.to_string(),
-            task_level: has_task_level(default_level),
             container_instances: 1,
             ..Default::default()
-        }
+        };
+        with_level(cluster, default_level)
     };
     for record in catalog.clusters()? {
         let level = crate::model::effective_settings(&record.settings, default_level)
             .first()
             .map_or(default_level, |s| s.value);
-        let mut entry = cluster(&record.name);
-        entry.task_level = has_task_level(level);
-        clusters.insert(record.name.clone(), entry);
+        clusters.insert(record.name.clone(), with_level(cluster(&record.name), level));
     }
     if crate::ops::clusters::is_active(catalog, DEFAULT_CLUSTER)? {
         clusters
@@ -100,12 +109,18 @@ pub fn inventory(catalog: &Catalog) -> Result<Vec<ClusterInventory>, MetricsErro
                 .iter()
                 .filter(|d| d.status != DeploymentStatus::Inactive)
                 .count() as u32,
+            restarts: status.restarts,
             name: service.name,
         });
     }
     for task in live_tasks(catalog)? {
         if let Some(entry) = clusters.get_mut(&task.1) {
             entry.tasks.push(task.0);
+        }
+    }
+    for declared in catalog.declared_instances(None)? {
+        if let Some(entry) = clusters.get_mut(&declared.cluster) {
+            entry.container_instances += 1;
         }
     }
     Ok(clusters.into_values().collect())
@@ -170,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn each_cluster_takes_its_own_container_insights_setting_over_the_account_default() {
+    fn each_cluster_takes_its_own_container_insights_setting_and_counts_its_instances() {
         let catalog = Catalog::new(Arc::new(MemoryStore::new()));
         catalog
             .apply_cluster(
@@ -180,6 +195,20 @@ mod tests {
             )
             .unwrap();
         catalog.apply_cluster("dev", Default::default(), None).unwrap();
+        catalog
+            .apply_cluster(
+                "lab",
+                Default::default(),
+                Some(&insights(InsightsLevel::Enhanced)),
+            )
+            .unwrap();
+        let engine = crate::model::ContainerInstanceSpec {
+            engine: "unix:///b.sock".into(),
+            ..Default::default()
+        };
+        catalog
+            .apply_declared_instance("prod", "b", &engine, &Default::default())
+            .unwrap();
         let mut task = TaskRecord::standalone("t1", "web:1");
         task.cluster = "prod".into();
         catalog.create_task(&task).unwrap();
@@ -195,11 +224,15 @@ mod tests {
         let clusters = inventory(&catalog).unwrap();
         let by_name = |n: &str| clusters.iter().find(|c| c.name == n).unwrap();
         assert!(by_name("prod").task_level);
+        assert!(!by_name("prod").container_level, "enabled is the task level only");
+        assert!(by_name("lab").task_level && by_name("lab").container_level);
         assert!(!by_name("dev").task_level);
         assert!(
             !by_name(DEFAULT_CLUSTER).task_level,
             "the implicit default cluster is listed"
         );
+        assert_eq!(by_name("prod").container_instances, 2, "its own engine and b");
+        assert_eq!(by_name("dev").container_instances, 1, "its own engine");
         let ids: Vec<&str> = by_name("prod").tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, vec!["t1"], "a stopped task is not live");
         assert_eq!(by_name("prod").tasks[0].family, "web");

@@ -29,7 +29,7 @@ pub mod top;
 pub mod view;
 
 pub use cgroup::CgroupReader;
-pub use health::{DaemonHealth, Outcome};
+pub use health::{AtomicHistogram, DaemonHealth, Histogram, Outcome};
 pub use history::{Sample, Series, UsageHistory};
 pub use instrumented::InstrumentedRuntime;
 pub use rates::{TaskUtilization, Utilization};

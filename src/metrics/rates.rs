@@ -80,8 +80,8 @@ pub struct TaskUtilization {
     pub cluster: String,
     /// Service name, for a service's task.
     pub service: Option<String>,
-    /// Containers sampled.
-    pub containers: usize,
+    /// Each sampled container (its name in the task definition) and its utilization.
+    pub containers: Vec<(String, Utilization)>,
     /// Their summed utilization.
     pub usage: Utilization,
 }
@@ -95,10 +95,10 @@ pub fn by_task(series: &[Series]) -> BTreeMap<String, TaskUtilization> {
         let task = tasks.entry(c.task.clone()).or_insert_with(|| TaskUtilization {
             cluster: c.cluster.clone(),
             service: c.service.clone(),
-            containers: 0,
+            containers: Vec::new(),
             usage: Utilization::default(),
         });
-        task.containers += 1;
+        task.containers.push((c.name.clone(), usage));
         task.usage = task.usage.plus(usage);
     }
     tasks
@@ -195,7 +195,7 @@ mod tests {
         let tasks = by_task(&all);
         assert_eq!(tasks.len(), 2);
         let t1 = &tasks["t1"];
-        assert_eq!((t1.containers, t1.usage.memory_bytes), (2, 30));
+        assert_eq!((t1.containers.len(), t1.usage.memory_bytes), (2, 30));
         assert!((t1.usage.cpu_cores - 0.75).abs() < 1e-9);
         assert_eq!(t1.service.as_deref(), Some("web"));
     }

@@ -52,6 +52,9 @@ pub fn usage_rows(
                     let mut row = line(&c.name, tasks.into_iter(), usage);
                     row.service = service.map(str::to_string);
                     row.family = family.map(str::to_string);
+                    row.restarts = service
+                        .and_then(|name| c.services.iter().find(|s| s.name == name))
+                        .map(|s| s.restarts);
                     row
                 }));
             }
@@ -96,6 +99,7 @@ mod tests {
     use super::*;
     use crate::metrics::inventory::ServiceInventory;
     use crate::metrics::rates::Utilization;
+    use crate::model::RestartCounts;
 
     fn task(id: &str, service: Option<&str>, cpu: u64) -> TaskInventory {
         TaskInventory {
@@ -114,6 +118,10 @@ mod tests {
             services: vec![
                 ServiceInventory {
                     name: "web".into(),
+                    restarts: RestartCounts {
+                        exited: 2,
+                        ..Default::default()
+                    },
                     ..Default::default()
                 },
                 ServiceInventory {
@@ -134,7 +142,7 @@ mod tests {
         let u = |cores: f64, mib: u64| TaskUtilization {
             cluster: "default".into(),
             service: None,
-            containers: 1,
+            containers: Vec::new(),
             usage: Utilization {
                 cpu_cores: cores,
                 memory_bytes: mib * MIB,
@@ -156,6 +164,7 @@ mod tests {
         assert!((web.cpu_cores - 0.75).abs() < 1e-9);
         assert_eq!(web.cpu_percent, Some(75.0));
         assert_eq!(web.memory_percent, Some(37.5));
+        assert_eq!(web.restarts.map(|r| r.total()), Some(2));
         let idle = rows
             .iter()
             .find(|r| r.service.as_deref() == Some("idle"))
@@ -163,6 +172,7 @@ mod tests {
         assert_eq!((idle.running_tasks, idle.cpu_cores), (0, 0.0));
         let standalone = rows.iter().find(|r| r.family.as_deref() == Some("fam")).unwrap();
         assert_eq!(standalone.cpu_percent, None, "no CPU reservation, no percentage");
+        assert_eq!(standalone.restarts, None, "standalone tasks are not replaced");
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! calls the engine: a scrape reads the history the collector filled.
 
 use super::MetricsError;
-use super::exposition::{self, DaemonGauges};
+use super::exposition::{self, DaemonGauges, Scrape};
 use super::health::DaemonHealth;
 use super::history::UsageHistory;
-use super::insights::{Metric, insights};
+use super::insights::insights;
 use super::inventory::{ClusterInventory, inventory};
 use super::rates::{TaskUtilization, by_task};
 use crate::controller::{ObjectKey, WorkQueue};
+use crate::lb::LoadBalancers;
 use crate::store::Catalog;
 use axum::Router;
 use axum::extract::State;
@@ -32,6 +33,8 @@ pub struct MetricsView {
     pub queue: Arc<WorkQueue<ObjectKey>>,
     /// The state database's directory (its size on disk).
     pub store_dir: PathBuf,
+    /// The load balancer's data plane (traffic and target health).
+    pub lb: LoadBalancers,
 }
 
 impl MetricsView {
@@ -42,21 +45,23 @@ impl MetricsView {
         Ok((inventory(&self.catalog)?, by_task(&self.history.latest())))
     }
 
-    /// Every Container Insights data point now.
-    pub fn insights(&self) -> Result<Vec<Metric>, MetricsError> {
-        let (clusters, usage) = self.snapshot()?;
-        Ok(insights(&clusters, &usage))
-    }
-
     /// The `/metrics` page.
     pub fn page(&self) -> Result<String, MetricsError> {
+        let (clusters, usage) = self.snapshot()?;
         let gauges = DaemonGauges {
             queue_depth: self.queue.len(),
             queue_in_flight: self.queue.running(),
             store_bytes: disk_usage(&self.store_dir),
             sampled_containers: self.history.len(),
         };
-        Ok(exposition::render(&self.insights()?, &self.health, gauges))
+        Ok(exposition::render(&Scrape {
+            insights: &insights(&clusters, &usage),
+            clusters: &clusters,
+            traffic: &self.lb.traffic(),
+            targets: &self.lb.target_states(),
+            health: &self.health,
+            gauges,
+        }))
     }
 }
 
@@ -102,6 +107,7 @@ mod tests {
             health: Arc::default(),
             queue: WorkQueue::new(Backoff::RECONCILE),
             store_dir: PathBuf::from("/nonexistent"),
+            lb: LoadBalancers::new(),
         }
     }
 
@@ -170,8 +176,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn task_level_follows_the_clusters_container_insights_setting() {
+    #[tokio::test]
+    async fn task_and_container_levels_follow_the_clusters_container_insights_setting() {
         let view = view();
         running(&view, "t1");
         sample(&view, 0, 0);
@@ -183,6 +189,20 @@ mod tests {
         assert!(
             text.contains(
                 "ecsd_task_cpu_utilized_units{cluster=\"default\",family=\"web\",task_id=\"t1\"} 512\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("container="),
+            "containers only when enhanced: {text}"
+        );
+        view.catalog
+            .put_account_setting(crate::ops::clusters::INSIGHTS_ACCOUNT_SETTING, "enhanced")
+            .unwrap();
+        let text = view.page().unwrap();
+        assert!(
+            text.contains(
+                "ecsd_container_cpu_utilized_units{cluster=\"default\",family=\"web\",task_id=\"t1\",container=\"app\"} 512\n"
             ),
             "{text}"
         );

@@ -57,7 +57,7 @@ pub enum InsightsLevel {
     Disabled,
     /// Task-level metrics as well.
     Enabled,
-    /// ECS's "enhanced observability": on ecsd the same as `enabled`.
+    /// ECS's "enhanced observability": task-level and container-level metrics.
     Enhanced,
 }
 

@@ -6,7 +6,7 @@
 use super::load_balancing::{Action, ActionType, LbProtocol, Listener, LoadBalancerSpec, TargetGroupSpec};
 use super::{
     API_VERSION, ContainerDefinition, Document, HealthCheck, Kind, Manifest, Metadata, ScheduledTaskSpec,
-    SchedulingStrategy, Seconds, ServiceSpec, TaskDefinitionSpec,
+    SchedulingStrategy, Seconds, ServiceLoadBalancer, ServiceSpec, TaskDefinitionSpec,
 };
 use serde::Serialize;
 use std::net::IpAddr;
@@ -64,6 +64,24 @@ pub fn replica_service(task_definition: &str, desired: u32) -> ServiceSpec {
         task_definition: task_definition.to_string(),
         desired_count: Some(desired),
         ..Default::default()
+    }
+}
+
+/// `service` with its tasks registered in `target_group` through `container`'s `port`.
+pub fn behind_target_group(
+    service: ServiceSpec,
+    target_group: &str,
+    container: &str,
+    port: u16,
+) -> ServiceSpec {
+    ServiceSpec {
+        load_balancers: vec![ServiceLoadBalancer {
+            target_group_arn: target_group.to_string(),
+            container_name: container.to_string(),
+            container_port: port,
+            ..Default::default()
+        }],
+        ..service
     }
 }
 
@@ -232,7 +250,7 @@ fn to_yaml<S: Serialize>(doc: &Document<S>) -> String {
 mod tests {
     use super::*;
     use crate::model::load_balancing::TargetGroupAttributes;
-    use crate::model::{ServiceLoadBalancer, parse_text};
+    use crate::model::parse_text;
 
     /// Every kind the builder writes reads back, validated, as the same value.
     #[test]
@@ -254,15 +272,7 @@ mod tests {
             listeners: vec![forward_listener(8080, LbProtocol::Http, address, "web")],
             ..Default::default()
         };
-        let service = ServiceSpec {
-            load_balancers: vec![ServiceLoadBalancer {
-                target_group_arn: "web".into(),
-                container_name: "app".into(),
-                container_port: 8080,
-                ..Default::default()
-            }],
-            ..replica_service("web", 2)
-        };
+        let service = behind_target_group(replica_service("web", 2), "web", "app", 8080);
         let built = Manifests::new()
             .target_group("web", group)
             .load_balancer("web-lb", lb)

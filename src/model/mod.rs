@@ -15,6 +15,7 @@ pub mod load_balancing;
 mod manifest;
 mod placement;
 pub mod query;
+mod restarts;
 pub mod schedule;
 mod scheduled_task;
 mod service;
@@ -49,6 +50,7 @@ pub use placement::{
     PlacementStrategy, PlacementStrategyType, validate_placement_constraints, validate_placement_strategy,
     validate_task_definition_constraints,
 };
+pub use restarts::{RestartCause, RestartCounts};
 pub use scheduled_task::{
     ConcurrencyPolicy, DEFAULT_RUNS_HISTORY_LIMIT, MAX_DESCRIPTION_LEN, MAX_RUNS_HISTORY_LIMIT,
     ScheduleState, ScheduledTaskSpec, target_problems, validate_scheduled_task,
@@ -62,7 +64,8 @@ pub use service::{
 pub use suggest::{closest, edit_distance};
 pub use task::{
     DesiredStatus, ELB_UNHEALTHY_STOP_REASON, HEALTHY_DEADLINE_STOP_REASON, HealthProbe, HealthStatus,
-    NetworkBinding, StopCode, TaskState, UNHEALTHY_STOP_REASON, is_health_failure, new_task_id, now_millis,
+    NetworkBinding, OOM_KILLED_REASON, StopCode, TaskState, UNHEALTHY_STOP_REASON, is_health_failure,
+    new_task_id, now_millis,
 };
 pub use task_definition::{
     Compatibility, ContainerDefinition, ContainerDependency, CpuArchitecture, CpuUnits, DependencyCondition,

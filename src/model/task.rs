@@ -109,6 +109,8 @@ pub struct NetworkBinding {
 pub const UNHEALTHY_STOP_REASON: &str = "Task failed container health checks";
 /// Stop reason prefix of a task replaced because a target group reports it unhealthy (ECS).
 pub const ELB_UNHEALTHY_STOP_REASON: &str = "Task failed ELB health checks in";
+/// A container's reason when the kernel's OOM killer killed it (ECS wording).
+pub const OOM_KILLED_REASON: &str = "OutOfMemoryError: container killed due to memory usage";
 /// Stop reason prefix of a task that missed the healthy deadline.
 pub const HEALTHY_DEADLINE_STOP_REASON: &str = "Task did not become healthy within";
 

@@ -47,8 +47,9 @@ pub struct FakeRuntime {
     volumes: Mutex<Vec<String>>,
     networks: Mutex<Vec<String>>,
     usage: Mutex<BTreeMap<String, ResourceUsage>>,
-    /// Answers nothing while true (a partitioned or stopped engine).
-    down: std::sync::atomic::AtomicBool,
+    /// Answers nothing while true (a partitioned or stopped engine); going down also ends
+    /// the open event streams, as a real engine's connection breaks.
+    down: tokio::sync::watch::Sender<bool>,
     events: broadcast::Sender<EngineEvent>,
     next_id: AtomicU64,
     clock: crate::clock::Clock,
@@ -68,7 +69,7 @@ impl Default for FakeRuntime {
             volumes: Mutex::default(),
             networks: Mutex::default(),
             usage: Mutex::default(),
-            down: Default::default(),
+            down: tokio::sync::watch::Sender::new(false),
             events: broadcast::channel(1024).0,
             next_id: AtomicU64::new(1),
             clock: crate::clock::Clock::new(),
@@ -172,11 +173,21 @@ impl FakeRuntime {
 
     /// The process in container `id` exits with `code` (as if it crashed or finished).
     pub fn exit(&self, id: &str, code: i64) {
+        self.die(id, code, false);
+    }
+
+    /// The kernel's OOM killer kills container `id` (exit 137, `OOMKilled`).
+    pub fn oom_kill(&self, id: &str) {
+        self.die(id, 137, true);
+    }
+
+    fn die(&self, id: &str, code: i64, oom_killed: bool) {
         let labels = {
             let mut map = lock(&self.containers);
             let Some(c) = map.get_mut(id) else { return };
             c.state = ContainerState::Exited;
             c.exit_code = Some(code);
+            c.oom_killed = oom_killed;
             c.finished_at = Some(self.clock.now_millis());
             c.labels.clone()
         };
@@ -214,11 +225,11 @@ impl FakeRuntime {
 
     /// Makes the engine stop answering (`false`) or answer again (`true`).
     pub fn set_reachable(&self, reachable: bool) {
-        self.down.store(!reachable, std::sync::atomic::Ordering::SeqCst);
+        self.down.send_replace(!reachable);
     }
 
     fn reachable(&self) -> Result<(), RuntimeError> {
-        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+        if *self.down.borrow() {
             return Err(RuntimeError::Unreachable {
                 endpoint: "fake".into(),
                 message: "the fake engine is down".into(),
@@ -471,8 +482,13 @@ impl ContainerRuntime for FakeRuntime {
         if let Err(e) = self.reachable() {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
+        let mut down = self.down.subscribe();
+        let broken = async move {
+            let _ = down.wait_for(|down| *down).await;
+        };
         BroadcastStream::new(self.events.subscribe())
             .filter_map(|e| async move { e.ok().map(Ok) })
+            .take_until(broken)
             .boxed()
     }
 }

@@ -1,10 +1,11 @@
 //! What the store holds for each object: intent records and observed-status records.
 
 use crate::model::{
-    DesiredStatus, HealthStatus, NetworkBinding, ServiceSpec, StopCode, TaskDefinitionSpec, TaskState,
+    DesiredStatus, HealthStatus, NetworkBinding, RestartCounts, ServiceSpec, StopCode, TaskDefinitionSpec,
+    TaskState,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -365,6 +366,15 @@ pub struct ServiceStatus {
     /// The `restart_nonce` the spec had when deployments were last decided.
     #[serde(default)]
     pub requested_nonce: u64,
+    /// Tasks that stopped on their own and were replaced, by cause, since the service was
+    /// created (see `model::RestartCause`).
+    #[serde(default)]
+    pub restarts: RestartCounts,
+    /// The stopped tasks already in `restarts`, while they are kept (stopped-task retention):
+    /// each is counted once however often the service is reconciled. Written with the counts,
+    /// so a lost write loses both and the task is counted at the next step.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub restarts_counted: BTreeSet<String>,
     /// Last update (ms since epoch).
     pub updated_at: u64,
 }

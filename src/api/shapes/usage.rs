@@ -38,4 +38,7 @@ pub struct UsageRow {
     pub net_rx_bytes_per_sec: f64,
     /// Bytes sent per second.
     pub net_tx_bytes_per_sec: f64,
+    /// On a service's line: the tasks it replaced because they stopped on their own, by cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<crate::model::RestartCounts>,
 }

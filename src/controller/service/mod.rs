@@ -7,6 +7,7 @@ mod deployments;
 mod hold;
 mod judge;
 mod placing;
+mod restarts;
 mod views;
 
 pub use deployments::breaker_threshold;
@@ -84,6 +85,7 @@ pub async fn reconcile_service(ctx: &Context, cluster: &str, name: &str) -> Resu
     for e in events {
         push_event(&mut status, e, now);
     }
+    restarts::count_restarts(&mut status, &tasks);
     status.observed_generation = service.generation;
     status.task_definition = primary(&status).map(|p| p.task_definition.clone());
     if status != before {

@@ -299,7 +299,7 @@ fn container_status(name: &str, c: &ContainerInfo, old: Option<&ContainerStatus>
         ContainerState::Exited | ContainerState::Removing => TaskState::Stopped,
     };
     let reason = if c.oom_killed {
-        Some("OutOfMemoryError: container killed due to memory usage".to_string())
+        Some(crate::model::OOM_KILLED_REASON.to_string())
     } else {
         c.error.clone()
     };

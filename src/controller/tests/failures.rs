@@ -1,10 +1,11 @@
 //! What a failed deployment holds, and how failures are counted: a rollback keeps every later
 //! start on the rolled-back revision, a new deployment is never throttled by an older one's
-//! crash loop, and an unhealthy task is a failure with a reason.
+//! crash loop, an unhealthy task is a failure with a reason, and every task a service
+//! replaced because it stopped on its own is a restart.
 
 use super::deployments::{apply, completed_on, percents, status};
 use super::*;
-use crate::model::{CircuitBreaker, SchedulingStrategy};
+use crate::model::{CircuitBreaker, RestartCause, SchedulingStrategy};
 use crate::store::RolloutState;
 
 fn breaker() -> Option<CircuitBreaker> {
@@ -189,5 +190,40 @@ async fn an_unhealthy_task_is_replaced_with_the_ecs_reason_an_event_its_probe_ou
         stopped[0]
     );
     assert!(events.iter().any(|e| e.contains(&expected)), "{events:?}");
+    h.until("the three replacements are counted", |h| {
+        status(h).restarts.get(RestartCause::Unhealthy) == 3
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_counts_the_tasks_it_replaced_by_cause_and_not_its_own_or_a_users_stops() {
+    let h = Harness::running("busybox", 2).await;
+    let running = h.fake.running();
+    h.fake.exit(&running[0].id, 1);
+    h.fake.oom_kill(&running[1].id);
+    h.until("both are replaced and counted", |h| {
+        service_running(h, 2) && status(h).restarts.total() == 2
+    })
+    .await;
+    let counts = status(&h).restarts;
+    assert_eq!((counts.exited, counts.oom_killed), (1, 1), "{counts:?}");
+    h.apply_service(1);
+    h.until("scaled in", |h| service_running(h, 1)).await;
+    let task = h.running_tasks()[0].clone();
+    h.catalog()
+        .request_task_stop(&task, StopCode::UserInitiated, "stopped by hand")
+        .unwrap();
+    h.until("the stopped task is replaced", |h| {
+        service_running(h, 1) && !h.running_tasks().contains(&task)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        status(&h).restarts.total(),
+        2,
+        "a scale-in and a user's stop are no restarts"
+    );
     h.shutdown().await;
 }

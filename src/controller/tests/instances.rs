@@ -22,7 +22,7 @@ fn connector(remotes: &BTreeMap<String, Arc<FakeRuntime>>) -> Connector {
         .iter()
         .map(|(name, fake)| (engine_url(name), fake.clone()))
         .collect();
-    Arc::new(move |spec: &ContainerInstanceSpec| {
+    Arc::new(move |_id: &str, spec: &ContainerInstanceSpec| {
         by_url
             .get(&spec.engine)
             .map(|f| f.clone() as Arc<dyn ContainerRuntime>)
@@ -304,6 +304,33 @@ async fn a_short_partition_duplicates_nothing_and_a_lost_engine_is_replaced_once
     .await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(f.total_running(), 3, "nothing runs twice: {:?}", f.spread());
+    f.h.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_reopening_of_a_broken_event_stream_counts_as_a_reconnect_of_its_instance() {
+    let f = fleet(&[("a", &[])]).await;
+    let a = declared_instance_id("default", "a");
+    let local = f.h.ctx.engines.local_id().to_string();
+    let reconnects = |f: &Fleet, id: &str| f.h.ctx.health.reconnects().get(id).copied();
+    f.until("a's event stream is open", |f| reconnects(f, &a) == Some(0))
+        .await;
+    f.remote("a").set_reachable(false);
+    f.until("a's event stream was opened again", |f| {
+        reconnects(f, &a).is_some_and(|n| n >= 2)
+    })
+    .await;
+    f.remote("a").set_reachable(true);
+    // Within the reconnect backoff's longest wait, the stream is open again and stays so.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let settled = reconnects(&f, &a);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(reconnects(&f, &a), settled, "an open stream is no reconnect");
+    assert_eq!(
+        reconnects(&f, &local),
+        Some(0),
+        "the local engine's stream never broke"
+    );
     f.h.shutdown().await;
 }
 

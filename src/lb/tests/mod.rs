@@ -1,9 +1,10 @@
 //! Data-plane tests on real sockets (127.0.0.1, port 0): in-process backends, the proxy,
-//! draining, retries, fail-open, TCP, upgrades.
+//! draining, retries, fail-open, TCP, upgrades, traffic counters.
 
 mod backend;
 mod http;
 mod tcp;
+mod traffic;
 
 use super::{LbConfig, LoadBalancers, Target, TargetState};
 use crate::model::load_balancing::{LbProtocol, LoadBalancerSpec, TargetGroupSettings};

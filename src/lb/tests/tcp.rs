@@ -17,14 +17,16 @@ async fn echo_behind_lb(delay: Duration) -> (LoadBalancers, SocketAddr, backend:
 }
 
 #[tokio::test]
-async fn a_half_closed_tcp_connection_still_receives_the_answer() {
-    let (_lb, addr, _echo) = echo_behind_lb(Duration::ZERO).await;
+async fn a_half_closed_tcp_connection_still_receives_the_answer_and_counts_as_a_new_connection() {
+    let (lb, addr, _echo) = echo_behind_lb(Duration::ZERO).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"hello, half-close").await.unwrap();
     stream.shutdown().await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
     assert_eq!(answer, "hello, half-close");
+    let counts = &lb.traffic()[0];
+    assert_eq!((counts.new_connections, counts.requests), (1, 0));
 }
 
 #[tokio::test]

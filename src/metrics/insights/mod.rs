@@ -1,7 +1,8 @@
 //! Container Insights' metrics with ECS's names, units and dimensions (namespace
 //! `ECS/ContainerInsights`), computed from the inventory and the task utilizations: cluster
 //! and service level always, task level only in clusters whose `containerInsights` is
-//! `enabled` (or `enhanced`). Pure.
+//! `enabled` or `enhanced`, container level (ECS's enhanced observability, `Container…`
+//! names) only where it is `enhanced`. Pure.
 
 use super::inventory::{ClusterInventory, ServiceInventory, TaskInventory};
 use super::rates::{TaskUtilization, Utilization};
@@ -70,6 +71,9 @@ pub enum Level {
     Service,
     /// Dimensions `ClusterName`, `TaskDefinitionFamily`, `TaskId`.
     Task,
+    /// Dimensions `ClusterName`, `TaskDefinitionFamily`, `TaskId`, `ContainerName`; ECS
+    /// names these metrics `Container` + the name (`ContainerCpuUtilized`).
+    Container,
 }
 
 /// The dimensions of one data point.
@@ -84,9 +88,12 @@ pub struct Dimensions {
     /// `TaskDefinitionFamily`, at task level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_definition_family: Option<String>,
-    /// `TaskId`, at task level.
+    /// `TaskId`, at task and container level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
+    /// `ContainerName`, at container level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
 }
 
 /// One data point.
@@ -124,19 +131,25 @@ impl Resources {
             })
     }
 
-    fn points(&self) -> [(MetricName, f64); 8] {
-        let u = &self.usage;
-        [
-            (MetricName::CpuUtilized, u.cpu_cores * CPU_UNITS_PER_CORE),
+    fn points(self) -> impl Iterator<Item = (MetricName, f64)> {
+        let reserved = [
             (MetricName::CpuReserved, self.cpu_reserved as f64),
-            (MetricName::MemoryUtilized, u.memory_bytes as f64 / MIB),
             (MetricName::MemoryReserved, self.memory_reserved_mib as f64),
-            (MetricName::NetworkRxBytes, u.net_rx_bytes_per_sec),
-            (MetricName::NetworkTxBytes, u.net_tx_bytes_per_sec),
-            (MetricName::StorageReadBytes, u.read_bytes_per_sec),
-            (MetricName::StorageWriteBytes, u.write_bytes_per_sec),
-        ]
+        ];
+        used(&self.usage).into_iter().chain(reserved)
     }
+}
+
+/// What a utilization says in ECS's names and units (no reservations).
+fn used(u: &Utilization) -> [(MetricName, f64); 6] {
+    [
+        (MetricName::CpuUtilized, u.cpu_cores * CPU_UNITS_PER_CORE),
+        (MetricName::MemoryUtilized, u.memory_bytes as f64 / MIB),
+        (MetricName::NetworkRxBytes, u.net_rx_bytes_per_sec),
+        (MetricName::NetworkTxBytes, u.net_tx_bytes_per_sec),
+        (MetricName::StorageReadBytes, u.read_bytes_per_sec),
+        (MetricName::StorageWriteBytes, u.write_bytes_per_sec),
+    ]
 }
 
 /// Every Container Insights data point of these clusters.
@@ -168,17 +181,40 @@ pub fn insights(clusters: &[ClusterInventory], usage: &BTreeMap<String, TaskUtil
         }
         if c.task_level {
             for t in c.tasks.iter().filter(|t| t.state == TaskState::Running) {
-                let dims = Dimensions {
-                    task_definition_family: Some(t.family.clone()),
-                    task_id: Some(t.id.clone()),
-                    ..dims.clone()
-                };
-                let points = Resources::of(std::iter::once(t), usage).points();
-                push(&mut out, Level::Task, &dims, points.into_iter());
+                task_points(&mut out, c, t, usage);
             }
         }
     }
     out
+}
+
+/// A running task's points, and its containers' where the cluster asks for them.
+fn task_points(
+    out: &mut Vec<Metric>,
+    c: &ClusterInventory,
+    t: &TaskInventory,
+    usage: &BTreeMap<String, TaskUtilization>,
+) {
+    let dims = Dimensions {
+        cluster_name: c.name.clone(),
+        task_definition_family: Some(t.family.clone()),
+        task_id: Some(t.id.clone()),
+        ..Default::default()
+    };
+    push(
+        out,
+        Level::Task,
+        &dims,
+        Resources::of(std::iter::once(t), usage).points(),
+    );
+    let containers = usage.get(&t.id).map_or(&[][..], |u| &u.containers[..]);
+    for (name, u) in containers.iter().filter(|_| c.container_level) {
+        let dims = Dimensions {
+            container_name: Some(name.clone()),
+            ..dims.clone()
+        };
+        push(out, Level::Container, &dims, used(u).into_iter());
+    }
 }
 
 fn service_points(

@@ -15,6 +15,7 @@ fn cluster(task_level: bool) -> ClusterInventory {
     ClusterInventory {
         name: "prod".into(),
         task_level,
+        container_level: false,
         container_instances: 1,
         services: vec![ServiceInventory {
             name: "web".into(),
@@ -22,6 +23,7 @@ fn cluster(task_level: bool) -> ClusterInventory {
             running: 2,
             pending: 1,
             deployments: 1,
+            ..Default::default()
         }],
         tasks: vec![
             task("t1", Some("web"), TaskState::Running),
@@ -33,16 +35,17 @@ fn cluster(task_level: bool) -> ClusterInventory {
 }
 
 fn busy(cores: f64, memory_mib: u64) -> TaskUtilization {
+    let usage = Utilization {
+        cpu_cores: cores,
+        memory_bytes: memory_mib * 1024 * 1024,
+        net_rx_bytes_per_sec: 100.0,
+        ..Default::default()
+    };
     TaskUtilization {
         cluster: "prod".into(),
         service: Some("web".into()),
-        containers: 1,
-        usage: Utilization {
-            cpu_cores: cores,
-            memory_bytes: memory_mib * 1024 * 1024,
-            net_rx_bytes_per_sec: 100.0,
-            ..Default::default()
-        },
+        containers: vec![("app".into(), usage)],
+        usage,
     }
 }
 
@@ -122,6 +125,40 @@ fn task_level_appears_only_when_container_insights_is_enabled() {
         .find(|m| m.dimensions.task_id.as_deref() == Some("t1"))
         .unwrap();
     assert_eq!(t1.dimensions.task_definition_family.as_deref(), Some("web"));
+}
+
+#[test]
+fn container_level_appears_only_when_container_insights_is_enhanced() {
+    let levels = |c: &ClusterInventory| -> Vec<Level> {
+        let mut levels: Vec<Level> = insights(std::slice::from_ref(c), &usage())
+            .iter()
+            .map(|m| m.level)
+            .collect();
+        levels.dedup();
+        levels
+    };
+    assert!(!levels(&cluster(true)).contains(&Level::Container), "enabled");
+    let enhanced = ClusterInventory {
+        container_level: true,
+        ..cluster(true)
+    };
+    assert!(levels(&enhanced).contains(&Level::Container));
+    let points = insights(&[enhanced], &usage());
+    let app = points
+        .iter()
+        .find(|m| {
+            m.level == Level::Container
+                && m.name == MetricName::CpuUtilized
+                && m.dimensions.task_id.as_deref() == Some("t1")
+        })
+        .unwrap();
+    assert_eq!(app.value, 1024.0);
+    assert_eq!(app.dimensions.container_name.as_deref(), Some("app"));
+    assert_eq!(app.dimensions.task_definition_family.as_deref(), Some("web"));
+    let reserved = points
+        .iter()
+        .any(|m| m.level == Level::Container && m.name == MetricName::CpuReserved);
+    assert!(!reserved, "a container's reservation is not reported");
 }
 
 #[test]

@@ -1,9 +1,15 @@
 //! The Prometheus text exposition format (version 0.0.4), written by hand: a few gauge,
 //! counter and histogram families need no dependency. Built at scrape time from a snapshot,
-//! so a task that stopped has no series at the next scrape. Pure.
+//! so a task that stopped has no series at the next scrape. Pure. The load balancer's
+//! families are in `lb`.
+
+mod lb;
 
 use super::health::{DaemonHealth, Histogram};
 use super::insights::{Level, Metric, MetricName};
+use super::inventory::ClusterInventory;
+use crate::lb::{TargetState, TrafficCounts};
+use crate::model::RestartCause;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -51,15 +57,57 @@ fn level_name(level: Level) -> &'static str {
         Level::Cluster => "cluster",
         Level::Service => "service",
         Level::Task => "task",
+        Level::Container => "container",
     }
 }
 
+/// What one scrape shows.
+pub struct Scrape<'a> {
+    /// Container Insights' data points.
+    pub insights: &'a [Metric],
+    /// What the store says exists (restart counts).
+    pub clusters: &'a [ClusterInventory],
+    /// The load balancer's traffic per (load balancer, target group).
+    pub traffic: &'a [TrafficCounts],
+    /// The states of every target group's targets.
+    pub targets: &'a BTreeMap<String, Vec<TargetState>>,
+    /// The daemon's own counters.
+    pub health: &'a DaemonHealth,
+    /// The daemon's own figures now.
+    pub gauges: DaemonGauges,
+}
+
 /// The whole `/metrics` page.
-pub fn render(metrics: &[Metric], health: &DaemonHealth, gauges: DaemonGauges) -> String {
+pub fn render(scrape: &Scrape) -> String {
     let mut out = String::new();
-    render_insights(&mut out, metrics);
-    render_health(&mut out, health, gauges);
+    render_insights(&mut out, scrape.insights);
+    render_restarts(&mut out, scrape.clusters);
+    lb::render(&mut out, scrape.traffic, scrape.targets);
+    render_health(&mut out, scrape.health, scrape.gauges);
     out
+}
+
+/// Every service's restarts by cause, each cause from 0 on (so a first restart is a rate).
+fn render_restarts(out: &mut String, clusters: &[ClusterInventory]) {
+    let series = clusters.iter().flat_map(|c| {
+        c.services.iter().flat_map(move |s| {
+            RestartCause::ALL.iter().map(move |cause| {
+                let labels = vec![
+                    ("cluster", c.name.as_str()),
+                    ("service", s.name.as_str()),
+                    ("cause", cause.as_str()),
+                ];
+                (labels, s.restarts.get(*cause) as f64)
+            })
+        })
+    });
+    family(
+        out,
+        ("ecsd_service_restarts_total", "counter"),
+        "Tasks of the service that stopped on their own (essential container exited or OOM-killed, \
+         failed health checks, failed to start) and were replaced, by cause",
+        series,
+    );
 }
 
 fn render_insights(out: &mut String, metrics: &[Metric]) {
@@ -70,8 +118,13 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
     for ((level, name), points) in families {
         let (suffix, scale) = prometheus_name(name);
         let family = format!("ecsd_{}_{suffix}", level_name(level));
+        let prefix = if level == Level::Container {
+            "Container"
+        } else {
+            ""
+        };
         let help = format!(
-            "Container Insights {name:?} ({} level; ECS unit {})",
+            "Container Insights {prefix}{name:?} ({} level; ECS unit {})",
             level_name(level),
             name.unit()
         );
@@ -82,6 +135,7 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
             labels.extend(d.service_name.as_deref().map(|s| ("service", s)));
             labels.extend(d.task_definition_family.as_deref().map(|f| ("family", f)));
             labels.extend(d.task_id.as_deref().map(|t| ("task_id", t)));
+            labels.extend(d.container_name.as_deref().map(|c| ("container", c)));
             sample(out, &family, &labels, p.value * scale);
         }
     }
@@ -89,36 +143,24 @@ fn render_insights(out: &mut String, metrics: &[Metric]) {
 
 fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) {
     let reconciles = health.reconciles();
-    if !reconciles.is_empty() {
-        header(
-            out,
-            "ecsd_reconciles_total",
-            "counter",
-            "Reconciles by kind and result",
-        );
-        for ((kind, outcome), n) in reconciles {
-            let labels = [("kind", kind), ("result", outcome.as_str())];
-            sample(out, "ecsd_reconciles_total", &labels, n as f64);
-        }
-    }
-    let latency = (
-        "ecsd_reconcile_duration_seconds",
-        "Time one reconcile took, by kind",
+    family(
+        out,
+        ("ecsd_reconciles_total", "counter"),
+        "Reconciles by kind and result",
+        reconciles
+            .iter()
+            .map(|((kind, outcome), n)| (vec![("kind", *kind), ("result", outcome.as_str())], *n as f64)),
     );
-    histogram_family(out, latency, "kind", &health.latency());
-    let calls = (
-        "ecsd_engine_request_duration_seconds",
-        "Time one engine call took, by operation",
+    let latency = health.latency();
+    histogram_family(
+        out,
+        (
+            "ecsd_reconcile_duration_seconds",
+            "Time one reconcile took, by kind",
+        ),
+        latency.iter().map(|(kind, h)| (vec![("kind", *kind)], h)),
     );
-    histogram_family(out, calls, "op", &health.engine_calls());
-    let errors = health.engine_errors();
-    if !errors.is_empty() {
-        let name = "ecsd_engine_errors_total";
-        header(out, name, "counter", "Failed engine calls, by operation");
-        for (op, n) in &errors {
-            sample(out, name, &[("op", op)], *n as f64);
-        }
-    }
+    render_engines(out, health);
     let gauge_rows = [
         (
             "ecsd_queue_depth",
@@ -163,19 +205,70 @@ fn render_health(out: &mut String, health: &DaemonHealth, gauges: DaemonGauges) 
     sample(out, "ecsd_metrics_sample_errors_total", &[], failed as f64);
 }
 
-/// A histogram family with one label, nothing when it has no series yet.
-fn histogram_family(
+/// Engine calls and event streams, by container instance (not `instance`: Prometheus gives
+/// every scraped series that label itself, naming the scrape target).
+fn render_engines(out: &mut String, health: &DaemonHealth) {
+    let calls = health.engine_calls();
+    histogram_family(
+        out,
+        (
+            "ecsd_engine_request_duration_seconds",
+            "Time one engine call took, by container instance and operation",
+        ),
+        calls
+            .iter()
+            .map(|((instance, op), h)| (vec![("container_instance", &**instance), ("op", *op)], h)),
+    );
+    let errors = health.engine_errors();
+    family(
+        out,
+        ("ecsd_engine_errors_total", "counter"),
+        "Failed engine calls, by container instance and operation",
+        errors
+            .iter()
+            .map(|((instance, op), n)| (vec![("container_instance", &**instance), ("op", *op)], *n as f64)),
+    );
+    let reconnects = health.reconnects();
+    family(
+        out,
+        ("ecsd_engine_event_stream_reconnects_total", "counter"),
+        "Times the engine's event stream broke or ended and was opened again, by container instance",
+        reconnects
+            .iter()
+            .map(|(instance, n)| (vec![("container_instance", &**instance)], *n as f64)),
+    );
+}
+
+/// A gauge or counter family, nothing when it has no series.
+fn family<'a>(
+    out: &mut String,
+    (name, kind): (&str, &str),
+    help: &str,
+    series: impl Iterator<Item = (Vec<(&'a str, &'a str)>, f64)>,
+) {
+    let mut series = series.peekable();
+    if series.peek().is_none() {
+        return;
+    }
+    header(out, name, kind, help);
+    for (labels, value) in series {
+        sample(out, name, &labels, value);
+    }
+}
+
+/// A histogram family, nothing when it has no series yet.
+fn histogram_family<'a>(
     out: &mut String,
     (name, help): (&str, &str),
-    label: &str,
-    series: &BTreeMap<&'static str, Histogram>,
+    series: impl Iterator<Item = (Vec<(&'a str, &'a str)>, &'a Histogram)>,
 ) {
+    let series: Vec<_> = series.collect();
     if series.is_empty() {
         return;
     }
     header(out, name, "histogram", help);
-    for (value, h) in series {
-        histogram(out, name, &[(label, value)], h);
+    for (labels, h) in series {
+        histogram(out, name, &labels, h);
     }
 }
 
@@ -227,7 +320,24 @@ mod tests {
     use super::*;
     use crate::metrics::health::Outcome;
     use crate::metrics::insights::Dimensions;
+    use crate::metrics::inventory::ServiceInventory;
     use std::time::Duration;
+
+    fn page(
+        insights: &[Metric],
+        clusters: &[ClusterInventory],
+        health: &DaemonHealth,
+        gauges: DaemonGauges,
+    ) -> String {
+        render(&Scrape {
+            insights,
+            clusters,
+            traffic: &[],
+            targets: &BTreeMap::new(),
+            health,
+            gauges,
+        })
+    }
 
     fn point(level: Level, name: MetricName, service: Option<&str>, value: f64) -> Metric {
         Metric {
@@ -249,7 +359,7 @@ mod tests {
             point(Level::Service, MetricName::MemoryUtilized, Some("api"), 1.0),
             point(Level::Cluster, MetricName::CpuUtilized, None, 1024.0),
         ];
-        let text = render(&metrics, &DaemonHealth::default(), DaemonGauges::default());
+        let text = page(&metrics, &[], &DaemonHealth::default(), DaemonGauges::default());
         assert_eq!(
             text.matches("# TYPE ecsd_service_memory_utilized_bytes gauge")
                 .count(),
@@ -266,20 +376,52 @@ mod tests {
         let health = DaemonHealth::default();
         health.record_reconcile("task", Outcome::Ok, Duration::from_millis(3));
         health.record_reconcile("task", Outcome::Error, Duration::from_millis(70));
-        health.record_engine_call("start", Duration::from_millis(2), true);
+        health.record_engine_call(&"i1".into(), "start", Duration::from_millis(2), true);
+        health.record_event_stream("i1", false);
+        health.record_event_stream("i1", true);
         let gauges = DaemonGauges {
             queue_depth: 4,
             ..Default::default()
         };
-        let text = render(&[], &health, gauges);
+        let text = page(&[], &[], &health, gauges);
         assert!(text.contains("ecsd_reconciles_total{kind=\"task\",result=\"error\"} 1\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.005\"} 1\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"0.1\"} 2\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_bucket{kind=\"task\",le=\"+Inf\"} 2\n"));
         assert!(text.contains("ecsd_reconcile_duration_seconds_count{kind=\"task\"} 2\n"));
-        assert!(text.contains("ecsd_engine_errors_total{op=\"start\"} 1\n"));
-        assert!(text.contains("ecsd_engine_request_duration_seconds_count{op=\"start\"} 1\n"));
+        assert!(text.contains("ecsd_engine_errors_total{container_instance=\"i1\",op=\"start\"} 1\n"));
+        assert!(text.contains(
+            "ecsd_engine_request_duration_seconds_count{container_instance=\"i1\",op=\"start\"} 1\n"
+        ));
+        assert!(text.contains("ecsd_engine_event_stream_reconnects_total{container_instance=\"i1\"} 1\n"));
         assert!(text.contains("ecsd_queue_depth 4\n"));
+    }
+
+    #[test]
+    fn every_service_has_a_restart_counter_per_cause_from_zero_on() {
+        let mut restarts = crate::model::RestartCounts::default();
+        restarts.add(RestartCause::OomKilled);
+        let clusters = [ClusterInventory {
+            name: "prod".into(),
+            services: vec![ServiceInventory {
+                name: "web".into(),
+                restarts,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        let text = page(&[], &clusters, &DaemonHealth::default(), DaemonGauges::default());
+        assert_eq!(
+            text.matches("# TYPE ecsd_service_restarts_total counter").count(),
+            1
+        );
+        let line = |cause: &str| {
+            format!("ecsd_service_restarts_total{{cluster=\"prod\",service=\"web\",cause=\"{cause}\"}}")
+        };
+        assert!(text.contains(&format!("{} 1\n", line("oom_killed"))), "{text}");
+        for cause in ["exited", "unhealthy", "failed_to_start"] {
+            assert!(text.contains(&format!("{} 0\n", line(cause))), "{text}");
+        }
     }
 
     #[test]
