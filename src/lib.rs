@@ -39,9 +39,6 @@
 //! - `api/`: the native HTTP API on the unix socket, its client, and ECS response shapes;
 //!   `api/ecs/` the ECS-compatible endpoint (AWS JSON 1.1) with its SigV4 verification, and
 //!   `api/events/` EventBridge's scheduled rules with ECS targets on the same listener.
-//! - `fleet/`: the container instances: one engine handle per instance (the daemon's own
-//!   and each declared one's) and the cluster's instances as the APIs, CLI and placement read
-//!   them.
 //! - `lb/`: the load balancer's data plane (listeners, atomically swapped route tables,
 //!   targets with ELB health states and checks, HTTP/TCP proxying, drain before stop) and
 //!   its traffic counters per load balancer and target group.
