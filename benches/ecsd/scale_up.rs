@@ -84,6 +84,12 @@ pub async fn compare(
 /// daemon whose service already exists with 0 tasks.
 pub async fn ecsd_scale_up(n: usize) -> anyhow::Result<f64> {
     let daemon = BenchDaemon::start(ServeOptions::default()).await?;
+    timed_scale_up(&daemon, n).await
+}
+
+/// Seconds from `ecsd scale service/scale N` until N RUNNING, once `daemon` runs the
+/// service `scale` at 0 tasks (applied here).
+pub async fn timed_scale_up(daemon: &BenchDaemon, n: usize) -> anyhow::Result<f64> {
     daemon
         .apply("scale.yaml", &manifests::service("scale", 0, "1"))
         .await?;

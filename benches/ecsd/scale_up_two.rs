@@ -6,7 +6,6 @@
 use crate::Bench;
 use crate::daemon::{BenchDaemon, ServeOptions};
 use crate::engine::{Engine, filters};
-use crate::manifests;
 use crate::report::ScenarioReport;
 use anyhow::{Context as _, ensure};
 use ecsd::controller::ControllerSettings;
@@ -45,7 +44,7 @@ pub async fn run(bench: &Bench, out: &mut ScenarioReport) -> anyhow::Result<()> 
 /// daemon with Podman declared and connected; checks the tasks landed on both.
 async fn ecsd_scale_up(n: usize, podman: &Engine) -> anyhow::Result<f64> {
     let daemon = BenchDaemon::start(ServeOptions::default()).await?;
-    let result = timed_scale_up(&daemon, n, podman).await;
+    let result = timed_spread_scale_up(&daemon, n, podman).await;
     // The daemon's drop cleans its own engine; Podman's containers go here.
     podman
         .remove(filters(&[("label", &daemon.owner_label())]))
@@ -53,7 +52,7 @@ async fn ecsd_scale_up(n: usize, podman: &Engine) -> anyhow::Result<f64> {
     result
 }
 
-async fn timed_scale_up(daemon: &BenchDaemon, n: usize, podman: &Engine) -> anyhow::Result<f64> {
+async fn timed_spread_scale_up(daemon: &BenchDaemon, n: usize, podman: &Engine) -> anyhow::Result<f64> {
     let instance = Manifests::new()
         .container_instance(
             "podman",
@@ -69,14 +68,7 @@ async fn timed_scale_up(daemon: &BenchDaemon, n: usize, podman: &Engine) -> anyh
         ensure!(Instant::now() < deadline, "Podman did not connect within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    daemon
-        .apply("scale.yaml", &manifests::service("scale", 0, "1"))
-        .await?;
-    daemon.wait_running("scale", 0, Duration::from_secs(30)).await?;
-    let started = Instant::now();
-    daemon.cli(&["scale", "service/scale", &n.to_string()]).await?;
-    daemon.wait_running("scale", n, Duration::from_secs(600)).await?;
-    let secs = started.elapsed().as_secs_f64();
+    let secs = crate::scale_up::timed_scale_up(daemon, n).await?;
     let on_podman = podman
         .containers(filters(&[("label", &daemon.owner_label())]), false)
         .await?
